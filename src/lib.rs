@@ -1,0 +1,18 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
+
+pub use medvol_core as core;
+pub use medvol_filter as filter;
+pub use medvol_io as io;
+pub use medvol_mesh as mesh;
+
+pub use medvol_core::{
+    phantom, ContinuousIndex, Direction, DynVolume, Geometry, Ijk, Point, Region, Statistics, Vector,
+    Volume, Voxel, VoxelKind,
+};
+
+pub use error::{Error, Result};
+
+mod error;
