@@ -13,5 +13,6 @@
 pub use error::{Error, Result};
 pub use limits::Limits;
 
+pub mod dicom;
 mod error;
 mod limits;
