@@ -164,29 +164,36 @@ fn ellipsoid(u: [f64; 3], c: [f64; 3], r: [f64; 3]) -> f64 {
 }
 
 fn head_value(u: [f64; 3], w: f64) -> f64 {
+    // Each tissue lies inside the previous one, so a voxel outside a layer's ramp skips the rest.
     let mut v = hu::AIR;
-    let mut paint = |d: f64, value: f64| {
+    let paint = |v: &mut f64, d: f64, value: f64| {
         let c = coverage(d, w);
-        v = v * (1.0 - c) + value * c;
+        *v = *v * (1.0 - c) + value * c;
+        c > 0.0
     };
-    paint(ellipsoid(u, [0.0; 3], [0.80, 0.92, 0.95]), hu::SOFT_TISSUE);
+    if !paint(&mut v, ellipsoid(u, [0.0; 3], [0.80, 0.92, 0.95]), hu::SOFT_TISSUE) {
+        return v;
+    }
     // Skull: bone between two ellipsoids, its density varying around the head.
     let outer = ellipsoid(u, [0.0, 0.0, 0.05], [0.74, 0.86, 0.86]);
-    let inner = ellipsoid(u, [0.0, 0.0, 0.05], [0.67, 0.79, 0.79]);
     let angle = u[1].atan2(u[0]);
     let t = 0.5 + 0.5 * (3.0 * angle).sin() * (2.5 * u[2]).cos();
-    paint(outer, hu::BONE_MIN + (hu::BONE_MAX - hu::BONE_MIN) * t);
-    paint(inner, hu::BRAIN);
-    paint(ellipsoid(u, [-0.12, 0.05, 0.1], [0.07, 0.22, 0.12]), hu::CSF);
-    paint(ellipsoid(u, [0.12, 0.05, 0.1], [0.07, 0.22, 0.12]), hu::CSF);
+    if !paint(&mut v, outer, hu::BONE_MIN + (hu::BONE_MAX - hu::BONE_MIN) * t) {
+        return v;
+    }
+    let inner = ellipsoid(u, [0.0, 0.0, 0.05], [0.67, 0.79, 0.79]);
+    if !paint(&mut v, inner, hu::BRAIN) {
+        return v;
+    }
+    paint(&mut v, ellipsoid(u, [-0.12, 0.05, 0.1], [0.07, 0.22, 0.12]), hu::CSF);
+    paint(&mut v, ellipsoid(u, [0.12, 0.05, 0.1], [0.07, 0.22, 0.12]), hu::CSF);
     // Vessels: cylinders along S through the brain, and one along P.
     for (cx, cy) in [(-0.3, -0.3), (0.3, -0.3), (0.0, 0.45)] {
         let r = ((u[0] - cx).powi(2) + (u[1] - cy).powi(2)).sqrt();
-        let d = (r - 0.03).max(inner);
-        paint(d, hu::VESSEL);
+        paint(&mut v, (r - 0.03).max(inner), hu::VESSEL);
     }
     let r = (u[0].powi(2) + (u[2] + 0.3).powi(2)).sqrt();
-    paint((r - 0.025).max(inner), hu::VESSEL);
+    paint(&mut v, (r - 0.025).max(inner), hu::VESSEL);
     v
 }
 
