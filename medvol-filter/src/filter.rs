@@ -1,0 +1,74 @@
+//! The [`Filter`] trait: a neighbourhood operation that can run on any box of a volume.
+
+use crate::{Error, Result};
+use medvol_core::{Geometry, Region, Volume, VolumeView, VolumeViewMut, Voxel};
+
+/// A filter whose output voxel depends on input voxels within a fixed box around it (its
+/// *halo*), with edge rules applied at the edges of the input it is given.
+///
+/// [`Blocked`](crate::Blocked) wraps any filter and runs it block by block: because the edge rule
+/// is applied only at the edges of `src`, and a block's input reaches the true volume edge or
+/// extends `halo` voxels past the block, blocked and whole-volume outputs are the same bits.
+///
+/// ```
+/// use medvol_core::{Geometry, Volume};
+/// use medvol_filter::{Filter, Median};
+///
+/// let v = Volume::<u8>::from_vec([3, 1, 1], vec![9, 1, 5], Geometry::default())?;
+/// let m = Median::new([1, 0, 0])?;
+/// assert_eq!(Filter::<u8>::halo(&m, v.geometry()), [1, 0, 0]);
+/// // Edges are replicated: medians of (9,9,1), (9,1,5), (1,5,5).
+/// assert_eq!(m.apply(&v)?.as_slice(), &[9, 5, 5]);
+/// # Ok::<(), medvol_filter::Error>(())
+/// ```
+pub trait Filter<T: Voxel>: Sync {
+    /// The voxel type of the output.
+    type Output: Voxel;
+
+    /// Voxels of context needed on each side of an output voxel, per axis (i, j, k), for a
+    /// volume of this geometry (filters in millimetres convert with its spacing).
+    fn halo(&self, geometry: &Geometry) -> [usize; 3];
+
+    /// Writes the output for `region` (a box inside `src`, relative to it) into `dst`, whose
+    /// dimensions are `region.size`. Edge rules apply at `src`'s edges.
+    ///
+    /// # Errors
+    /// [`Error::Core`] when the region does not fit in `src`, [`Error::OutputMismatch`] when
+    /// `dst` has another size.
+    fn apply_region(
+        &self,
+        src: VolumeView<'_, T>,
+        region: Region,
+        dst: VolumeViewMut<'_, Self::Output>,
+    ) -> Result<()>;
+
+    /// The filter applied to a whole volume; the output has the input's geometry.
+    ///
+    /// # Errors
+    /// As [`Filter::apply_region`].
+    fn apply(&self, src: &Volume<T>) -> Result<Volume<Self::Output>> {
+        let mut out = Volume::zeros(src.dims(), *src.geometry())?;
+        if !src.is_empty() {
+            self.apply_region(src.view(), Region::whole(src.dims()), out.view_mut())?;
+        }
+        Ok(out)
+    }
+}
+
+/// Checks that `region` fits in `src` and that `dst` has its size.
+pub(crate) fn check_region(src: [usize; 3], region: &Region, dst: [usize; 3]) -> Result<()> {
+    if !region.fits(src) {
+        return Err(medvol_core::Error::RegionOutOfBounds {
+            region: *region,
+            dims: src,
+        }
+        .into());
+    }
+    if dst != region.size {
+        return Err(Error::OutputMismatch {
+            region: region.size,
+            dst,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! Intensity normalisation: z-score, min-max rescaling, window/level and clamping.
+
+use crate::error::invalid;
+use crate::filter::check_region;
+use crate::kernel;
+use crate::parallel::for_each_slice;
+use crate::{Filter, Result};
+use medvol_core::ndarray::Axis;
+use medvol_core::{Geometry, Isa, Region, Statistics, Volume, VolumeView, VolumeViewMut, Voxel};
+
+/// A voxel-wise linear map `clamp(x·scale + offset, lo, hi)` computed in `f64`, output `f32`.
+///
+/// Build it from the intensity statistics of a volume ([`Normalize::zscore`],
+/// [`Normalize::range`]) or from fixed values ([`Normalize::window`], [`Normalize::clamp`]). It
+/// is a [`Filter`] with no halo, so it runs blocked and chains like the others.
+///
+/// ```
+/// use medvol_core::{Geometry, Volume};
+/// use medvol_filter::{Filter, Normalize};
+///
+/// let v = Volume::<i16>::from_vec([4, 1, 1], vec![-1000, 0, 40, 1000], Geometry::default())?;
+/// // A soft-tissue window: level 40 HU, width 400 HU, mapped to [0, 1].
+/// let w = Normalize::window(40.0, 400.0)?.apply(&v)?;
+/// assert_eq!(w.as_slice(), &[0.0, 0.4, 0.5, 1.0]);
+/// # Ok::<(), medvol_filter::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Normalize {
+    scale: f64,
+    offset: f64,
+    lo: f64,
+    hi: f64,
+    isa: Isa,
+}
+
+impl Normalize {
+    fn new(scale: f64, offset: f64, lo: f64, hi: f64) -> Result<Self> {
+        if ![scale, offset].iter().all(|v| v.is_finite()) || lo.is_nan() || hi.is_nan() || lo > hi {
+            return Err(invalid(
+                "normalize",
+                format!("scale {scale}, offset {offset}, range [{lo}, {hi}] is not a valid map"),
+            ));
+        }
+        Ok(Self {
+            scale,
+            offset,
+            lo,
+            hi,
+            isa: Isa::best(),
+        })
+    }
+    /// `(x - mean) / σ` with the sample standard deviation (n - 1), as ITK's `Normalize`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) when σ is 0 or not finite.
+    pub fn zscore(stats: &Statistics) -> Result<Self> {
+        let sd = stats.std_sample();
+        if !(sd.is_finite() && sd > 0.0) {
+            return Err(invalid("zscore", format!("standard deviation {sd}: the volume is constant")));
+        }
+        Self::new(1.0 / sd, -stats.mean / sd, f64::NEG_INFINITY, f64::INFINITY)
+    }
+    /// `lo + (x - min)·(hi - lo)/(max - min)`: the voxel range onto `[lo, hi]`, as ITK's
+    /// `RescaleIntensity`. A constant volume maps to `lo`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) when `lo > hi` or a value is
+    /// not finite.
+    pub fn range(stats: &Statistics, lo: f64, hi: f64) -> Result<Self> {
+        let span = stats.max - stats.min;
+        if !(lo.is_finite() && hi.is_finite() && lo <= hi && span.is_finite()) {
+            return Err(invalid("range", format!("[{lo}, {hi}] for voxels in [{}, {}]", stats.min, stats.max)));
+        }
+        let scale = if span > 0.0 { (hi - lo) / span } else { 0.0 };
+        Self::new(scale, lo - stats.min * scale, lo, hi)
+    }
+    /// Window/level: `[center - width/2, center + width/2]` onto `[0, 1]`, clipped.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) when `width <= 0` or a value
+    /// is not finite.
+    pub fn window(center: f64, width: f64) -> Result<Self> {
+        if !(center.is_finite() && width.is_finite() && width > 0.0) {
+            return Err(invalid("window", format!("center {center}, width {width}: width must be > 0")));
+        }
+        Self::new(1.0 / width, 0.5 - center / width, 0.0, 1.0)
+    }
+    /// Values clamped to `[lo, hi]`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) when `lo > hi` or a bound is NaN.
+    pub fn clamp(lo: f64, hi: f64) -> Result<Self> {
+        Self::new(1.0, 0.0, lo, hi)
+    }
+    /// The same map run with the kernels of `isa` (for tests and benches).
+    pub fn with_isa(mut self, isa: Isa) -> Self {
+        self.isa = isa;
+        self
+    }
+    /// The map's `(scale, offset)`: `y = x·scale + offset` before clamping.
+    pub fn scale_offset(&self) -> (f64, f64) {
+        (self.scale, self.offset)
+    }
+}
+
+impl<T: Voxel> Filter<T> for Normalize {
+    type Output = f32;
+
+    fn halo(&self, _geometry: &Geometry) -> [usize; 3] {
+        [0; 3]
+    }
+
+    fn apply_region(&self, src: VolumeView<'_, T>, region: Region, mut dst: VolumeViewMut<'_, f32>) -> Result<()> {
+        check_region(src.dims(), &region, dst.dims())?;
+        let part = src.into_region(region)?;
+        let a = part.as_array();
+        for_each_slice(dst.as_array_mut().view_mut(), 0, Vec::new, |buf, k, mut slice| {
+            for (j, mut d) in slice.axis_iter_mut(Axis(0)).enumerate() {
+                let s = a.index_axis(Axis(0), k);
+                let s = s.index_axis(Axis(0), j);
+                let s = match s.as_slice() {
+                    Some(s) => s,
+                    None => {
+                        buf.clear();
+                        buf.extend(s.iter().copied());
+                        &buf[..]
+                    }
+                };
+                let d = d.as_slice_mut().expect("output rows are contiguous");
+                kernel::linear_map(self.isa, s, d, self.scale, self.offset, self.lo, self.hi);
+            }
+        });
+        Ok(())
+    }
+}
+
+/// `(x - mean) / σ` (sample σ, as ITK), as `f32`.
+///
+/// # Errors
+/// As [`Normalize::zscore`].
+pub fn zscore<T: Voxel>(volume: &Volume<T>) -> Result<Volume<f32>> {
+    Normalize::zscore(&volume.statistics())?.apply(volume)
+}
+
+/// The voxel range mapped linearly onto `[lo, hi]`, as `f32`.
+///
+/// # Errors
+/// As [`Normalize::range`].
+pub fn rescale<T: Voxel>(volume: &Volume<T>, lo: f64, hi: f64) -> Result<Volume<f32>> {
+    Normalize::range(&volume.statistics(), lo, hi)?.apply(volume)
+}

@@ -1,0 +1,325 @@
+//! Stack geometry from slice positions: spacing along the normal, gaps, gantry tilt, the
+//! acquired (possibly sheared) affine, and reslicing onto an orthogonal uniform grid.
+
+use medvol_core::{Direction, Geometry, Point, Vector};
+
+/// Two positions closer than this along the normal are the same slice position (mm).
+pub(crate) const SAME_POSITION_MM: f64 = 0.01;
+
+/// How the distances between neighbouring slices along the slice normal behave.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SliceSpacing {
+    /// Distances between neighbouring slices along the normal (mm), `n - 1` of them.
+    pub gaps_mm: Vec<f64>,
+    /// Mean distance, (last - first) / (n - 1), mm; `None` for a single slice.
+    pub mean_mm: Option<f64>,
+    /// Whether every gap is within tolerance (0.01 mm + 0.1 %) of the mean.
+    pub uniform: bool,
+    /// Largest |gap - mean| (mm).
+    pub max_deviation_mm: f64,
+    /// Estimated number of missing slices (gaps of about 2, 3, ... times the median gap).
+    pub missing_slices: usize,
+}
+
+impl SliceSpacing {
+    pub(crate) fn from_positions(d: &[f64]) -> Self {
+        let gaps_mm: Vec<f64> = d.windows(2).map(|w| w[1] - w[0]).collect();
+        if gaps_mm.is_empty() {
+            return Self {
+                gaps_mm,
+                mean_mm: None,
+                uniform: true,
+                max_deviation_mm: 0.0,
+                missing_slices: 0,
+            };
+        }
+        let mean = (d[d.len() - 1] - d[0]) / gaps_mm.len() as f64;
+        let max_deviation_mm = gaps_mm
+            .iter()
+            .map(|g| (g - mean).abs())
+            .fold(0.0, f64::max);
+        let uniform = max_deviation_mm <= SAME_POSITION_MM + 1e-3 * mean.abs();
+        let mut sorted = gaps_mm.clone();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted[sorted.len() / 2];
+        let missing_slices = if uniform || median <= 0.0 {
+            0
+        } else {
+            gaps_mm
+                .iter()
+                .map(|g| {
+                    let r = g / median;
+                    if r > 1.5 && (r - r.round()).abs() < 0.1 {
+                        r.round() as usize - 1
+                    } else {
+                        0
+                    }
+                })
+                .sum()
+        };
+        Self {
+            gaps_mm,
+            mean_mm: Some(mean),
+            uniform,
+            max_deviation_mm,
+            missing_slices,
+        }
+    }
+}
+
+/// The geometry of a sorted stack of parallel slices.
+#[derive(Debug, Clone)]
+pub(crate) struct Stack {
+    /// Row direction (i), column direction (j), normal (k = i x j).
+    pub(crate) axes: [Vector; 3],
+    /// Pixel spacing along i and j (mm).
+    pub(crate) pixel: [f64; 2],
+    /// Position of each slice's first voxel, sorted along the normal.
+    pub(crate) positions: Vec<Point>,
+    /// Projections of `positions` on the normal.
+    pub(crate) along: Vec<f64>,
+}
+
+pub(crate) fn normalize(v: Vector) -> Option<Vector> {
+    let n = v.norm();
+    (n.is_finite() && n > 1e-6).then(|| v * (1.0 / n))
+}
+
+/// Row and column unit vectors and the normal from ImageOrientationPatient.
+pub(crate) fn axes_from_iop(iop: [f64; 6]) -> Option<[Vector; 3]> {
+    let r = normalize(Vector([iop[0], iop[1], iop[2]]))?;
+    let c = normalize(Vector([iop[3], iop[4], iop[5]]))?;
+    if r.dot(c).abs() > 0.05 {
+        return None;
+    }
+    let n = normalize(r.cross(c))?;
+    Some([r, c, n])
+}
+
+impl Stack {
+    pub(crate) fn len(&self) -> usize {
+        self.positions.len()
+    }
+
+    pub(crate) fn spacing(&self) -> SliceSpacing {
+        SliceSpacing::from_positions(&self.along)
+    }
+
+    /// Offset of the last slice's origin from the first one's, in the slice plane (mm).
+    fn in_plane_shift(&self) -> Vector {
+        let n = self.len();
+        if n < 2 {
+            return Vector([0.0; 3]);
+        }
+        let step = self.positions[n - 1] - self.positions[0];
+        step - self.axes[2] * step.dot(self.axes[2])
+    }
+
+    /// Gantry tilt estimated from the positions: the angle between the line through the slice
+    /// origins and the slice normal (degrees, 0 when not tilted).
+    pub(crate) fn tilt_deg(&self) -> f64 {
+        let n = self.len();
+        if n < 2 {
+            return 0.0;
+        }
+        let shift = self.in_plane_shift().norm();
+        let along = (self.along[n - 1] - self.along[0]).abs();
+        if shift < 1e-3 * along.max(1.0) {
+            0.0
+        } else {
+            shift.atan2(along).to_degrees()
+        }
+    }
+
+    /// Step between consecutive slice origins: the mean when uniform, else the first step.
+    pub(crate) fn step(&self, uniform: bool, single_slice_mm: f64) -> Vector {
+        let n = self.len();
+        if n < 2 {
+            return self.axes[2] * single_slice_mm;
+        }
+        if uniform {
+            (self.positions[n - 1] - self.positions[0]) * (1.0 / (n - 1) as f64)
+        } else {
+            self.positions[1] - self.positions[0]
+        }
+    }
+
+    /// The index-to-LPS matrix of the stack as stored (sheared when the gantry is tilted).
+    pub(crate) fn affine(&self, step: Vector) -> [[f64; 4]; 4] {
+        let cols = [
+            self.axes[0] * self.pixel[0],
+            self.axes[1] * self.pixel[1],
+            step,
+        ];
+        let mut a = [[0.0; 4]; 4];
+        for (r, row) in a.iter_mut().take(3).enumerate() {
+            for (c, col) in cols.iter().enumerate() {
+                row[c] = col.0[r];
+            }
+            row[3] = self.positions[0].0[r];
+        }
+        a[3][3] = 1.0;
+        a
+    }
+
+    /// The orthonormal direction (row, column, normal), nearest orthonormal if the IOP
+    /// vectors are slightly skewed, with the size of that correction.
+    pub(crate) fn direction(&self) -> (Direction, f64) {
+        let [r, c, n] = self.axes;
+        match Direction::from_columns(r, c, n) {
+            Ok(d) => (d, 0.0),
+            Err(_) => {
+                let rows = [0, 1, 2].map(|i| [r.0[i], c.0[i], n.0[i]]);
+                Direction::nearest_orthonormal(rows).unwrap_or((Direction::IDENTITY, 1.0))
+            }
+        }
+    }
+
+    /// Centres of the 8 corner voxels where they were acquired (i fastest, then j, then k),
+    /// taken from the first and last slices' own positions.
+    pub(crate) fn corners(&self, dims: [usize; 3], single_slice: Vector) -> [Point; 8] {
+        let last = [dims[0].saturating_sub(1), dims[1].saturating_sub(1)];
+        std::array::from_fn(|c| {
+            let i = if c & 1 == 1 { last[0] } else { 0 } as f64;
+            let j = if c & 2 == 2 { last[1] } else { 0 } as f64;
+            let p = if c & 4 == 4 {
+                if self.len() > 1 {
+                    self.positions[self.len() - 1]
+                } else {
+                    self.positions[0] + single_slice
+                }
+            } else {
+                self.positions[0]
+            };
+            p + self.axes[0] * (i * self.pixel[0]) + self.axes[1] * (j * self.pixel[1])
+        })
+    }
+
+    /// An orthogonal grid (row, column, normal) holding every acquired voxel centre: slices at
+    /// `along_mm` (uniform, starting at the first slice), rows extended to cover the in-plane
+    /// shift of a tilted stack. Returns the grid's geometry and dims.
+    pub(crate) fn orthogonal_grid(
+        &self,
+        dims2: [usize; 2],
+        spacing_k: f64,
+        nk: usize,
+    ) -> Option<(Geometry, [usize; 3])> {
+        let (dir, _) = self.direction();
+        let p0 = self.positions[0];
+        let mut lo = [0.0f64; 2];
+        let mut hi = [0.0f64; 2];
+        for p in &self.positions {
+            let d = *p - p0;
+            for a in 0..2 {
+                let t = d.dot(self.axes[a]) / self.pixel[a];
+                lo[a] = lo[a].min(t);
+                hi[a] = hi[a].max(t);
+            }
+        }
+        let start = lo.map(|v| (v + 1e-3).floor());
+        let extra = [0, 1].map(|a| ((hi[a] - 1e-3).ceil() - start[a]) as usize);
+        let origin = p0
+            + self.axes[0] * (start[0] * self.pixel[0])
+            + self.axes[1] * (start[1] * self.pixel[1]);
+        let g = Geometry::new([self.pixel[0], self.pixel[1], spacing_k], origin, dir).ok()?;
+        Some((g, [dims2[0] + extra[0], dims2[1] + extra[1], nk]))
+    }
+}
+
+/// Samples the acquired slices at the voxel centres of an orthogonal `grid` (`dims`):
+/// linear between the two slices bracketing each output plane along the normal and bilinear
+/// within each slice at its own (possibly shifted) position. Voxels outside the acquired
+/// slices get `fill`.
+pub(crate) fn reslice(
+    stack: &Stack,
+    slices: &[Vec<f32>],
+    slice_dims: [usize; 2],
+    grid: &Geometry,
+    dims: [usize; 3],
+    fill: f32,
+) -> Vec<f32> {
+    let [nx, ny, nz] = dims;
+    let mut out = vec![fill; nx * ny * nz];
+    let plane = nx * ny;
+    let [sx, sy] = [grid.spacing()[0], grid.spacing()[1]];
+    let work = |k: usize, dst: &mut [f32]| {
+        let centre = grid.ijk_to_physical(medvol_core::Ijk([0, 0, k]));
+        let d = (centre - Point::ORIGIN).dot(stack.axes[2]);
+        let Some((a, b, w)) = bracket(&stack.along, d) else {
+            return;
+        };
+        // Continuous in-slice index of output voxel (0, 0, k) in slice s, and its steps.
+        let start = |s: usize| {
+            let rel = centre - stack.positions[s];
+            (
+                rel.dot(stack.axes[0]) / stack.pixel[0],
+                rel.dot(stack.axes[1]) / stack.pixel[1],
+            )
+        };
+        let (ua, va) = start(a);
+        let (ub, vb) = start(b);
+        let (du, dv) = (sx / stack.pixel[0], sy / stack.pixel[1]);
+        let w = w as f32;
+        for j in 0..ny {
+            for i in 0..nx {
+                let (fi, fj) = (i as f64 * du, j as f64 * dv);
+                let sa = bilinear(&slices[a], slice_dims, ua + fi, va + fj);
+                let value = if a == b {
+                    sa
+                } else {
+                    let sb = bilinear(&slices[b], slice_dims, ub + fi, vb + fj);
+                    sa.zip(sb).map(|(x, y)| x + (y - x) * w)
+                };
+                if let Some(v) = value {
+                    dst[j * nx + i] = v;
+                }
+            }
+        }
+    };
+    #[cfg(feature = "rayon")]
+    {
+        use rayon::prelude::*;
+        out.par_chunks_mut(plane)
+            .enumerate()
+            .for_each(|(k, dst)| work(k, dst));
+    }
+    #[cfg(not(feature = "rayon"))]
+    for (k, dst) in out.chunks_mut(plane).enumerate() {
+        work(k, dst);
+    }
+    out
+}
+
+/// The slices `(a, b)` around `d` in sorted `along`, and the weight of `b`.
+fn bracket(along: &[f64], d: f64) -> Option<(usize, usize, f64)> {
+    let tol = 1e-6 * (1.0 + d.abs());
+    let n = along.len();
+    if n == 0 || d < along[0] - tol || d > along[n - 1] + tol {
+        return None;
+    }
+    let b = along.partition_point(|&x| x < d - tol).min(n - 1);
+    if (along[b] - d).abs() <= tol || b == 0 {
+        return Some((b, b, 0.0));
+    }
+    let a = b - 1;
+    Some((a, b, (d - along[a]) / (along[b] - along[a])))
+}
+
+/// Bilinear sample of a `dims` (i fastest) slice at continuous index (u, v); `None` outside.
+fn bilinear(s: &[f32], dims: [usize; 2], u: f64, v: f64) -> Option<f32> {
+    const EPS: f64 = 1e-6;
+    let [nx, ny] = dims;
+    if u < -EPS || v < -EPS || u > (nx - 1) as f64 + EPS || v > (ny - 1) as f64 + EPS {
+        return None;
+    }
+    let u = u.clamp(0.0, (nx - 1) as f64);
+    let v = v.clamp(0.0, (ny - 1) as f64);
+    let (i0, j0) = (u.floor() as usize, v.floor() as usize);
+    let (i1, j1) = ((i0 + 1).min(nx - 1), (j0 + 1).min(ny - 1));
+    let (fu, fv) = ((u - i0 as f64) as f32, (v - j0 as f64) as f32);
+    let at = |i: usize, j: usize| s[j * nx + i];
+    let top = at(i0, j0) + (at(i1, j0) - at(i0, j0)) * fu;
+    let bottom = at(i0, j1) + (at(i1, j1) - at(i0, j1)) * fu;
+    Some(top + (bottom - top) * fv)
+}

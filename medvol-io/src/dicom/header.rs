@@ -1,0 +1,279 @@
+//! What one DICOM file says about its images, read from the header only.
+
+use super::meta::Metadata;
+use dicom_core::Tag;
+use dicom_dictionary_std::tags;
+use dicom_object::{DefaultDicomObject, InMemDicomObject};
+use std::path::PathBuf;
+
+/// One 2-D image of a file (the file itself for single-frame objects, a frame otherwise).
+#[derive(Debug, Clone)]
+pub(crate) struct FrameHeader {
+    /// ImagePositionPatient: centre of the first voxel, LPS mm.
+    pub(crate) position: Option<[f64; 3]>,
+    /// ImageOrientationPatient: row direction (i), then column direction (j).
+    pub(crate) orientation: Option<[f64; 6]>,
+    /// PixelSpacing as (between columns = along i, between rows = along j), mm.
+    pub(crate) pixel_spacing: Option<[f64; 2]>,
+    /// (slope, intercept).
+    pub(crate) rescale: (f64, f64),
+    /// Temporal position index (enhanced) or identifier (classic).
+    pub(crate) temporal_position: Option<i64>,
+    /// Echo time, ms (EffectiveEchoTime for enhanced objects).
+    pub(crate) echo_time: Option<f64>,
+}
+
+/// The header of one image file: what is needed to group, sort and decode it.
+#[derive(Debug, Clone)]
+pub(crate) struct FileHeader {
+    pub(crate) path: PathBuf,
+    pub(crate) transfer_syntax: String,
+    pub(crate) sop_instance_uid: String,
+    pub(crate) series_uid: String,
+    pub(crate) series_number: Option<i64>,
+    pub(crate) series_description: String,
+    pub(crate) rows: u32,
+    pub(crate) columns: u32,
+    pub(crate) bits_allocated: u16,
+    pub(crate) bits_stored: u16,
+    pub(crate) high_bit: u16,
+    pub(crate) signed: bool,
+    pub(crate) photometric: String,
+    pub(crate) number_of_frames: u32,
+    /// Whether geometry came from functional groups.
+    pub(crate) enhanced: bool,
+    pub(crate) instance_number: Option<i64>,
+    pub(crate) acquisition_number: Option<i64>,
+    pub(crate) echo_number: Option<i64>,
+    pub(crate) trigger_time: Option<f64>,
+    pub(crate) acquisition_time: Option<String>,
+    pub(crate) image_type: Vec<String>,
+    pub(crate) gantry_tilt: Option<f64>,
+    pub(crate) slice_thickness: Option<f64>,
+    pub(crate) spacing_between_slices: Option<f64>,
+    pub(crate) frames: Vec<FrameHeader>,
+    pub(crate) metadata: Metadata,
+}
+
+pub(crate) fn text(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
+    let s = obj.get(tag)?.value().to_str().ok()?;
+    let s = s.trim_matches(|c: char| c.is_whitespace() || c == '\0');
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+pub(crate) fn strings(obj: &InMemDicomObject, tag: Tag) -> Vec<String> {
+    text(obj, tag)
+        .map(|s| s.split('\\').map(|p| p.trim().to_string()).collect())
+        .unwrap_or_default()
+}
+
+pub(crate) fn float(obj: &InMemDicomObject, tag: Tag) -> Option<f64> {
+    floats(obj, tag).first().copied()
+}
+
+pub(crate) fn floats(obj: &InMemDicomObject, tag: Tag) -> Vec<f64> {
+    let Some(e) = obj.get(tag) else {
+        return Vec::new();
+    };
+    match e.value().to_multi_float64() {
+        Ok(v) if v.iter().all(|x| x.is_finite()) => v,
+        _ => Vec::new(),
+    }
+}
+
+pub(crate) fn int(obj: &InMemDicomObject, tag: Tag) -> Option<i64> {
+    let e = obj.get(tag)?;
+    e.value()
+        .to_int::<i64>()
+        .ok()
+        .or_else(|| e.value().to_float64().ok().map(|f| f.round() as i64))
+}
+
+fn first_item(obj: &InMemDicomObject, tag: Tag) -> Option<&InMemDicomObject> {
+    obj.get(tag)?.value().items()?.first()
+}
+
+/// Looks `tag` up in `(sequence, tag)` of the per-frame item, then of the shared item.
+fn group_item<'a>(
+    per_frame: Option<&'a InMemDicomObject>,
+    shared: Option<&'a InMemDicomObject>,
+    seq: Tag,
+) -> Option<&'a InMemDicomObject> {
+    per_frame
+        .and_then(|f| first_item(f, seq))
+        .or_else(|| shared.and_then(|s| first_item(s, seq)))
+}
+
+fn array<const N: usize>(v: Vec<f64>) -> Option<[f64; N]> {
+    v.get(..N).and_then(|s| s.try_into().ok())
+}
+
+/// Reasons a parsed DICOM file is not an image this module stacks.
+pub(crate) fn not_an_image(obj: &DefaultDicomObject) -> Option<String> {
+    let sop = text(obj, tags::SOP_CLASS_UID).unwrap_or_default();
+    if obj.meta().media_storage_sop_class_uid() == "1.2.840.10008.1.3.10" {
+        return Some("DICOMDIR (media directory), not an image".into());
+    }
+    if obj.get(tags::ROWS).is_none() || obj.get(tags::COLUMNS).is_none() {
+        return Some(format!(
+            "no image (SOP class {}{})",
+            if sop.is_empty() { "unknown" } else { &sop },
+            sop_class_name(&sop)
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default()
+        ));
+    }
+    None
+}
+
+fn sop_class_name(uid: &str) -> Option<&'static str> {
+    Some(match uid {
+        u if u.starts_with("1.2.840.10008.5.1.4.1.1.88.") => "structured report",
+        "1.2.840.10008.5.1.4.1.1.481.3" => "RT structure set",
+        "1.2.840.10008.5.1.4.1.1.481.5" => "RT plan",
+        u if u.starts_with("1.2.840.10008.5.1.4.1.1.11.") => "presentation state",
+        "1.2.840.10008.5.1.4.1.1.66" => "raw data",
+        "1.2.840.10008.5.1.4.1.1.104.1" => "encapsulated PDF",
+        _ => return None,
+    })
+}
+
+impl FileHeader {
+    /// Extracts the header of an image file; `None` fields are absent from the file.
+    pub(crate) fn from_object(path: PathBuf, obj: &DefaultDicomObject) -> Result<Self, String> {
+        let rows = int(obj, tags::ROWS).unwrap_or(0);
+        let columns = int(obj, tags::COLUMNS).unwrap_or(0);
+        if rows <= 0 || columns <= 0 || rows > 65535 || columns > 65535 {
+            return Err(format!("invalid image size {columns} x {rows}"));
+        }
+        let bits_allocated = int(obj, tags::BITS_ALLOCATED).unwrap_or(0);
+        if ![8, 16, 32].contains(&bits_allocated) {
+            return Err(format!(
+                "BitsAllocated {bits_allocated} is not 8, 16 or 32"
+            ));
+        }
+        let bits_stored = int(obj, tags::BITS_STORED)
+            .filter(|b| (1..=bits_allocated).contains(b))
+            .unwrap_or(bits_allocated);
+        let high_bit = int(obj, tags::HIGH_BIT)
+            .filter(|h| (bits_stored - 1..bits_allocated).contains(h))
+            .unwrap_or(bits_stored - 1);
+        let samples_per_pixel = int(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1);
+        if samples_per_pixel != 1 {
+            return Err(format!(
+                "{samples_per_pixel} samples per pixel (colour), not a scalar image"
+            ));
+        }
+        let number_of_frames = int(obj, tags::NUMBER_OF_FRAMES).unwrap_or(1);
+        if !(1..=1 << 24).contains(&number_of_frames) {
+            return Err(format!("invalid NumberOfFrames {number_of_frames}"));
+        }
+        let number_of_frames = number_of_frames as u32;
+
+        let shared = first_item(obj, tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE);
+        let per_frame: Vec<&InMemDicomObject> = obj
+            .get(tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE)
+            .and_then(|e| e.value().items())
+            .map(|items| items.iter().collect())
+            .unwrap_or_default();
+        let enhanced = shared.is_some() || !per_frame.is_empty();
+
+        let top_rescale = (
+            float(obj, tags::RESCALE_SLOPE)
+                .filter(|s| *s != 0.0)
+                .unwrap_or(1.0),
+            float(obj, tags::RESCALE_INTERCEPT).unwrap_or(0.0),
+        );
+        let top_frame = FrameHeader {
+            position: array(floats(obj, tags::IMAGE_POSITION_PATIENT)),
+            orientation: array(floats(obj, tags::IMAGE_ORIENTATION_PATIENT)),
+            pixel_spacing: array(floats(obj, tags::PIXEL_SPACING)).map(|[r, c]| [c, r]),
+            rescale: top_rescale,
+            temporal_position: int(obj, tags::TEMPORAL_POSITION_IDENTIFIER),
+            echo_time: float(obj, tags::ECHO_TIME),
+        };
+        let frames = (0..number_of_frames)
+            .map(|f| {
+                if !enhanced {
+                    return top_frame.clone();
+                }
+                let pf = per_frame.get(f as usize).copied();
+                let item = |seq| group_item(pf, shared, seq);
+                let pos = item(tags::PLANE_POSITION_SEQUENCE)
+                    .and_then(|i| array(floats(i, tags::IMAGE_POSITION_PATIENT)));
+                let ori = item(tags::PLANE_ORIENTATION_SEQUENCE)
+                    .and_then(|i| array(floats(i, tags::IMAGE_ORIENTATION_PATIENT)));
+                let measures = item(tags::PIXEL_MEASURES_SEQUENCE);
+                let spacing = measures
+                    .and_then(|i| array(floats(i, tags::PIXEL_SPACING)))
+                    .map(|[r, c]| [c, r]);
+                let rescale = item(tags::PIXEL_VALUE_TRANSFORMATION_SEQUENCE).map(|i| {
+                    (
+                        float(i, tags::RESCALE_SLOPE)
+                            .filter(|s| *s != 0.0)
+                            .unwrap_or(1.0),
+                        float(i, tags::RESCALE_INTERCEPT).unwrap_or(0.0),
+                    )
+                });
+                let content = pf.and_then(|p| first_item(p, tags::FRAME_CONTENT_SEQUENCE));
+                FrameHeader {
+                    position: pos.or(top_frame.position),
+                    orientation: ori.or(top_frame.orientation),
+                    pixel_spacing: spacing.or(top_frame.pixel_spacing),
+                    rescale: rescale.unwrap_or(top_rescale),
+                    temporal_position: content
+                        .and_then(|c| int(c, tags::TEMPORAL_POSITION_INDEX))
+                        .or(top_frame.temporal_position),
+                    echo_time: item(tags::MR_ECHO_SEQUENCE)
+                        .and_then(|e| float(e, tags::EFFECTIVE_ECHO_TIME))
+                        .or(top_frame.echo_time),
+                }
+            })
+            .collect();
+
+        let measures_shared = shared.and_then(|s| first_item(s, tags::PIXEL_MEASURES_SEQUENCE));
+        Ok(Self {
+            transfer_syntax: obj
+                .meta()
+                .transfer_syntax()
+                .trim_end_matches('\0')
+                .to_string(),
+            sop_instance_uid: text(obj, tags::SOP_INSTANCE_UID).unwrap_or_default(),
+            series_uid: text(obj, tags::SERIES_INSTANCE_UID).unwrap_or_default(),
+            series_number: int(obj, tags::SERIES_NUMBER),
+            series_description: text(obj, tags::SERIES_DESCRIPTION).unwrap_or_default(),
+            rows: rows as u32,
+            columns: columns as u32,
+            bits_allocated: bits_allocated as u16,
+            bits_stored: bits_stored as u16,
+            high_bit: high_bit as u16,
+            signed: int(obj, tags::PIXEL_REPRESENTATION) == Some(1),
+            photometric: text(obj, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default(),
+            number_of_frames,
+            enhanced,
+            instance_number: int(obj, tags::INSTANCE_NUMBER),
+            acquisition_number: int(obj, tags::ACQUISITION_NUMBER),
+            echo_number: int(obj, tags::ECHO_NUMBERS),
+            trigger_time: float(obj, tags::TRIGGER_TIME),
+            acquisition_time: text(obj, tags::ACQUISITION_TIME),
+            image_type: strings(obj, tags::IMAGE_TYPE),
+            gantry_tilt: float(obj, tags::GANTRY_DETECTOR_TILT),
+            slice_thickness: float(obj, tags::SLICE_THICKNESS)
+                .or_else(|| measures_shared.and_then(|m| float(m, tags::SLICE_THICKNESS))),
+            spacing_between_slices: float(obj, tags::SPACING_BETWEEN_SLICES).or_else(|| {
+                measures_shared.and_then(|m| float(m, tags::SPACING_BETWEEN_SLICES))
+            }),
+            frames,
+            metadata: Metadata::from_object(obj),
+            path,
+        })
+    }
+
+    /// Bytes of native (uncompressed) pixel data this header announces.
+    pub(crate) fn native_bytes(&self) -> u64 {
+        u64::from(self.rows)
+            * u64::from(self.columns)
+            * u64::from(self.bits_allocated / 8)
+            * u64::from(self.number_of_frames)
+    }
+}

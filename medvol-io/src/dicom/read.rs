@@ -1,0 +1,380 @@
+//! Decoding a scanned volume: [`ReadOptions`], [`DicomVolume`], [`ScanReport::read`].
+
+use super::decode::{read_frames, stored_range};
+use super::geometry::{reslice, Stack};
+use super::header::FileHeader;
+use super::scan::{scan, ScanOptions, ScanReport};
+use super::series::SeriesInfo;
+use crate::{Error, Limits, Result};
+use medvol_core::{DynVolume, Point, Volume, Voxel, VoxelKind};
+use std::path::Path;
+use std::sync::Arc;
+
+/// What to do when the slices are not equally spaced along the normal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Uniform {
+    /// Fail with [`Error::InconsistentSeries`].
+    Refuse,
+    /// Keep the slices as they are, with a warning; the grid's k spacing is the first gap
+    /// (what other readers do). Voxels beyond the first gap are misplaced.
+    #[default]
+    Warn,
+    /// Resample linearly along the normal onto equally spaced planes (a reported step).
+    Resample,
+}
+
+/// What to do with a gantry-tilted (sheared) stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tilt {
+    /// The slices as stored; [`DicomVolume::affine`] is the true sheared matrix, the
+    /// volume's orthonormal geometry an approximation (see the warnings).
+    #[default]
+    Raw,
+    /// Resliced onto an orthogonal grid whose voxel centres lie where the acquired ones are
+    /// (rows extended to hold the shift); values interpolated, so `f32`.
+    Corrected,
+}
+
+/// The voxel type of the result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Output {
+    /// The smallest integer type holding every rescaled value when the rescale is integral
+    /// (`i16` for CT in HU), `f32` otherwise.
+    #[default]
+    Auto,
+    /// Always `f32`.
+    F32,
+    /// Always `f64` (exact for any rescale).
+    F64,
+}
+
+/// How [`ScanReport::read`] turns a scanned volume into voxels.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ReadOptions {
+    /// Non-uniform slice spacing policy (default [`Uniform::Warn`]).
+    pub uniform: Uniform,
+    /// Gantry tilt policy (default [`Tilt::Raw`]).
+    pub tilt: Tilt,
+    /// Output voxel type (default [`Output::Auto`]).
+    pub output: Output,
+    /// Spacing along k when resampling (mm); default: the smallest gap between slices.
+    pub resample_spacing_mm: Option<f64>,
+    /// Caps on voxels and bytes (default: those of the scan).
+    pub limits: Option<Limits>,
+}
+
+impl ReadOptions {
+    /// The same options with another spacing policy.
+    pub fn with_uniform(mut self, uniform: Uniform) -> Self {
+        self.uniform = uniform;
+        self
+    }
+    /// The same options with another tilt policy.
+    pub fn with_tilt(mut self, tilt: Tilt) -> Self {
+        self.tilt = tilt;
+        self
+    }
+    /// The same options with another output type.
+    pub fn with_output(mut self, output: Output) -> Self {
+        self.output = output;
+        self
+    }
+    /// The same options with a resampling spacing (mm).
+    pub fn with_resample_spacing_mm(mut self, mm: f64) -> Self {
+        self.resample_spacing_mm = Some(mm);
+        self
+    }
+    /// The same options with other limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+}
+
+/// A decoded DICOM volume with what is known about it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct DicomVolume {
+    /// The voxels (rescaled) and their grid geometry.
+    pub volume: DynVolume,
+    /// The scan's description of the volume (ids, metadata, slices, spacing analysis).
+    pub info: SeriesInfo,
+    /// The scan's warnings plus those of this read (resampling, tilt correction).
+    pub warnings: Vec<String>,
+    /// Exact index (i, j, k, 1) to LPS mm of these voxels: sheared for a raw tilted stack,
+    /// the geometry's own matrix otherwise.
+    pub affine: [[f64; 4]; 4],
+    /// Centres of the 8 corner voxels as acquired (LPS mm), as [`SeriesInfo::corners_acquired`].
+    pub corners_acquired: [Point; 8],
+    /// Whether the slices were resampled along k.
+    pub resampled: bool,
+    /// Whether a tilted stack was resliced onto an orthogonal grid.
+    pub tilt_corrected: bool,
+}
+
+/// Which volume of a report to read: its index or its id.
+#[derive(Debug, Clone, Copy)]
+pub enum Which<'a> {
+    /// Position in [`ScanReport::volumes`].
+    Index(usize),
+    /// [`SeriesInfo::id`].
+    Id(&'a str),
+}
+
+impl From<usize> for Which<'_> {
+    fn from(i: usize) -> Self {
+        Which::Index(i)
+    }
+}
+
+impl<'a> From<&'a str> for Which<'a> {
+    fn from(id: &'a str) -> Self {
+        Which::Id(id)
+    }
+}
+
+impl ScanReport {
+    /// Decodes one volume (by index or id): rescaled values on the grid the options ask for.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown index or id; [`Error::InconsistentSeries`] for
+    /// non-uniform spacing under [`Uniform::Refuse`]; [`Error::LimitExceeded`];
+    /// [`Error::Unsupported`] for a transfer syntax this build cannot decode (naming it and the
+    /// feature that would); [`Error::Decode`]/[`Error::Invalid`] naming the file that fails.
+    pub fn read<'a>(&self, which: impl Into<Which<'a>>, options: &ReadOptions) -> Result<DicomVolume> {
+        let which = which.into();
+        let info = match which {
+            Which::Index(i) => self.volumes.get(i),
+            Which::Id(id) => self.volumes.iter().find(|v| v.id == id),
+        }
+        .ok_or_else(|| Error::NotFound {
+            path: self.root.clone(),
+            reason: format!("no volume {which:?} in the scan"),
+        })?;
+        read_volume(info, options, options.limits.unwrap_or(self.limits))
+    }
+}
+
+/// The first volume found in a folder or file, read with default options.
+///
+/// # Errors
+/// As [`scan`] and [`ScanReport::read`].
+///
+/// # Examples
+/// ```no_run
+/// let v = medvol_io::dicom::read_first("/data/ct_head")?;
+/// println!("{} {:?}", v.info.label, v.volume.dims());
+/// # Ok::<(), medvol_io::Error>(())
+/// ```
+pub fn read_first(path: impl AsRef<Path>) -> Result<DicomVolume> {
+    scan(path, &ScanOptions::default())?.read(0, &ReadOptions::default())
+}
+
+fn output_kind(info: &SeriesInfo, output: Output) -> VoxelKind {
+    match output {
+        Output::F32 => return VoxelKind::F32,
+        Output::F64 => return VoxelKind::F64,
+        Output::Auto => {}
+    }
+    let integral = |x: f64| x.fract() == 0.0 && x.abs() < 1e9;
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut all_integral = true;
+    let mut bits8 = true;
+    for (h, f) in &info.sources {
+        let (slope, intercept) = h.frames[*f as usize].rescale;
+        all_integral &= integral(slope) && integral(intercept);
+        bits8 &= h.bits_allocated == 8;
+        let (a, b) = stored_range(h);
+        for v in [a * slope + intercept, b * slope + intercept] {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    }
+    if !all_integral {
+        return VoxelKind::F32;
+    }
+    let fits = |min: f64, max: f64| lo >= min && hi <= max;
+    if bits8 && fits(0.0, 255.0) {
+        VoxelKind::U8
+    } else if bits8 && fits(-128.0, 127.0) {
+        VoxelKind::I8
+    } else if fits(-32768.0, 32767.0) {
+        VoxelKind::I16
+    } else if fits(0.0, 65535.0) {
+        VoxelKind::U16
+    } else if fits(-2147483648.0, 2147483647.0) {
+        VoxelKind::I32
+    } else if fits(0.0, 4294967295.0) {
+        VoxelKind::U32
+    } else {
+        VoxelKind::F64
+    }
+}
+
+/// One file to decode and where each of its frames goes.
+type FileJob<'a, T> = (Arc<FileHeader>, Vec<(u32, &'a mut [T])>);
+
+/// Decodes every slice of `info` into one buffer, k-th slice at `k * plane`, in parallel over
+/// files (each file opened once, however many of its frames are used).
+fn decode_stack<T: Voxel>(info: &SeriesInfo) -> Result<Vec<T>> {
+    let plane = info.dims[0] * info.dims[1];
+    let mut out = vec![T::default(); plane * info.dims[2]];
+    let mut jobs: Vec<FileJob<'_, T>> = Vec::new();
+    for ((h, f), dst) in info.sources.iter().zip(out.chunks_mut(plane)) {
+        match jobs.iter_mut().find(|(jh, _)| Arc::ptr_eq(jh, h)) {
+            Some((_, t)) => t.push((*f, dst)),
+            None => jobs.push((h.clone(), vec![(*f, dst)])),
+        }
+    }
+    #[cfg(feature = "rayon")]
+    {
+        use rayon::prelude::*;
+        jobs.into_par_iter()
+            .try_for_each(|(h, targets)| read_frames(&h, targets))?;
+    }
+    #[cfg(not(feature = "rayon"))]
+    for (h, targets) in jobs {
+        read_frames(&h, targets)?;
+    }
+    Ok(out)
+}
+
+fn typed<T: Voxel>(info: &SeriesInfo) -> Result<DynVolume>
+where
+    DynVolume: From<Volume<T>>,
+{
+    let data = decode_stack::<T>(info)?;
+    Volume::from_vec(info.dims, data, info.geometry)
+        .map(DynVolume::from)
+        .map_err(|source| Error::Geometry {
+            path: info.sources[0].0.path.clone(),
+            source,
+        })
+}
+
+fn check_limits(info: &SeriesInfo, dims: [usize; 3], bytes_per: u64, limits: &Limits) -> Result<()> {
+    let path = &info.sources[0].0.path;
+    let voxels = dims.iter().map(|&d| d as u64).product::<u64>();
+    limits.check_voxels(path, voxels)?;
+    limits.check_bytes(path, voxels.saturating_mul(bytes_per))
+}
+
+fn read_volume(info: &SeriesInfo, options: &ReadOptions, limits: Limits) -> Result<DicomVolume> {
+    let mut warnings = info.warnings.clone();
+    let first = &info.sources[0].0.path;
+    let uniform = info.spacing.uniform;
+    if !uniform && options.uniform == Uniform::Refuse {
+        return Err(Error::InconsistentSeries {
+            path: first.clone(),
+            reason: format!(
+                "slice spacing is not uniform (largest deviation {:.4} mm; gaps {:?})",
+                info.spacing.max_deviation_mm, info.spacing.gaps_mm
+            ),
+        });
+    }
+    let tilted = info.tilt_deg > 0.0;
+    let correct_tilt = tilted && options.tilt == Tilt::Corrected;
+    let resample = !uniform && (options.uniform == Uniform::Resample || correct_tilt);
+    if !uniform && correct_tilt && options.uniform == Uniform::Warn {
+        warnings.push("tilt correction needs uniform spacing: slices resampled along k".into());
+    }
+    let kind = output_kind(info, options.output);
+    if !(resample || correct_tilt) {
+        check_limits(info, info.dims, kind.size_bytes() as u64, &limits)?;
+        let volume = match kind {
+            VoxelKind::U8 => typed::<u8>(info)?,
+            VoxelKind::I8 => typed::<i8>(info)?,
+            VoxelKind::U16 => typed::<u16>(info)?,
+            VoxelKind::I16 => typed::<i16>(info)?,
+            VoxelKind::U32 => typed::<u32>(info)?,
+            VoxelKind::I32 => typed::<i32>(info)?,
+            VoxelKind::F64 => typed::<f64>(info)?,
+            _ => typed::<f32>(info)?,
+        };
+        let affine = if tilted || !uniform {
+            info.affine_acquired
+        } else {
+            info.geometry.affine()
+        };
+        return Ok(DicomVolume {
+            volume,
+            info: info.clone(),
+            warnings,
+            affine,
+            corners_acquired: info.corners_acquired,
+            resampled: false,
+            tilt_corrected: false,
+        });
+    }
+
+    // Reslice onto an orthogonal, uniform grid.
+    let stack = Stack {
+        axes: [0, 1, 2].map(|a| info.geometry.direction().axis(a)),
+        pixel: [info.geometry.spacing()[0], info.geometry.spacing()[1]],
+        positions: info
+            .slices
+            .iter()
+            .map(|s| s.position.unwrap_or(Point::ORIGIN))
+            .collect(),
+        along: info.positions_along_normal_mm.clone(),
+    };
+    let extent = stack.along.last().copied().unwrap_or(0.0) - stack.along[0];
+    let (spacing_k, nk) = if resample {
+        let s = options
+            .resample_spacing_mm
+            .filter(|s| *s > 0.0)
+            .unwrap_or_else(|| info.spacing.gaps_mm.iter().copied().fold(f64::INFINITY, f64::min));
+        let nk = (extent / s + 1e-6).floor() as usize + 1;
+        warnings.push(format!(
+            "resampled linearly along k to {nk} slices {s:.4} mm apart"
+        ));
+        (s, nk)
+    } else {
+        (info.geometry.spacing()[2], info.dims[2])
+    };
+    let Some((grid, dims)) = (if correct_tilt {
+        stack.orthogonal_grid([info.dims[0], info.dims[1]], spacing_k, nk)
+    } else {
+        info.geometry
+            .with_spacing([stack.pixel[0], stack.pixel[1], spacing_k])
+            .ok()
+            .map(|g| (g, [info.dims[0], info.dims[1], nk]))
+    }) else {
+        return Err(Error::InconsistentSeries {
+            path: first.clone(),
+            reason: "cannot build an orthogonal grid for this stack".into(),
+        });
+    };
+    check_limits(info, dims, 4 + 4 * info.dims[2] as u64 / dims[2].max(1) as u64, &limits)?;
+    let raw = decode_stack::<f32>(info)?;
+    let fill = raw.iter().copied().fold(f32::INFINITY, f32::min);
+    let plane = info.dims[0] * info.dims[1];
+    let slices: Vec<Vec<f32>> = raw.chunks(plane).map(<[f32]>::to_vec).collect();
+    drop(raw);
+    let data = reslice(&stack, &slices, [info.dims[0], info.dims[1]], &grid, dims, fill);
+    if correct_tilt {
+        warnings.push(format!(
+            "tilt corrected: {}x{}x{} orthogonal grid, values interpolated, outside filled with \
+             {fill}",
+            dims[0], dims[1], dims[2]
+        ));
+    }
+    let vol = Volume::from_vec(dims, data, grid).map_err(|source| Error::Geometry {
+        path: first.clone(),
+        source,
+    })?;
+    let volume = match options.output {
+        Output::F64 => DynVolume::from(vol.cast::<f64>()),
+        _ => DynVolume::from(vol),
+    };
+    Ok(DicomVolume {
+        volume,
+        info: info.clone(),
+        warnings,
+        affine: grid.affine(),
+        corners_acquired: info.corners_acquired,
+        resampled: resample,
+        tilt_corrected: correct_tilt,
+    })
+}

@@ -1,0 +1,188 @@
+//! Finding DICOM images under a path and reading their headers (never their pixels).
+
+use super::header::{not_an_image, FileHeader};
+use super::series::{group, SeriesInfo};
+use super::Skipped;
+use crate::{Error, Limits, Result};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How [`scan`] looks for files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ScanOptions {
+    /// Descend into sub-folders (default `true`).
+    pub recursive: bool,
+    /// Caps on the number of files (and, at read time, on voxels and bytes).
+    pub limits: Limits,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        Self {
+            recursive: true,
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl ScanOptions {
+    /// The same options, recursive or not.
+    pub fn with_recursive(mut self, recursive: bool) -> Self {
+        self.recursive = recursive;
+        self
+    }
+    /// The same options with other limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+}
+
+/// What a folder (or file) holds: the volumes found and the files skipped.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ScanReport {
+    /// The path that was scanned.
+    pub root: PathBuf,
+    /// The volumes, ordered by series number, series UID, then group, echo and time point.
+    pub volumes: Vec<SeriesInfo>,
+    /// Files that are not part of any volume, with the reason.
+    pub skipped: Vec<Skipped>,
+    /// The limits the scan ran with (also used by [`ScanReport::read`]).
+    pub limits: Limits,
+}
+
+/// Lists the files under `root` (sorted, so results do not depend on the file system).
+fn list_files(root: &Path, recursive: bool, limits: &Limits) -> Result<Vec<PathBuf>> {
+    let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
+    if meta.is_file() {
+        return Ok(vec![root.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+        for e in entries {
+            let e = e.map_err(|e| Error::io(&dir, e))?;
+            let p = e.path();
+            let ft = e.file_type().map_err(|err| Error::io(&p, err))?;
+            if ft.is_dir() || (ft.is_symlink() && p.is_dir()) {
+                if recursive {
+                    stack.push(p);
+                }
+            } else {
+                out.push(p);
+                limits.check_files(root, out.len() as u64)?;
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+enum Parsed {
+    Image(Box<FileHeader>),
+    Skip(String),
+}
+
+fn parse(path: &Path) -> Parsed {
+    let mut magic = [0u8; 132];
+    let len = match std::fs::File::open(path).and_then(|mut f| {
+        use std::io::Read;
+        let len = f.metadata()?.len();
+        f.read_exact(&mut magic).map(|_| len)
+    }) {
+        Ok(len) => len,
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            return Parsed::Skip("not a DICOM file (shorter than the 132-byte preamble)".into());
+        }
+        Err(e) => return Parsed::Skip(format!("cannot read: {e}")),
+    };
+    if &magic[128..132] != b"DICM" {
+        return Parsed::Skip("not a DICOM file (no DICM marker after the preamble)".into());
+    }
+    let obj = match dicom_object::OpenFileOptions::new()
+        .read_until(dicom_dictionary_std::tags::PIXEL_DATA)
+        .open_file(path)
+    {
+        Ok(o) => o,
+        Err(e) => return Parsed::Skip(format!("unreadable DICOM header (truncated or corrupt): {e}")),
+    };
+    if let Some(reason) = not_an_image(&obj) {
+        return Parsed::Skip(reason);
+    }
+    let h = match FileHeader::from_object(path.to_path_buf(), &obj) {
+        Ok(h) => h,
+        Err(reason) => return Parsed::Skip(reason),
+    };
+    if super::decode::is_native(&h.transfer_syntax)
+        && !h.transfer_syntax.ends_with(".99")
+        && len < h.native_bytes()
+    {
+        return Parsed::Skip(format!(
+            "truncated: pixel data needs {} bytes but the file has {len}",
+            h.native_bytes()
+        ));
+    }
+    Parsed::Image(Box::new(h))
+}
+
+/// Finds the DICOM images under `path` (a folder, or one file) and groups them into volumes,
+/// reading headers only. Files that are not images of a volume are listed in
+/// [`ScanReport::skipped`] with the reason; they never fail the scan.
+///
+/// With the `rayon` feature the headers are parsed in parallel, in the caller's pool.
+///
+/// # Errors
+/// [`Error::Io`] when `path` or a folder under it cannot be listed,
+/// [`Error::LimitExceeded`] beyond [`Limits::max_files`], [`Error::NotFound`] when no image
+/// was found at all.
+///
+/// # Examples
+/// ```no_run
+/// use medvol_io::dicom::{scan, ReadOptions, ScanOptions};
+/// let report = scan("/data/ct_head", &ScanOptions::default())?;
+/// for v in &report.volumes {
+///     println!("{} {:?} {:?}", v.label, v.dims, v.warnings);
+/// }
+/// let first = report.read(0, &ReadOptions::default())?;
+/// println!("{:?}", first.volume.geometry());
+/// # Ok::<(), medvol_io::Error>(())
+/// ```
+pub fn scan(path: impl AsRef<Path>, options: &ScanOptions) -> Result<ScanReport> {
+    let root = path.as_ref();
+    let files = list_files(root, options.recursive, &options.limits)?;
+    #[cfg(feature = "rayon")]
+    let parsed: Vec<Parsed> = {
+        use rayon::prelude::*;
+        files.par_iter().map(|p| parse(p)).collect()
+    };
+    #[cfg(not(feature = "rayon"))]
+    let parsed: Vec<Parsed> = files.iter().map(|p| parse(p)).collect();
+    let mut skipped = Vec::new();
+    let mut headers = Vec::new();
+    for (path, p) in files.into_iter().zip(parsed) {
+        match p {
+            Parsed::Image(h) => headers.push(Arc::from(h)),
+            Parsed::Skip(reason) => skipped.push(Skipped { path, reason }),
+        }
+    }
+    let volumes = group(headers, &mut skipped);
+    if volumes.is_empty() {
+        let why = skipped
+            .first()
+            .map(|s| format!(" (e.g. {}: {})", s.path.display(), s.reason))
+            .unwrap_or_default();
+        return Err(Error::NotFound {
+            path: root.to_path_buf(),
+            reason: format!("no DICOM image found{why}"),
+        });
+    }
+    Ok(ScanReport {
+        root: root.to_path_buf(),
+        volumes,
+        skipped,
+        limits: options.limits,
+    })
+}

@@ -1,0 +1,574 @@
+//! Grouping image headers into volumes ([`SeriesInfo`]) and sorting their slices.
+
+use super::geometry::{axes_from_iop, SliceSpacing, Stack, SAME_POSITION_MM};
+use super::header::FileHeader;
+use super::meta::Metadata;
+use super::Skipped;
+use crate::{Error, Result};
+use medvol_core::{Direction, Geometry, Point, Vector};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// One 2-D image of a volume, in k order.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Slice {
+    /// The file holding it.
+    pub path: PathBuf,
+    /// 0-based frame in that file (0 for single-frame files).
+    pub frame: u32,
+    /// ImagePositionPatient of its first voxel (LPS mm), if the file gives one.
+    pub position: Option<Point>,
+    /// InstanceNumber of its file.
+    pub instance_number: Option<i64>,
+}
+
+/// One volume found by [`scan`](super::scan): what it is, where its voxels are, and what was
+/// noticed about it. Nothing is decoded until [`ScanReport::read`](super::ScanReport::read).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SeriesInfo {
+    /// Stable id: the SeriesInstanceUID, plus `/o<n>` (orientation or size group), `/e<n>`
+    /// (echo) and `/t<n>` (time point, 1-based) when the series holds several volumes.
+    pub id: String,
+    /// Human label: series number and description, plus echo and time point when relevant.
+    pub label: String,
+    /// SeriesInstanceUID (0020,000E).
+    pub series_uid: String,
+    /// SeriesNumber (0020,0011).
+    pub series_number: Option<i64>,
+    /// SeriesDescription (0008,103E), empty when absent.
+    pub series_description: String,
+    /// Voxels along i (columns), j (rows) and k (slices).
+    pub dims: [usize; 3],
+    /// The orthonormal grid of the stack: i along the rows, j along the columns, k along the
+    /// slice normal with the spacing measured from the positions (the mean when uniform, the
+    /// first gap otherwise). Exact unless [`tilt_deg`](Self::tilt_deg) is non-zero or the
+    /// spacing is not uniform.
+    pub geometry: Geometry,
+    /// Index (i, j, k, 1) to LPS mm of the slices as stored: the k column is the step between
+    /// slice origins, so it is sheared for a tilted gantry.
+    pub affine_acquired: [[f64; 4]; 4],
+    /// Centres of the 8 corner voxels where they were acquired (LPS mm, i fastest then j then
+    /// k), from the first and last slices' own positions.
+    pub corners_acquired: [Point; 8],
+    /// Slice positions along the normal (mm, ascending).
+    pub positions_along_normal_mm: Vec<f64>,
+    /// Spacing analysis of those positions.
+    pub spacing: SliceSpacing,
+    /// Gantry tilt estimated from the positions (degrees; 0 when the slice origins advance
+    /// along the normal).
+    pub tilt_deg: f64,
+    /// GantryDetectorTilt (0018,1120) as written, degrees.
+    pub gantry_detector_tilt_deg: Option<f64>,
+    /// `(index, count)` of this time point when the series is 4-D (0-based index).
+    pub time_point: Option<(usize, usize)>,
+    /// Whether positions and orientation came from the files (false: unit spacing, origin 0,
+    /// identity direction were assumed).
+    pub has_geometry: bool,
+    /// The slices in k order.
+    pub slices: Vec<Slice>,
+    /// Distinct files, in k order.
+    pub files: Vec<PathBuf>,
+    /// Distinct transfer syntax UIDs of those files.
+    pub transfer_syntaxes: Vec<String>,
+    /// What was noticed (spacing, gaps, duplicates, tilt, fallbacks), one sentence each.
+    pub warnings: Vec<String>,
+    /// Common attributes of the first file.
+    pub metadata: Metadata,
+    /// Header and frame of each slice (k order), for decoding.
+    pub(crate) sources: Vec<(Arc<FileHeader>, u32)>,
+}
+
+impl SeriesInfo {
+    /// Any attribute of the volume's first file, as text (multiple values joined by `\`).
+    ///
+    /// # Errors
+    /// [`Error::Decode`] when the file can no longer be parsed.
+    pub fn tag(&self, group: u16, element: u16) -> Result<Option<String>> {
+        let path = &self.sources[0].0.path;
+        let obj = dicom_object::OpenFileOptions::new()
+            .read_until(dicom_dictionary_std::tags::PIXEL_DATA)
+            .open_file(path)
+            .map_err(|e| Error::Decode {
+                path: path.clone(),
+                context: "reading DICOM header".into(),
+                source: Box::new(e),
+            })?;
+        Ok(super::header::text(&obj, dicom_core::Tag(group, element)))
+    }
+}
+
+/// Items to stack: a header and one of its frames.
+type Item = (Arc<FileHeader>, u32);
+
+fn frame(it: &Item) -> &super::header::FrameHeader {
+    &it.0.frames[it.1 as usize]
+}
+
+/// Groups headers into volumes; files that cannot form part of one go to `skipped`.
+pub(crate) fn group(headers: Vec<Arc<FileHeader>>, skipped: &mut Vec<Skipped>) -> Vec<SeriesInfo> {
+    // 1. One copy of each SOP instance (the first by path).
+    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut notes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut kept = Vec::new();
+    for h in headers {
+        if !h.sop_instance_uid.is_empty() {
+            if let Some(first) = seen.get(&h.sop_instance_uid) {
+                notes.entry(h.series_uid.clone()).or_default().push(format!(
+                    "{} holds the same SOP instance as {}: ignored",
+                    h.path.display(),
+                    first.display()
+                ));
+                skipped.push(Skipped {
+                    path: h.path.clone(),
+                    reason: format!("duplicate of SOP instance in {}", first.display()),
+                });
+                continue;
+            }
+            seen.insert(h.sop_instance_uid.clone(), h.path.clone());
+        }
+        kept.push(h);
+    }
+
+    // 2. By series, then by frame size, bits, orientation and echo.
+    let mut series: BTreeMap<(i64, String), Vec<Item>> = BTreeMap::new();
+    for h in kept {
+        let uid = if h.series_uid.is_empty() {
+            format!("file:{}", h.path.display())
+        } else {
+            h.series_uid.clone()
+        };
+        let key = (h.series_number.unwrap_or(i64::MAX), uid);
+        for f in 0..h.number_of_frames {
+            series.entry(key.clone()).or_default().push((h.clone(), f));
+        }
+    }
+    let mut numbers_per_uid: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, uid) in series.keys() {
+        *numbers_per_uid.entry(uid).or_default() += 1;
+    }
+    let shared_uid: Vec<String> = numbers_per_uid
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(u, _)| u.to_string())
+        .collect();
+    let mut volumes = Vec::new();
+    for ((number, uid), items) in series {
+        let series_notes = notes.get(&uid).cloned().unwrap_or_default();
+        let groups = split_groups(items);
+        let main = groups.iter().map(|g| g.items.len()).max().unwrap_or(0);
+        let n_groups = groups.len();
+        let mut kept_groups = Vec::new();
+        for g in groups {
+            let localizer = g.items.iter().all(|it| {
+                it.0.image_type
+                    .iter()
+                    .any(|t| t.eq_ignore_ascii_case("LOCALIZER"))
+            });
+            if localizer && n_groups > 1 && g.items.len() < main {
+                for it in &g.items {
+                    skipped.push(Skipped {
+                        path: it.0.path.clone(),
+                        reason: format!(
+                            "localizer of a different geometry than the rest of series {uid}"
+                        ),
+                    });
+                }
+                continue;
+            }
+            kept_groups.push(g);
+        }
+        let multi = kept_groups.len() > 1;
+        let echoes: Vec<_> = {
+            let mut e: Vec<i64> = kept_groups.iter().map(|g| g.echo).collect();
+            e.sort_unstable();
+            e.dedup();
+            e
+        };
+        for (gi, g) in kept_groups.into_iter().enumerate() {
+            let mut suffix = String::new();
+            let mut label_extra = String::new();
+            if shared_uid.contains(&uid) {
+                suffix.push_str(&format!("/s{number}"));
+            }
+            if multi {
+                suffix.push_str(&format!("/o{}", gi + 1));
+            }
+            if echoes.len() > 1 {
+                let e = echoes.iter().position(|&e| e == g.echo).unwrap_or(0) + 1;
+                suffix.push_str(&format!("/e{e}"));
+                label_extra.push_str(&format!(" echo {e}"));
+            }
+            for v in build_volumes(&uid, g.items) {
+                let mut v = v;
+                v.id = format!("{uid}{suffix}{}", v.id);
+                if !label_extra.is_empty() {
+                    v.label = format!("{}{label_extra}", v.label);
+                }
+                if let Some((t, n)) = v.time_point {
+                    v.label = format!("{} t{}/{n}", v.label, t + 1);
+                }
+                v.warnings.splice(0..0, series_notes.iter().cloned());
+                volumes.push(v);
+            }
+        }
+    }
+    volumes
+}
+
+struct Group {
+    echo: i64,
+    items: Vec<Item>,
+}
+
+/// Splits a series by frame size, bits, echo and orientation (within 1e-3 per cosine).
+fn split_groups(items: Vec<Item>) -> Vec<Group> {
+    type Key = (u32, u32, u16, i64, bool, Option<[f64; 6]>, String);
+    let mut groups: Vec<(Key, Vec<Item>)> = Vec::new();
+    for it in items {
+        let h = &it.0;
+        let f = frame(&it);
+        let echo = h
+            .echo_number
+            .filter(|_| !h.enhanced)
+            .or_else(|| f.echo_time.map(|t| (t * 1000.0).round() as i64))
+            .unwrap_or(0);
+        let positioned = f.position.is_some() && f.orientation.is_some();
+        // Files without positions (or multi-frame files without geometry) stack on their own.
+        let own = if !positioned && h.number_of_frames > 1 {
+            h.path.display().to_string()
+        } else {
+            String::new()
+        };
+        let key: Key = (
+            h.rows,
+            h.columns,
+            h.bits_allocated,
+            echo,
+            positioned,
+            f.orientation,
+            own,
+        );
+        let found = groups.iter_mut().find(|(k, _)| {
+            k.0 == key.0
+                && k.1 == key.1
+                && k.2 == key.2
+                && k.3 == key.3
+                && k.4 == key.4
+                && k.6 == key.6
+                && match (k.5, key.5) {
+                    (Some(a), Some(b)) => a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-3),
+                    (None, None) => true,
+                    _ => false,
+                }
+        });
+        match found {
+            Some((_, v)) => v.push(it),
+            None => groups.push((key, vec![it])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(k, items)| Group { echo: k.3, items })
+        .collect()
+}
+
+fn by_instance(a: &Item, b: &Item) -> std::cmp::Ordering {
+    (a.0.instance_number, &a.0.path, a.1).cmp(&(b.0.instance_number, &b.0.path, b.1))
+}
+
+/// Keys that may tell time points apart, in order of preference.
+fn time_keys(it: &Item) -> [Option<i64>; 4] {
+    let h = &it.0;
+    [
+        frame(it).temporal_position,
+        h.acquisition_number,
+        h.trigger_time.map(|t| (t * 1000.0).round() as i64),
+        h.acquisition_time
+            .as_deref()
+            .and_then(|t| t.replace(':', "").parse::<f64>().ok())
+            .map(|t| (t * 1000.0).round() as i64),
+    ]
+}
+
+/// One group of same-orientation frames into one volume, or one per time point.
+fn build_volumes(uid: &str, mut items: Vec<Item>) -> Vec<SeriesInfo> {
+    let positioned = items
+        .iter()
+        .all(|it| frame(it).position.is_some() && frame(it).orientation.is_some());
+    if !positioned {
+        items.sort_by(by_instance);
+        return vec![finish(uid, items, None, Vec::new())];
+    }
+    let axes = frame(&items[0])
+        .orientation
+        .and_then(axes_from_iop)
+        .unwrap_or([Vector([1.0, 0.0, 0.0]), Vector([0.0, 1.0, 0.0]), Vector([0.0, 0.0, 1.0])]);
+    let along = |it: &Item| {
+        let p = frame(it).position.unwrap_or_default();
+        Vector(p).dot(axes[2])
+    };
+    items.sort_by(|a, b| along(a).total_cmp(&along(b)).then_with(|| by_instance(a, b)));
+    // Runs of equal positions.
+    let mut runs: Vec<Vec<Item>> = Vec::new();
+    for it in items {
+        match runs.last_mut() {
+            Some(r) if (along(&r[0]) - along(&it)).abs() < SAME_POSITION_MM => r.push(it),
+            _ => runs.push(vec![it]),
+        }
+    }
+    let max_rep = runs.iter().map(Vec::len).max().unwrap_or(1);
+    if max_rep == 1 {
+        let items = runs.into_iter().flatten().collect();
+        return vec![finish(uid, items, None, Vec::new())];
+    }
+    let all: Vec<Item> = runs.iter().flatten().cloned().collect();
+    // A key splits the frames into time points when each value holds every position once.
+    for key in 0..4 {
+        let mut by_value: BTreeMap<i64, Vec<Item>> = BTreeMap::new();
+        if !all.iter().all(|it| {
+            time_keys(it)[key].is_some_and(|v| {
+                by_value.entry(v).or_default().push(it.clone());
+                true
+            })
+        }) {
+            continue;
+        }
+        let ok = by_value.len() > 1
+            && by_value.values().all(|v| v.len() == runs.len())
+            && by_value.values().all(|v| {
+                v.iter()
+                    .map(along)
+                    .collect::<Vec<_>>()
+                    .windows(2)
+                    .all(|w| w[1] - w[0] >= SAME_POSITION_MM)
+            });
+        if ok {
+            let n = by_value.len();
+            return by_value
+                .into_values()
+                .enumerate()
+                .map(|(t, v)| finish(uid, v, Some((t, n)), Vec::new()))
+                .collect();
+        }
+    }
+    if runs.iter().all(|r| r.len() == max_rep) {
+        // Same count everywhere: the n-th image at each position is time point n.
+        let mut runs = runs;
+        for r in &mut runs {
+            r.sort_by(|a, b| time_keys(a).cmp(&time_keys(b)).then_with(|| by_instance(a, b)));
+        }
+        return (0..max_rep)
+            .map(|t| {
+                let v = runs.iter().map(|r| r[t].clone()).collect();
+                let w = vec![
+                    "time points assigned by order: no temporal attribute tells the repeated \
+                     positions apart"
+                        .to_string(),
+                ];
+                finish(uid, v, Some((t, max_rep)), w)
+            })
+            .collect();
+    }
+    // Unequal repeats: duplicates. Keep the first by InstanceNumber.
+    let mut dropped = Vec::new();
+    let mut kept = Vec::new();
+    for mut r in runs {
+        r.sort_by(by_instance);
+        let mut it = r.into_iter();
+        if let Some(first) = it.next() {
+            kept.push(first);
+        }
+        dropped.extend(it.map(|x| x.0.path.display().to_string()));
+    }
+    let w = vec![format!(
+        "duplicate slice positions: {} image(s) ignored ({})",
+        dropped.len(),
+        dropped.join(", ")
+    )];
+    vec![finish(uid, kept, None, w)]
+}
+
+/// Builds the volume description of sorted items.
+fn finish(
+    uid: &str,
+    items: Vec<Item>,
+    time_point: Option<(usize, usize)>,
+    mut warnings: Vec<String>,
+) -> SeriesInfo {
+    let h0 = items[0].0.clone();
+    let f0 = frame(&items[0]).clone();
+    let dims = [h0.columns as usize, h0.rows as usize, items.len()];
+    let pixel = f0.pixel_spacing.filter(|p| p.iter().all(|v| *v > 0.0));
+    if pixel.is_none() {
+        warnings.push("no PixelSpacing: 1 mm assumed in plane".into());
+    }
+    let pixel = pixel.unwrap_or([1.0, 1.0]);
+    let axes = f0.orientation.and_then(axes_from_iop);
+    let positions: Option<Vec<Point>> = items
+        .iter()
+        .map(|it| frame(it).position.map(Point))
+        .collect();
+    let has_geometry = axes.is_some() && positions.is_some();
+    let single = h0
+        .spacing_between_slices
+        .filter(|v| *v > 0.0)
+        .or(h0.slice_thickness.filter(|v| *v > 0.0));
+    let (geometry, affine, corners, along, spacing, tilt) = if let (Some(axes), Some(positions)) =
+        (axes, positions)
+    {
+        let along: Vec<f64> = positions
+            .iter()
+            .map(|p| (*p - Point::ORIGIN).dot(axes[2]))
+            .collect();
+        let stack = Stack {
+            axes,
+            pixel,
+            positions,
+            along,
+        };
+        let spacing = stack.spacing();
+        let tilt = stack.tilt_deg();
+        if stack.len() == 1 {
+            warnings.push(match single {
+                Some(s) => format!(
+                    "single slice: k spacing {s} mm from SpacingBetweenSlices/SliceThickness"
+                ),
+                None => "single slice: k spacing 1 mm assumed".into(),
+            });
+        }
+        let step = stack.step(spacing.uniform, single.unwrap_or(1.0));
+        let sk = step.dot(axes[2]).abs().max(1e-6);
+        if !spacing.uniform {
+            warnings.push(format!(
+                "non-uniform slice spacing: gaps {:.4}..{:.4} mm, largest deviation from the \
+                 mean {:.4} mm is {:.4} mm; grid uses the first gap {:.4} mm",
+                spacing.gaps_mm.iter().copied().fold(f64::INFINITY, f64::min),
+                spacing.gaps_mm.iter().copied().fold(0.0, f64::max),
+                spacing.mean_mm.unwrap_or(0.0),
+                spacing.max_deviation_mm,
+                sk
+            ));
+        }
+        if spacing.missing_slices > 0 {
+            warnings.push(format!(
+                "about {} missing slice(s) (gaps of a multiple of the usual spacing)",
+                spacing.missing_slices
+            ));
+        }
+        if tilt > 0.0 {
+            warnings.push(format!(
+                "gantry tilt {tilt:.2} degrees (GantryDetectorTilt {}): the stored stack is \
+                 sheared; the orthogonal grid misplaces voxels away from the first slice",
+                h0.gantry_tilt
+                    .map(|t| t.to_string())
+                    .unwrap_or_else(|| "absent".into())
+            ));
+        }
+        let (dir, skew) = stack.direction();
+        if skew > 1e-6 {
+            warnings.push(format!(
+                "ImageOrientationPatient not orthonormal: nearest orthonormal used (change \
+                 {skew:.2e})"
+            ));
+        }
+        let g = Geometry::new([pixel[0], pixel[1], sk], stack.positions[0], dir)
+            .unwrap_or_default();
+        let corners = stack.corners(dims, axes[2] * sk);
+        (
+            g,
+            stack.affine(step),
+            corners,
+            stack.along,
+            spacing,
+            tilt,
+        )
+    } else {
+        warnings.push(
+            "no ImagePositionPatient/ImageOrientationPatient: unit spacing (or PixelSpacing), \
+             origin 0 and identity direction assumed; slices in InstanceNumber/frame order"
+                .into(),
+        );
+        let g = Geometry::new([pixel[0], pixel[1], 1.0], Point::ORIGIN, Direction::IDENTITY)
+            .unwrap_or_default();
+        (
+            g,
+            g.affine(),
+            g.corners(dims),
+            Vec::new(),
+            SliceSpacing::from_positions(&[]),
+            0.0,
+        )
+    };
+    if h0.image_type.iter().any(|t| t.eq_ignore_ascii_case("MOSAIC")) {
+        warnings.push("Siemens mosaic: tiles are not split into slices".into());
+    }
+    if h0.photometric == "MONOCHROME1" {
+        warnings.push("MONOCHROME1: values kept as stored (high values display dark)".into());
+    }
+    let slices = items
+        .iter()
+        .map(|it| Slice {
+            path: it.0.path.clone(),
+            frame: it.1,
+            position: frame(it).position.map(Point),
+            instance_number: it.0.instance_number,
+        })
+        .collect();
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut syntaxes: Vec<String> = Vec::new();
+    for it in &items {
+        if files.last().map(PathBuf::as_path) != Some(it.0.path.as_path())
+            && !files.contains(&it.0.path)
+        {
+            files.push(it.0.path.clone());
+        }
+        if !syntaxes.contains(&it.0.transfer_syntax) {
+            syntaxes.push(it.0.transfer_syntax.clone());
+        }
+    }
+    let number = h0
+        .series_number
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    let label = format!("{number} {}", h0.series_description)
+        .trim()
+        .to_string();
+    SeriesInfo {
+        id: time_point
+            .map(|(t, _)| format!("/t{}", t + 1))
+            .unwrap_or_default(),
+        label: if label.is_empty() {
+            file_stem(&h0.path)
+        } else {
+            label
+        },
+        series_uid: uid.to_string(),
+        series_number: h0.series_number,
+        series_description: h0.series_description.clone(),
+        dims,
+        geometry,
+        affine_acquired: affine,
+        corners_acquired: corners,
+        positions_along_normal_mm: along,
+        spacing,
+        tilt_deg: tilt,
+        gantry_detector_tilt_deg: h0.gantry_tilt,
+        time_point,
+        has_geometry,
+        slices,
+        files,
+        transfer_syntaxes: syntaxes,
+        warnings,
+        metadata: h0.metadata.clone(),
+        sources: items,
+    }
+}
+
+fn file_stem(p: &Path) -> String {
+    p.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}

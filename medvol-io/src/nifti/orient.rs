@@ -1,0 +1,301 @@
+//! NIfTI's RAS world and medvol's LPS patient coordinates: the only place they meet.
+//!
+//! NIfTI maps voxel indices to RAS+ millimetres (+x towards the patient's right, +y anterior,
+//! +z superior); medvol and DICOM use LPS+ (+x left, +y posterior, +z superior). The two differ
+//! by the sign of the first two world axes, so converting an affine either way negates its first
+//! two rows (rotation and translation alike).
+
+use super::header::Header;
+use crate::{Error, Result};
+use medvol_core::{Direction, Geometry, Point};
+use std::path::Path;
+
+/// A 4x4 homogeneous affine, row-major, mapping (i, j, k, 1) to world millimetres.
+pub type Affine = [[f64; 4]; 4];
+
+/// Largest cosine between two axes of an sform (and largest relative difference between the
+/// qform and the sform) for them to count as rigid (and as the same transform).
+const RIGID_TOLERANCE: f64 = 1e-4;
+
+/// Which part of the header gave a volume its geometry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transform {
+    /// The sform (`srow_*`), when `sform_code > 0` and ITK would choose it.
+    Sform,
+    /// The qform (quaternion, `qoffset_*`, `pixdim` and qfac).
+    Qform,
+    /// Neither is set: `pixdim` spacing, identity direction and origin 0 (as ITK reads
+    /// Analyze-style files).
+    Pixdim,
+}
+
+impl Transform {
+    /// `"sform"`, `"qform"` or `"pixdim"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transform::Sform => "sform",
+            Transform::Qform => "qform",
+            Transform::Pixdim => "pixdim",
+        }
+    }
+}
+
+/// Converts an affine between RAS and LPS (the conversion is its own inverse).
+pub fn ras_lps(mut a: Affine) -> Affine {
+    for row in a.iter_mut().take(2) {
+        for v in row.iter_mut() {
+            *v = -*v;
+        }
+    }
+    a
+}
+
+/// The rotation of a NIfTI quaternion (b, c, d; a >= 0 implied), with the k column multiplied
+/// by `qfac`, as the NIfTI-1 standard defines the qform (method 2).
+pub(crate) fn quatern_to_matrix(bcd: [f64; 3], qfac: f64) -> [[f64; 3]; 3] {
+    let [mut b, mut c, mut d] = bcd;
+    let n2 = b * b + c * c + d * d;
+    let a = if 1.0 - n2 < 1e-7 {
+        // |bcd| is 1 (up to rounding): a 180-degree rotation; renormalise.
+        let n = n2.sqrt();
+        if n > 0.0 {
+            b /= n;
+            c /= n;
+            d /= n;
+        }
+        0.0
+    } else {
+        (1.0 - n2).sqrt()
+    };
+    let mut r = [
+        [a * a + b * b - c * c - d * d, 2.0 * (b * c - a * d), 2.0 * (b * d + a * c)],
+        [2.0 * (b * c + a * d), a * a + c * c - b * b - d * d, 2.0 * (c * d - a * b)],
+        [2.0 * (b * d - a * c), 2.0 * (c * d + a * b), a * a + d * d - c * c - b * b],
+    ];
+    for row in r.iter_mut() {
+        row[2] *= qfac;
+    }
+    r
+}
+
+/// The quaternion (b, c, d) and qfac of an orthonormal matrix (columns = axes): the inverse
+/// of [`quatern_to_matrix`]. A left-handed matrix gets qfac -1 and its k column negated first.
+pub(crate) fn matrix_to_quatern(m: [[f64; 3]; 3]) -> ([f64; 3], f64) {
+    let mut r = m;
+    let qfac = if det3(&r) < 0.0 {
+        for row in r.iter_mut() {
+            row[2] = -row[2];
+        }
+        -1.0
+    } else {
+        1.0
+    };
+    let trace = r[0][0] + r[1][1] + r[2][2] + 1.0;
+    let xd = 1.0 + r[0][0] - (r[1][1] + r[2][2]);
+    let yd = 1.0 + r[1][1] - (r[0][0] + r[2][2]);
+    let zd = 1.0 + r[2][2] - (r[0][0] + r[1][1]);
+    // Divide by the largest component to stay accurate near half turns.
+    let [a, b, c, d] = if trace > 0.5 {
+        let a = 0.5 * trace.sqrt();
+        [a, 0.25 * (r[2][1] - r[1][2]) / a, 0.25 * (r[0][2] - r[2][0]) / a, 0.25 * (r[1][0] - r[0][1]) / a]
+    } else if xd > 1.0 {
+        let b = 0.5 * xd.sqrt();
+        [0.25 * (r[2][1] - r[1][2]) / b, b, 0.25 * (r[0][1] + r[1][0]) / b, 0.25 * (r[0][2] + r[2][0]) / b]
+    } else if yd > 1.0 {
+        let c = 0.5 * yd.sqrt();
+        [0.25 * (r[0][2] - r[2][0]) / c, 0.25 * (r[0][1] + r[1][0]) / c, c, 0.25 * (r[1][2] + r[2][1]) / c]
+    } else {
+        let d = 0.5 * zd.sqrt();
+        [0.25 * (r[1][0] - r[0][1]) / d, 0.25 * (r[0][2] + r[2][0]) / d, 0.25 * (r[1][2] + r[2][1]) / d, d]
+    };
+    // The quaternion and its negation are the same rotation; NIfTI keeps a >= 0.
+    let s = if a < 0.0 { -1.0 } else { 1.0 };
+    ([b * s, c * s, d * s], qfac)
+}
+
+/// The qform of a header as an RAS affine.
+pub(crate) fn qform_ras(h: &Header) -> Affine {
+    let r = quatern_to_matrix(h.quatern, h.qfac());
+    let mut a = [[0.0; 4]; 4];
+    for (row, rrow) in a.iter_mut().zip(r) {
+        for c in 0..3 {
+            row[c] = rrow[c] * h.pixdim[c + 1];
+        }
+    }
+    for (row, t) in a.iter_mut().zip(h.qoffset) {
+        row[3] = t;
+    }
+    a[3][3] = 1.0;
+    a
+}
+
+/// The sform of a header as an RAS affine.
+pub(crate) fn sform_ras(h: &Header) -> Affine {
+    [h.srow[0], h.srow[1], h.srow[2], [0.0, 0.0, 0.0, 1.0]]
+}
+
+/// An orthonormal geometry from a (possibly sheared) LPS affine: spacing = column lengths,
+/// direction = the closest orthonormal matrix to the normalised columns, origin = translation.
+/// Returns the largest change of a direction entry (0 for a rigid affine).
+pub(crate) fn geometry_of_affine(path: &Path, lps: &Affine) -> Result<(Geometry, f64)> {
+    let spacing = [0, 1, 2].map(|c| (0..3).map(|r| lps[r][c] * lps[r][c]).sum::<f64>().sqrt());
+    let rows = [0, 1, 2].map(|r| [0, 1, 2].map(|c| lps[r][c]));
+    let geometry_error = |source| Error::Geometry {
+        path: path.to_path_buf(),
+        source,
+    };
+    let (direction, change) = Direction::nearest_orthonormal(rows).map_err(geometry_error)?;
+    let origin = Point::new(lps[0][3], lps[1][3], lps[2][3]);
+    let g = Geometry::new(spacing, origin, direction).map_err(geometry_error)?;
+    Ok((g, change))
+}
+
+/// The largest |cosine| between two columns of the 3x3 part (0 for orthogonal axes).
+fn max_axis_cosine(a: &Affine) -> f64 {
+    let col = |c: usize| [a[0][c], a[1][c], a[2][c]];
+    let dot = |x: [f64; 3], y: [f64; 3]| x[0] * y[0] + x[1] * y[1] + x[2] * y[2];
+    let mut worst: f64 = 0.0;
+    for (p, q) in [(0, 1), (0, 2), (1, 2)] {
+        let (x, y) = (col(p), col(q));
+        let n = (dot(x, x) * dot(y, y)).sqrt();
+        worst = worst.max(if n > 0.0 { dot(x, y).abs() / n } else { 1.0 });
+    }
+    worst
+}
+
+fn same_transform(a: &Affine, b: &Affine) -> bool {
+    let scale = a.iter().take(3).flat_map(|r| r.iter()).fold(1.0f64, |m, v| m.max(v.abs()));
+    a.iter()
+        .zip(b)
+        .take(3)
+        .all(|(x, y)| x.iter().zip(y).all(|(u, v)| (u - v).abs() <= RIGID_TOLERANCE * scale))
+}
+
+/// The geometry of a header's volumes (LPS), chosen as ITK's NIfTI reader chooses it:
+///
+/// 1. the sform when `sform_code > 0`, it is rigid, and either `sform_code` is 1 (scanner),
+///    there is no qform, or the qform is the same transform;
+/// 2. else the qform when `qform_code > 0`;
+/// 3. else a sheared sform (no qform to fall back on): the closest orthonormal direction,
+///    with a warning;
+/// 4. else `pixdim` spacing, identity direction, origin 0.
+///
+/// # Errors
+/// [`Error::Geometry`] when the chosen transform is singular or not finite.
+pub(crate) fn geometry(path: &Path, h: &Header, warnings: &mut Vec<String>) -> Result<(Geometry, Transform)> {
+    let sform = sform_ras(h);
+    let qform = qform_ras(h);
+    let has_s = h.sform_code > 0;
+    let has_q = h.qform_code > 0;
+    let rigid = max_axis_cosine(&sform) <= RIGID_TOLERANCE;
+    let use_sform = has_s && (if rigid { h.sform_code == 1 || !has_q || same_transform(&sform, &qform) } else { !has_q });
+    if use_sform {
+        let (g, change) = geometry_of_affine(path, &ras_lps(sform))?;
+        if !rigid {
+            warnings.push(format!(
+                "sform has non-orthogonal axes (shear, largest axis cosine {:.4}) and there is no \
+                 qform: kept the closest orthonormal direction (entries changed by up to {change:.4})",
+                max_axis_cosine(&sform)
+            ));
+        }
+        return Ok((g, Transform::Sform));
+    }
+    if has_q {
+        if has_s && !rigid {
+            warnings.push(format!(
+                "sform has non-orthogonal axes (shear, largest axis cosine {:.4}): used the qform, as \
+                 ITK does (the sheared sform is in the header)",
+                max_axis_cosine(&sform)
+            ));
+        } else if has_s {
+            warnings.push(format!(
+                "sform (code {}) and qform (code {}) disagree: used the qform, as ITK does",
+                h.sform_code, h.qform_code
+            ));
+        }
+        let (g, _) = geometry_of_affine(path, &ras_lps(qform))?;
+        return Ok((g, Transform::Qform));
+    }
+    warnings.push("no qform or sform: spacing from pixdim, identity direction, origin 0 (as ITK)".into());
+    let spacing = [h.pixdim[1], h.pixdim[2], h.pixdim[3]];
+    let g = Geometry::new(spacing, Point::ORIGIN, Direction::IDENTITY).map_err(|source| Error::Geometry {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok((g, Transform::Pixdim))
+}
+
+fn det3(m: &[[f64; 3]; 3]) -> f64 {
+    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+        + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn rot(ax: f64, ay: f64, az: f64) -> [[f64; 3]; 3] {
+        let (sx, cx) = ax.sin_cos();
+        let (sy, cy) = ay.sin_cos();
+        let (sz, cz) = az.sin_cos();
+        let x = [[1.0, 0.0, 0.0], [0.0, cx, -sx], [0.0, sx, cx]];
+        let y = [[cy, 0.0, sy], [0.0, 1.0, 0.0], [-sy, 0.0, cy]];
+        let z = [[cz, -sz, 0.0], [sz, cz, 0.0], [0.0, 0.0, 1.0]];
+        let mul = |a: [[f64; 3]; 3], b: [[f64; 3]; 3]| {
+            let mut o = [[0.0; 3]; 3];
+            for r in 0..3 {
+                for c in 0..3 {
+                    o[r][c] = (0..3).map(|t| a[r][t] * b[t][c]).sum();
+                }
+            }
+            o
+        };
+        mul(mul(z, y), x)
+    }
+
+    proptest! {
+        #[test]
+        fn quaternion_round_trip(ax in -3.2f64..3.2, ay in -3.2f64..3.2, az in -3.2f64..3.2, flip: bool) {
+            let mut m = rot(ax, ay, az);
+            if flip {
+                for row in m.iter_mut() { row[2] = -row[2]; }
+            }
+            let (bcd, qfac) = matrix_to_quatern(m);
+            prop_assert_eq!(qfac, if flip { -1.0 } else { 1.0 });
+            prop_assert!(bcd.iter().map(|v| v * v).sum::<f64>() <= 1.0 + 1e-12);
+            let back = quatern_to_matrix(bcd, qfac);
+            for r in 0..3 {
+                for c in 0..3 {
+                    prop_assert!((back[r][c] - m[r][c]).abs() < 1e-9, "{:?} vs {:?}", back, m);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn half_turns_about_each_axis() {
+        // a = 0: the renormalising branch of the standard.
+        let m = quatern_to_matrix([0.0, 1.0, 0.0], -1.0);
+        assert_eq!(m, [[-1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]);
+        for m in [
+            [[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, -1.0]],
+            [[-1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, -1.0]],
+            [[-1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, 1.0]],
+        ] {
+            let (bcd, qfac) = matrix_to_quatern(m);
+            assert_eq!(qfac, 1.0);
+            assert_eq!(quatern_to_matrix(bcd, qfac), m);
+        }
+    }
+
+    #[test]
+    fn ras_lps_negates_first_two_rows() {
+        let a = [[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], [9.0, 10.0, 11.0, 12.0], [0.0, 0.0, 0.0, 1.0]];
+        let b = ras_lps(a);
+        assert_eq!(b[0], [-1.0, -2.0, -3.0, -4.0]);
+        assert_eq!(b[1], [-5.0, -6.0, -7.0, -8.0]);
+        assert_eq!(b[2], a[2]);
+        assert_eq!(ras_lps(b), a);
+    }
+}

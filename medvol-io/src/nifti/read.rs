@@ -1,0 +1,440 @@
+//! Reading `.nii`, `.nii.gz` and `.hdr`/`.img` pairs into [`DynVolume`]s.
+//!
+//! Voxels stream from the file (or the gzip decoder) through a 1 MiB scratch buffer straight
+//! into the volume's storage: neither the compressed file nor a second copy of the voxels is
+//! held in memory. Every size a header claims is checked against the file and [`Limits`] before
+//! anything is allocated.
+
+use super::header::{self, ByteOrder, Datatype, Header, invalid};
+use super::orient::{self, Transform};
+use super::sample::Sample;
+use crate::{Error, Limits, Result};
+use flate2::bufread::MultiGzDecoder;
+use medvol_core::{DynVolume, Geometry, Volume, Voxel, VoxelKind};
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+/// Bytes decoded per step.
+const SCRATCH: usize = 1 << 20;
+/// No deflate stream expands by more than 1032:1 (the format's limit for runs of one byte).
+const DEFLATE_MAX_RATIO: u64 = 1032;
+
+/// Options of [`read_with_options`].
+///
+/// ```
+/// use medvol_io::{Limits, nifti::ReadOptions};
+/// let o = ReadOptions::default().with_limits(Limits::default().with_max_voxels(1 << 20));
+/// assert_eq!(o.limits.max_voxels, 1 << 20);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReadOptions {
+    /// Caps on voxels and bytes, checked before allocating (default [`Limits::default`]).
+    pub limits: Limits,
+}
+
+impl ReadOptions {
+    /// The same options with other limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+}
+
+/// A NIfTI file as read: its header, one volume per time point, and what was noticed.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Nifti {
+    /// The header as stored (RAS, both versions widened to one type).
+    pub header: Header,
+    /// Which header transform gave the volumes their geometry.
+    pub transform: Transform,
+    /// One 3-D volume per time point (per product of `dim[4..]`); a 3-D file gives one.
+    /// Values are scaled by `scl_slope`/`scl_inter` when the header asks for it.
+    pub volumes: Vec<DynVolume>,
+    /// Things the reader noticed and worked around (sheared sform, missing transform, ...).
+    pub warnings: Vec<String>,
+}
+
+/// Reads a NIfTI-1 or NIfTI-2 file (`.nii`, `.nii.gz`, `.hdr`/`.img` pair) with default
+/// [`Limits`].
+///
+/// Geometry comes from the sform or the qform as ITK chooses it (see [`Transform`]), converted
+/// to LPS. When `scl_slope` is neither 0 nor 1 (or `scl_inter` not 0), values are scaled into
+/// `f32` (`f64` for `f64` and 64-bit integer files); 64-bit integers are read as `f64`.
+///
+/// ```no_run
+/// let nii = medvol_io::nifti::read("brain.nii.gz")?;
+/// println!("{} volumes, {:?}", nii.volumes.len(), nii.volumes[0].dims());
+/// # Ok::<(), medvol_io::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Io`] when a file cannot be read, [`Error::Invalid`] for a malformed or truncated
+/// file, [`Error::Unsupported`] for complex or RGB data, [`Error::LimitExceeded`] when the
+/// volume exceeds the default limits, [`Error::Decode`] for a corrupt gzip stream.
+pub fn read(path: impl AsRef<Path>) -> Result<Nifti> {
+    read_with_options(path, &ReadOptions::default())
+}
+
+/// The first volume of a NIfTI file (the only one of a 3-D file).
+///
+/// # Errors
+/// As [`read`].
+pub fn read_volume(path: impl AsRef<Path>) -> Result<DynVolume> {
+    let nii = read(path)?;
+    Ok(nii.volumes.into_iter().next().expect("a valid NIfTI file holds at least one volume"))
+}
+
+/// Reads a NIfTI file with explicit options (limits).
+///
+/// # Errors
+/// As [`read`], with the limits of `options`.
+pub fn read_with_options(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Nifti> {
+    let path = path.as_ref();
+    let (header_path, image_path) = pair_paths(path);
+    let mut warnings = Vec::new();
+    let mut input = Input::open(&header_path)?;
+    let header = read_header(&mut input, &mut warnings)?;
+    let (geometry, transform) = orient::geometry(&header_path, &header, &mut warnings)?;
+
+    let mut data = if header.pair {
+        let image_path = image_path.ok_or_else(|| {
+            invalid(&header_path, "header of a .hdr/.img pair (magic ni1/ni2) opened without its .img".into())
+        })?;
+        Input::open(&image_path)?
+    } else {
+        input
+    };
+    let plan = Plan::new(&header, &data, &options.limits)?;
+    data.skip_to(header.vox_offset)?;
+    let volumes = read_volumes(&header, &plan, geometry, &mut data, &mut warnings)?;
+    data.finish()?;
+    Ok(Nifti {
+        header,
+        transform,
+        volumes,
+        warnings,
+    })
+}
+
+/// The header file and, for pairs, the image file a path names (either may be gzipped;
+/// an existing companion is preferred).
+fn pair_paths(path: &Path) -> (PathBuf, Option<PathBuf>) {
+    const CASES: [(&str, [&str; 2], bool); 4] = [
+        (".hdr.gz", [".img.gz", ".img"], true),
+        (".hdr", [".img", ".img.gz"], true),
+        (".img.gz", [".hdr.gz", ".hdr"], false),
+        (".img", [".hdr", ".hdr.gz"], false),
+    ];
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    for (suffix, to, is_header) in CASES {
+        if name.ends_with(suffix) {
+            let first = companion(path, suffix.len(), to[0]);
+            let second = companion(path, suffix.len(), to[1]);
+            let other = if !first.exists() && second.exists() { second } else { first };
+            return if is_header {
+                (path.to_path_buf(), Some(other))
+            } else {
+                (other, Some(path.to_path_buf()))
+            };
+        }
+    }
+    (path.to_path_buf(), None)
+}
+
+/// `path` with its last `from_len` bytes replaced by `to` (upper case if they were).
+fn companion(path: &Path, from_len: usize, to: &str) -> PathBuf {
+    let s = path.to_string_lossy();
+    let (stem, suffix) = s.split_at(s.len() - from_len);
+    if suffix.chars().any(|c| c.is_ascii_uppercase()) {
+        PathBuf::from(format!("{stem}{}", to.to_ascii_uppercase()))
+    } else {
+        PathBuf::from(format!("{stem}{to}"))
+    }
+}
+
+/// A file being read, raw or through gzip (detected from its first bytes, not its name).
+struct Input {
+    path: PathBuf,
+    len: u64,
+    /// Bytes consumed from the (decompressed) stream so far.
+    pos: u64,
+    stream: Stream,
+}
+
+enum Stream {
+    Raw(File),
+    Gz(Box<MultiGzDecoder<BufReader<File>>>),
+}
+
+impl Input {
+    fn open(path: &Path) -> Result<Self> {
+        let io_err = |e| Error::io(path, e);
+        let mut file = File::open(path).map_err(io_err)?;
+        let len = file.metadata().map_err(io_err)?.len();
+        let mut magic = [0u8; 2];
+        let n = file.read(&mut magic).map_err(io_err)?;
+        file.seek(SeekFrom::Start(0)).map_err(io_err)?;
+        let stream = if n == 2 && magic == [0x1f, 0x8b] {
+            Stream::Gz(Box::new(MultiGzDecoder::new(BufReader::with_capacity(1 << 17, file))))
+        } else {
+            Stream::Raw(file)
+        };
+        Ok(Self {
+            path: path.to_path_buf(),
+            len,
+            pos: 0,
+            stream,
+        })
+    }
+
+    fn is_gz(&self) -> bool {
+        matches!(self.stream, Stream::Gz(_))
+    }
+
+    /// Fills `buf`, turning a short file into [`Error::Invalid`] that says what was being read.
+    fn fill(&mut self, buf: &mut [u8], what: &str) -> Result<()> {
+        let r = match &mut self.stream {
+            Stream::Raw(f) => f.read_exact(buf),
+            Stream::Gz(g) => g.read_exact(buf),
+        };
+        r.map_err(|e| self.error(e, what))?;
+        self.pos += buf.len() as u64;
+        Ok(())
+    }
+
+    fn error(&self, e: io::Error, what: &str) -> Error {
+        let path = self.path.clone();
+        match e.kind() {
+            io::ErrorKind::UnexpectedEof => invalid(
+                &path,
+                format!(
+                    "truncated {what}: the {} ended after {} bytes",
+                    if self.is_gz() { "gzip stream" } else { "file" },
+                    self.pos
+                ),
+            ),
+            _ if self.is_gz() => Error::Decode {
+                path,
+                context: format!("gzip stream while reading {what}"),
+                source: Box::new(e),
+            },
+            _ => Error::io(path, e),
+        }
+    }
+
+    /// Reads a gzip stream to its end, so its CRC and length trailer are checked.
+    fn finish(&mut self) -> Result<()> {
+        if let Stream::Gz(g) = &mut self.stream {
+            io::copy(g, &mut io::sink()).map_err(|e| {
+                let what = "gzip trailer (CRC and length)";
+                self.error(e, what)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Moves to byte `offset` of the (decompressed) stream, skipping extensions.
+    fn skip_to(&mut self, offset: u64) -> Result<()> {
+        if offset < self.pos {
+            return Err(invalid(&self.path, format!("vox_offset {offset} lies inside the header")));
+        }
+        let n = offset - self.pos;
+        match &mut self.stream {
+            Stream::Raw(f) => {
+                f.seek(SeekFrom::Start(offset)).map_err(|e| Error::io(&self.path, e))?;
+            }
+            Stream::Gz(g) => {
+                let skipped = io::copy(&mut g.by_ref().take(n), &mut io::sink()).map_err(|e| {
+                    Error::Decode {
+                        path: self.path.clone(),
+                        context: "gzip stream while skipping header extensions".into(),
+                        source: Box::new(e),
+                    }
+                })?;
+                if skipped < n {
+                    self.pos += skipped;
+                    return Err(invalid(
+                        &self.path,
+                        format!("truncated: vox_offset is {offset} but the gzip stream ends at {}", self.pos),
+                    ));
+                }
+            }
+        }
+        self.pos = offset;
+        Ok(())
+    }
+}
+
+fn read_header(input: &mut Input, warnings: &mut Vec<String>) -> Result<Header> {
+    let mut buf = [0u8; header::N2_SIZE];
+    input.fill(&mut buf[..4], "header")?;
+    let (version, order) = header::detect(&input.path, [buf[0], buf[1], buf[2], buf[3]])?;
+    let size = if version == 1 { header::N1_SIZE } else { header::N2_SIZE };
+    input.fill(&mut buf[4..size], "header")?;
+    header::parse(&input.path, &buf[..size], version, order, warnings)
+}
+
+/// Sizes of the voxel data, checked against the file and the limits.
+struct Plan {
+    dims: [usize; 3],
+    volumes: usize,
+}
+
+impl Plan {
+    fn new(h: &Header, data: &Input, limits: &Limits) -> Result<Self> {
+        let path = &data.path;
+        let dims = h.volume_dims();
+        let per_volume = dims.iter().product::<u64>();
+        let count = h.volume_count();
+        let total = per_volume * count; // checked against overflow by header::parse
+        limits.check_voxels(path, per_volume)?;
+        let stored = total * h.datatype.size_bytes() as u64;
+        let out_size = output_kind(h).size_bytes() as u64;
+        let needed = h.vox_offset.checked_add(stored).ok_or_else(|| {
+            invalid(path, format!("vox_offset {} + {stored} bytes of voxels overflow", h.vox_offset))
+        })?;
+        if data.is_gz() {
+            if needed > data.len.saturating_mul(DEFLATE_MAX_RATIO).saturating_add(1 << 10) {
+                return Err(invalid(
+                    path,
+                    format!(
+                        "dim {:?} of {} claims {stored} bytes of voxels, more than a {}-byte gzip file can hold",
+                        &h.dim[1..=h.rank()],
+                        h.datatype.name(),
+                        data.len
+                    ),
+                ));
+            }
+        } else if needed > data.len {
+            return Err(invalid(
+                path,
+                format!(
+                    "truncated: dim {:?} of {} needs {stored} bytes of voxels from offset {} but the file has {} bytes",
+                    &h.dim[1..=h.rank()],
+                    h.datatype.name(),
+                    h.vox_offset,
+                    data.len
+                ),
+            ));
+        }
+        limits.check_bytes(path, total.saturating_mul(out_size))?;
+        let as_usize = |n: u64| {
+            usize::try_from(n).map_err(|_| invalid(path, format!("{n} voxels do not fit this platform's memory")))
+        };
+        Ok(Plan {
+            dims: [as_usize(dims[0])?, as_usize(dims[1])?, as_usize(dims[2])?],
+            volumes: as_usize(count)?,
+        })
+    }
+
+    fn voxels(&self) -> usize {
+        // Fits: the product of the dimensions was checked in u64 and converted to usize.
+        self.dims.iter().product()
+    }
+}
+
+/// The voxel type a file is read into: the stored type, `f64` for 64-bit integers, and `f32`
+/// (`f64` for 64-bit sources) when scaled.
+fn output_kind(h: &Header) -> VoxelKind {
+    match (h.datatype, h.scaling().is_some()) {
+        (Datatype::F64 | Datatype::I64 | Datatype::U64, _) => VoxelKind::F64,
+        (_, true) => VoxelKind::F32,
+        (Datatype::U8, false) => VoxelKind::U8,
+        (Datatype::I8, false) => VoxelKind::I8,
+        (Datatype::U16, false) => VoxelKind::U16,
+        (Datatype::I16, false) => VoxelKind::I16,
+        (Datatype::U32, false) => VoxelKind::U32,
+        (Datatype::I32, false) => VoxelKind::I32,
+        (Datatype::F32, false) => VoxelKind::F32,
+    }
+}
+
+fn read_volumes(
+    h: &Header,
+    plan: &Plan,
+    geometry: Geometry,
+    data: &mut Input,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<DynVolume>> {
+    let order = h.byte_order;
+    let lossy = Cell::new(false);
+    let exact = |v: f64| {
+        if v.abs() > 9_007_199_254_740_992.0 {
+            lossy.set(true);
+        }
+        v
+    };
+    let volumes = match (h.datatype, h.scaling()) {
+        (Datatype::U8, None) => all::<u8, u8>(plan, geometry, data, order, |v| v)?,
+        (Datatype::I8, None) => all::<i8, i8>(plan, geometry, data, order, |v| v)?,
+        (Datatype::U16, None) => all::<u16, u16>(plan, geometry, data, order, |v| v)?,
+        (Datatype::I16, None) => all::<i16, i16>(plan, geometry, data, order, |v| v)?,
+        (Datatype::U32, None) => all::<u32, u32>(plan, geometry, data, order, |v| v)?,
+        (Datatype::I32, None) => all::<i32, i32>(plan, geometry, data, order, |v| v)?,
+        (Datatype::F32, None) => all::<f32, f32>(plan, geometry, data, order, |v| v)?,
+        (Datatype::F64, None) => all::<f64, f64>(plan, geometry, data, order, |v| v)?,
+        (Datatype::I64, None) => all::<i64, f64>(plan, geometry, data, order, |v| exact(v as f64))?,
+        (Datatype::U64, None) => all::<u64, f64>(plan, geometry, data, order, |v| exact(v as f64))?,
+        (dt, Some((slope, inter))) => {
+            macro_rules! scaled {
+                ($($d:ident => $s:ty),*) => {
+                    match dt {
+                        $(Datatype::$d if output_kind(h) == VoxelKind::F64 => {
+                            all::<$s, f64>(plan, geometry, data, order, |v| v.as_f64() * slope + inter)?
+                        }
+                        Datatype::$d => {
+                            all::<$s, f32>(plan, geometry, data, order, |v| (v.as_f64() * slope + inter) as f32)?
+                        })*
+                    }
+                };
+            }
+            scaled!(U8 => u8, I8 => i8, U16 => u16, I16 => i16, U32 => u32, I32 => i32,
+                    U64 => u64, I64 => i64, F32 => f32, F64 => f64)
+        }
+    };
+    if lossy.get() {
+        warnings.push(format!(
+            "{} values beyond 2^53 were rounded when read as f64",
+            h.datatype.name()
+        ));
+    }
+    Ok(volumes)
+}
+
+/// Reads every volume of the plan, converting each stored sample with `f`.
+fn all<S: Sample, T: Voxel>(
+    plan: &Plan,
+    geometry: Geometry,
+    data: &mut Input,
+    order: ByteOrder,
+    f: impl Fn(S) -> T + Copy,
+) -> Result<Vec<DynVolume>> {
+    let n = plan.voxels();
+    let mut scratch = vec![0u8; SCRATCH.min(n * S::SIZE)];
+    let mut volumes = Vec::new();
+    for t in 0..plan.volumes {
+        let mut out: Vec<T> = Vec::new();
+        out.try_reserve_exact(n).map_err(|e| Error::Io {
+            path: data.path.clone(),
+            source: io::Error::new(io::ErrorKind::OutOfMemory, e),
+        })?;
+        let mut left = n;
+        while left > 0 {
+            let m = left.min(SCRATCH / S::SIZE);
+            let bytes = &mut scratch[..m * S::SIZE];
+            data.fill(bytes, &format!("voxel data (volume {t})"))?;
+            S::decode(bytes, order, &mut out, f);
+            left -= m;
+        }
+        let v = Volume::from_vec(plan.dims, out, geometry).map_err(|source| Error::Geometry {
+            path: data.path.clone(),
+            source,
+        })?;
+        volumes.push(DynVolume::from(v));
+    }
+    Ok(volumes)
+}
