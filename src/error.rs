@@ -10,6 +10,12 @@ pub enum Error {
     /// From `medvol-io`: reading or writing DICOM and NIfTI files.
     #[error(transparent)]
     Io(#[from] medvol_io::Error),
+    /// From `medvol-filter`: filter parameters and runs.
+    #[error(transparent)]
+    Filter(#[from] medvol_filter::Error),
+    /// From `medvol-mesh`: isosurface parameters, mesh files.
+    #[error(transparent)]
+    Mesh(#[from] medvol_mesh::Error),
 }
 
 /// `Result` with [`Error`] as the default error type.

@@ -14,5 +14,8 @@ pub use medvol_core::{
 };
 
 pub use error::{Error, Result};
+pub use input::{Input, Loaded};
 
 mod error;
+mod input;
+pub mod pipeline;

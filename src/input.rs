@@ -1,0 +1,143 @@
+//! Opening whatever a user points medvol at: a NIfTI file, a DICOM file or folder, or the
+//! built-in phantom, as one [`Loaded`] volume with what is known about it.
+
+use crate::{Error, Result};
+use medvol_core::DynVolume;
+use medvol_core::phantom::HeadPhantom;
+use medvol_io::dicom::{self, ReadOptions, ScanOptions};
+use std::path::{Path, PathBuf};
+
+/// Where a volume comes from.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Input {
+    /// A volume already in memory, with a description and its modality when known
+    /// (`"CT"`, `"MR"`).
+    Volume {
+        /// The voxels.
+        volume: DynVolume,
+        /// A short description for reports.
+        description: String,
+        /// DICOM modality, when known.
+        modality: Option<String>,
+    },
+    /// The built-in CT head phantom (modality CT, Hounsfield units).
+    Phantom(HeadPhantom),
+    /// A NIfTI file (`.nii`, `.nii.gz`, `.hdr`/`.img`): its first time point.
+    Nifti(PathBuf),
+    /// A DICOM file or folder, and which volume of it (an id from the scan report, or the
+    /// first one found when `None`).
+    Dicom {
+        /// The file or folder.
+        path: PathBuf,
+        /// A volume id of [`medvol_io::dicom::ScanReport`], or `None` for the first volume.
+        volume: Option<String>,
+    },
+}
+
+impl Input {
+    /// The input a path names: NIfTI by extension (`.nii`, `.nii.gz`, `.hdr`, `.img`), DICOM
+    /// otherwise (a folder or a single file).
+    pub fn path(path: impl Into<PathBuf>) -> Input {
+        let path = path.into();
+        if is_nifti(&path) {
+            Input::Nifti(path)
+        } else {
+            Input::Dicom { path, volume: None }
+        }
+    }
+
+    /// Reads the voxels.
+    ///
+    /// # Errors
+    /// The reader's error ([`medvol_io::Error`]) naming the file and the problem.
+    pub fn load(&self) -> Result<Loaded> {
+        match self {
+            Input::Volume {
+                volume,
+                description,
+                modality,
+            } => Ok(Loaded {
+                volume: volume.clone(),
+                description: description.clone(),
+                modality: modality.clone(),
+                warnings: Vec::new(),
+            }),
+            Input::Phantom(p) => {
+                let [ni, nj, nk] = p.dims();
+                Ok(Loaded {
+                    volume: p.generate().into(),
+                    description: format!("CT head phantom {ni}x{nj}x{nk}"),
+                    modality: Some("CT".into()),
+                    warnings: Vec::new(),
+                })
+            }
+            Input::Nifti(path) => {
+                let mut nii = medvol_io::nifti::read(path)?;
+                let mut warnings = nii.warnings;
+                let count = nii.volumes.len();
+                if count > 1 {
+                    warnings.push(format!("4-D file: using time point 0 of {count}"));
+                }
+                if nii.volumes.is_empty() {
+                    return Err(Error::Io(medvol_io::Error::NotFound {
+                        path: path.clone(),
+                        reason: "the file holds no volume".into(),
+                    }));
+                }
+                Ok(Loaded {
+                    volume: nii.volumes.swap_remove(0),
+                    description: format!("NIfTI {}", path.display()),
+                    modality: None,
+                    warnings,
+                })
+            }
+            Input::Dicom { path, volume } => {
+                let report = dicom::scan(path, &ScanOptions::default())?;
+                let options = ReadOptions::default();
+                let read = match volume {
+                    Some(id) => report.read(id.as_str(), &options)?,
+                    None => report.read(0, &options)?,
+                };
+                let mut warnings = read.warnings;
+                if report.volumes.len() > 1 && volume.is_none() {
+                    warnings.push(format!(
+                        "{} volumes found; using the first ({}): choose another by id",
+                        report.volumes.len(),
+                        read.info.id
+                    ));
+                }
+                Ok(Loaded {
+                    volume: read.volume,
+                    description: format!("DICOM {} ({})", path.display(), read.info.label),
+                    modality: read.info.metadata.modality.clone(),
+                    warnings,
+                })
+            }
+        }
+    }
+}
+
+/// A volume as loaded, with its description, modality and the reader's warnings.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Loaded {
+    /// The voxels and their geometry.
+    pub volume: DynVolume,
+    /// A short description for reports.
+    pub description: String,
+    /// DICOM modality when known (`"CT"`, `"MR"`, ...).
+    pub modality: Option<String>,
+    /// What the reader noticed (spacing, tilt, fallbacks).
+    pub warnings: Vec<String>,
+}
+
+fn is_nifti(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    [".nii", ".nii.gz", ".hdr", ".img", ".hdr.gz", ".img.gz"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}

@@ -1,0 +1,358 @@
+//! The reconstruction pipeline: a scan in, a surface mesh out, in one call.
+//!
+//! read → f32 → (resample to isotropic spacing) → (Gaussian or median denoise) →
+//! (intensity window) → isosurface → (largest component) → mesh file.
+//!
+//! ```
+//! use medvol::pipeline::{Input, Level, Pipeline, Preset};
+//! use medvol::phantom::HeadPhantom;
+//!
+//! let input = Input::Phantom(HeadPhantom::new([64, 64, 48], [3.0, 3.0, 4.0])?);
+//! let out = Pipeline::new(Level::Preset(Preset::Bone))
+//!     .with_gaussian(1.5)?
+//!     .with_largest_component(true)
+//!     .with_close_border(true)
+//!     .run(&input, None)?;
+//! assert_eq!(out.report.boundary_edges, 0);
+//! assert!(out.report.volume_mm3 > 0.0);
+//! println!("{} triangles in {:?}", out.report.triangles, out.report.steps);
+//! # Ok::<(), medvol::Error>(())
+//! ```
+
+use crate::{Error, Result};
+pub use crate::input::{Input, Loaded};
+use medvol_core::{Volume, VoxelKind};
+use medvol_filter::{Filter, Gaussian, Interpolation, Median, Normalize, Sigma};
+use medvol_mesh::{Frame, MarchingCubes, Mesh};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The isosurface level: a value in the volume's units, or a CT preset in Hounsfield units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Level {
+    /// A value in the volume's units (after rescale).
+    Value(f64),
+    /// A tissue preset for CT (refused on MR and on values that are not Hounsfield units).
+    Preset(Preset),
+}
+
+/// CT tissue presets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Preset {
+    /// Bone: 300 HU.
+    Bone,
+    /// Skin (the air/soft-tissue boundary): -500 HU.
+    Skin,
+}
+
+impl Preset {
+    /// The level in Hounsfield units.
+    pub fn hu(self) -> f64 {
+        match self {
+            Preset::Bone => 300.0,
+            Preset::Skin => -500.0,
+        }
+    }
+    /// `"bone"` or `"skin"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Bone => "bone",
+            Preset::Skin => "skin",
+        }
+    }
+}
+
+/// Times each stage and tells the observer.
+struct Stages<'o> {
+    steps: Vec<(String, f64)>,
+    observer: &'o mut dyn FnMut(Event<'_>),
+}
+
+impl Stages<'_> {
+    fn run<R>(&mut self, name: &'static str, f: impl FnOnce() -> Result<R>) -> Result<R> {
+        (self.observer)(Event::Started(name));
+        let t = Instant::now();
+        let r = f()?;
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        (self.observer)(Event::Finished(name, ms));
+        self.steps.push((name.to_string(), ms));
+        Ok(r)
+    }
+}
+
+/// The denoising step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Denoise {
+    Gaussian(f64),
+    Median(usize),
+}
+
+/// What the pipeline does, validated when built; [`Pipeline::run`] applies it to an [`Input`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pipeline {
+    level: Level,
+    spacing_mm: Option<f64>,
+    denoise: Option<Denoise>,
+    window: Option<(f64, f64)>,
+    largest: bool,
+    close_border: bool,
+    frame: Frame,
+}
+
+/// A stage boundary, for progress displays ([`Pipeline::run_with`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Event<'a> {
+    /// A stage starts.
+    Started(&'a str),
+    /// A stage finished after `ms` milliseconds.
+    Finished(&'a str, f64),
+}
+
+/// The mesh and the report of a run.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Outcome {
+    /// The surface, in LPS mm (or RAS when asked).
+    pub mesh: Mesh,
+    /// What was done and measured.
+    pub report: Report,
+}
+
+/// What a run did and measured.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Report {
+    /// Description of the input.
+    pub input: String,
+    /// DICOM modality when known.
+    pub modality: Option<String>,
+    /// Voxel type as read.
+    pub voxel_type: VoxelKind,
+    /// Dimensions (i, j, k) as read.
+    pub dims: [usize; 3],
+    /// Spacing (mm) as read.
+    pub spacing: [f64; 3],
+    /// The isosurface level used (volume units).
+    pub level: f64,
+    /// Each stage in order with its wall time (ms).
+    pub steps: Vec<(String, f64)>,
+    /// Mesh vertices.
+    pub vertices: usize,
+    /// Mesh triangles.
+    pub triangles: usize,
+    /// Surface area, mm².
+    pub area_mm2: f64,
+    /// Enclosed (signed) volume, mm³.
+    pub volume_mm3: f64,
+    /// Edges of one triangle only (0 for a closed surface).
+    pub boundary_edges: usize,
+    /// Edges of three or more triangles.
+    pub non_manifold_edges: usize,
+    /// The mesh file written, if any.
+    pub output: Option<PathBuf>,
+    /// What the reader and the steps noticed.
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    /// Total time of all stages, ms.
+    pub fn total_ms(&self) -> f64 {
+        self.steps.iter().map(|(_, ms)| ms).sum()
+    }
+}
+
+fn invalid(name: &'static str, reason: impl Into<String>) -> Error {
+    Error::Core(medvol_core::Error::InvalidParameter {
+        name,
+        reason: reason.into(),
+    })
+}
+
+impl Pipeline {
+    /// A pipeline that only extracts the surface at `level`.
+    pub fn new(level: Level) -> Self {
+        Self {
+            level,
+            spacing_mm: None,
+            denoise: None,
+            window: None,
+            largest: false,
+            close_border: false,
+            frame: Frame::Lps,
+        }
+    }
+
+    /// Resamples (linearly) to isotropic `mm` spacing first, keeping origin and direction.
+    ///
+    /// # Errors
+    /// [`Error::Core`] (invalid parameter) when `mm` is not finite and positive.
+    pub fn with_spacing_mm(mut self, mm: f64) -> Result<Self> {
+        if !(mm.is_finite() && mm > 0.0) {
+            return Err(invalid("spacing_mm", format!("{mm} must be finite and > 0")));
+        }
+        self.spacing_mm = Some(mm);
+        Ok(self)
+    }
+    /// Smooths with a Gaussian of `sigma_mm` (replaces a median).
+    ///
+    /// # Errors
+    /// When `sigma_mm` is not finite and positive.
+    pub fn with_gaussian(mut self, sigma_mm: f64) -> Result<Self> {
+        Gaussian::new(Sigma::iso_mm(sigma_mm))?;
+        self.denoise = Some(Denoise::Gaussian(sigma_mm));
+        Ok(self)
+    }
+    /// Denoises with a median of radius `radius_vox` voxels (replaces a Gaussian).
+    ///
+    /// # Errors
+    /// When the radius is 0.
+    pub fn with_median(mut self, radius_vox: usize) -> Result<Self> {
+        Median::new([radius_vox; 3])?;
+        self.denoise = Some(Denoise::Median(radius_vox));
+        Ok(self)
+    }
+    /// Clamps values to `[lo, hi]` after denoising (e.g. to tame metal artefacts).
+    ///
+    /// # Errors
+    /// When the window is empty or not finite.
+    pub fn with_window(mut self, lo: f64, hi: f64) -> Result<Self> {
+        Normalize::clamp(lo, hi)?;
+        self.window = Some((lo, hi));
+        Ok(self)
+    }
+    /// Keeps only the largest connected component of the surface.
+    pub fn with_largest_component(mut self, largest: bool) -> Self {
+        self.largest = largest;
+        self
+    }
+    /// Closes the surface where it meets the volume border.
+    pub fn with_close_border(mut self, close: bool) -> Self {
+        self.close_border = close;
+        self
+    }
+    /// Writes vertices in RAS instead of LPS (what most STL consumers expect).
+    pub fn with_frame(mut self, frame: Frame) -> Self {
+        self.frame = frame;
+        self
+    }
+
+    /// Runs the pipeline; writes the mesh to `output` (format by extension) when given.
+    ///
+    /// # Errors
+    /// The first failing stage's error; a preset on a volume that is not CT in HU.
+    pub fn run(&self, input: &Input, output: Option<&Path>) -> Result<Outcome> {
+        self.run_with(input, output, &mut |_| {})
+    }
+
+    /// As [`Pipeline::run`], calling `observer` at each stage boundary.
+    ///
+    /// # Errors
+    /// As [`Pipeline::run`].
+    pub fn run_with(
+        &self,
+        input: &Input,
+        output: Option<&Path>,
+        observer: &mut dyn FnMut(Event<'_>),
+    ) -> Result<Outcome> {
+        let mut stages = Stages {
+            steps: Vec::new(),
+            observer,
+        };
+        let loaded = stages.run("read", || input.load())?;
+        let mut warnings = loaded.warnings.clone();
+        let level = self.level_for(&loaded)?;
+        let dims = loaded.volume.dims();
+        let spacing = loaded.volume.geometry().spacing();
+        let voxel_type = loaded.volume.kind();
+        let mut volume: Volume<f32> = stages.run("convert", || Ok(loaded.volume.into_f32()))?;
+
+        if let Some(mm) = self.spacing_mm {
+            volume = stages.run("resample", || {
+                Ok(medvol_filter::resample_isotropic(&volume, mm, Interpolation::Linear)?)
+            })?;
+        }
+        match self.denoise {
+            Some(Denoise::Gaussian(sigma)) => {
+                volume = stages.run("gaussian", || Ok(Gaussian::new(Sigma::iso_mm(sigma))?.apply(&volume)?))?;
+            }
+            Some(Denoise::Median(r)) => {
+                volume = stages.run("median", || Ok(Median::new([r; 3])?.apply(&volume)?))?;
+            }
+            None => {}
+        }
+        if let Some((lo, hi)) = self.window {
+            volume = stages.run("window", || Ok(Normalize::clamp(lo, hi)?.apply(&volume)?))?;
+        }
+        let mut mesh = stages.run("isosurface", || {
+            Ok(MarchingCubes::new(level)?
+                .with_close_border(self.close_border)
+                .with_frame(self.frame)
+                .run(&volume)?)
+        })?;
+        drop(volume);
+        if self.largest {
+            mesh = stages.run("largest", || Ok(mesh.largest_component()))?;
+        }
+        if mesh.is_empty() {
+            warnings.push(format!("the surface at level {level} is empty"));
+        }
+        if let Some(path) = output {
+            stages.run("write", || Ok(medvol_mesh::write::write(&mesh, path)?))?;
+        }
+        let steps = stages.steps;
+        let edges = mesh.edge_report();
+        let report = Report {
+            input: loaded.description,
+            modality: loaded.modality,
+            voxel_type,
+            dims,
+            spacing,
+            level,
+            steps,
+            vertices: mesh.vertex_count(),
+            triangles: mesh.triangle_count(),
+            area_mm2: mesh.area_mm2(),
+            volume_mm3: mesh.signed_volume_mm3(),
+            boundary_edges: edges.boundary_edges,
+            non_manifold_edges: edges.non_manifold_edges,
+            output: output.map(Path::to_path_buf),
+            warnings,
+        };
+        Ok(Outcome { mesh, report })
+    }
+
+    /// The level in the volume's units; presets only on CT data in Hounsfield units.
+    fn level_for(&self, loaded: &Loaded) -> Result<f64> {
+        let preset = match self.level {
+            Level::Value(v) if v.is_finite() => return Ok(v),
+            Level::Value(v) => return Err(invalid("level", format!("{v} is not finite"))),
+            Level::Preset(p) => p,
+        };
+        match loaded.modality.as_deref() {
+            Some("CT") => Ok(preset.hu()),
+            Some(other) => Err(invalid(
+                "preset",
+                format!(
+                    "the {} preset is for CT in Hounsfield units, but this is {other} data: give a level instead",
+                    preset.name()
+                ),
+            )),
+            None => {
+                // No modality (NIfTI, in-memory): CT in HU has air near -1000.
+                let min = loaded.volume.statistics().min;
+                if min <= -500.0 {
+                    Ok(preset.hu())
+                } else {
+                    Err(invalid(
+                        "preset",
+                        format!(
+                            "the {} preset is for CT in Hounsfield units, but the smallest value is {min} (no air at -1000): give a level instead",
+                            preset.name()
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+}
