@@ -1,5 +1,5 @@
 //! `cargo run --release --example reconstruct -- [INPUT] [--out FILE] [--level V | --preset bone|skin]
-//!  [--sigma MM] [--median R] [--spacing MM] [--largest] [--close-border] [--ras] [--volume ID] [--json]`
+//!  [--sigma MM] [--median R] [--spacing MM] [--largest] [--open-border] [--ras] [--volume ID] [--json]`
 //!
 //! The main job of medvol: read a scan (a DICOM folder or file, or a NIfTI file), optionally make
 //! it isotropic and denoise it, extract the surface of a tissue and write it as a mesh file
@@ -46,9 +46,9 @@ struct Args {
     /// Keep only the largest connected component.
     #[arg(long)]
     largest: bool,
-    /// Close the surface where it meets the volume border.
+    /// Leave the surface open where it meets the volume border (closed by default).
     #[arg(long)]
-    close_border: bool,
+    open_border: bool,
     /// Write vertices in RAS instead of LPS.
     #[arg(long)]
     ras: bool,
@@ -108,7 +108,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
 
     let mut pipeline = Pipeline::new(level)
         .with_largest_component(args.largest)
-        .with_close_border(args.close_border)
+        .with_close_border(!args.open_border)
         .with_frame(if args.ras { Frame::Ras } else { Frame::Lps });
     if let Some(mm) = args.spacing {
         pipeline = pipeline.with_spacing_mm(mm)?;

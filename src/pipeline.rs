@@ -170,7 +170,7 @@ fn invalid(name: &'static str, reason: impl Into<String>) -> Error {
 }
 
 impl Pipeline {
-    /// A pipeline that only extracts the surface at `level`.
+    /// A pipeline that only extracts the surface at `level`, closed at the volume border.
     pub fn new(level: Level) -> Self {
         Self {
             level,
@@ -178,7 +178,7 @@ impl Pipeline {
             denoise: None,
             window: None,
             largest: false,
-            close_border: false,
+            close_border: true,
             frame: Frame::Lps,
         }
     }
@@ -226,7 +226,8 @@ impl Pipeline {
         self.largest = largest;
         self
     }
-    /// Closes the surface where it meets the volume border.
+    /// Closes the surface where it meets the volume border (default `true`: a closed surface is
+    /// what printing and volume measures need); `false` leaves it open there.
     pub fn with_close_border(mut self, close: bool) -> Self {
         self.close_border = close;
         self

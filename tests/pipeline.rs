@@ -1,0 +1,94 @@
+//! End-to-end reconstruction against the same pipeline built from SimpleITK + VTK.
+//!
+//! Reference numbers were measured with `benches/peers.py --philips` (SimpleITK 2.5
+//! ImageSeriesReader, SmoothingRecursiveGaussian sigma 1 mm, padded by one voxel of -3000 so
+//! the surface closes at the border, vtkFlyingEdges3D at 300 HU, vtkPolyDataConnectivityFilter
+//! largest region, vtkMassProperties).
+
+use medvol::pipeline::{Input, Level, Pipeline, Preset};
+use medvol::phantom::HeadPhantom;
+use std::path::{Path, PathBuf};
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(name)
+}
+
+/// SimpleITK + VTK on ct_philips_head: bone (300 HU), sigma 1 mm, largest component, closed.
+const PHILIPS_BONE_AREA_MM2: f64 = 108_694.6;
+const PHILIPS_BONE_VOLUME_MM3: f64 = 200_359.3;
+
+#[test]
+fn philips_head_bone_matches_simpleitk_vtk() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bone.stl");
+    let input = Input::path(data("ct_philips_head/dicom"));
+    let outcome = Pipeline::new(Level::Preset(Preset::Bone))
+        .with_gaussian(1.0)
+        .unwrap()
+        .with_largest_component(true)
+        .run(&input, Some(&out))
+        .unwrap();
+    let r = &outcome.report;
+    assert_eq!(r.modality.as_deref(), Some("CT"));
+    assert_eq!(r.dims, [512, 512, 28]);
+    assert_eq!(r.level, 300.0);
+    assert_eq!(r.boundary_edges, 0, "closed surface");
+    assert_eq!(r.non_manifold_edges, 0);
+    let area_err = (r.area_mm2 - PHILIPS_BONE_AREA_MM2).abs() / PHILIPS_BONE_AREA_MM2;
+    let vol_err = (r.volume_mm3 - PHILIPS_BONE_VOLUME_MM3).abs() / PHILIPS_BONE_VOLUME_MM3;
+    assert!(area_err < 0.01, "area {} vs {PHILIPS_BONE_AREA_MM2}", r.area_mm2);
+    assert!(vol_err < 0.01, "volume {} vs {PHILIPS_BONE_VOLUME_MM3}", r.volume_mm3);
+    // The file holds the same mesh.
+    let back = medvol::mesh::write::read(&out).unwrap();
+    assert_eq!(back.triangle_count(), r.triangles);
+    let names: Vec<&str> = r.steps.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["read", "convert", "gaussian", "isosurface", "largest", "write"]);
+}
+
+#[test]
+fn presets_are_refused_on_mr() {
+    let input = Input::path(data("mr_toshiba_ax30_b0/dicom"));
+    let err = Pipeline::new(Level::Preset(Preset::Bone))
+        .run(&input, None)
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("CT") && msg.contains("MR"), "{msg}");
+    // A level works on the same data.
+    let ok = Pipeline::new(Level::Value(1500.0)).run(&input, None).unwrap();
+    assert!(ok.report.triangles > 1000);
+    assert_eq!(ok.report.boundary_edges, 0);
+}
+
+#[test]
+fn phantom_pipeline_is_closed_and_deterministic() {
+    let input = Input::Phantom(HeadPhantom::new([72, 72, 60], [2.5, 2.5, 3.0]).unwrap().with_noise(3, 15.0));
+    let pipeline = Pipeline::new(Level::Preset(Preset::Skin))
+        .with_spacing_mm(2.0)
+        .unwrap()
+        .with_median(1)
+        .unwrap()
+        .with_window(-1000.0, 2000.0)
+        .unwrap()
+        .with_largest_component(true);
+    let a = pipeline.run(&input, None).unwrap();
+    let b = pipeline.run(&input, None).unwrap();
+    assert_eq!(a.mesh.positions(), b.mesh.positions());
+    assert_eq!(a.mesh.faces(), b.mesh.faces());
+    assert_eq!(a.report.boundary_edges, 0);
+    assert_eq!(a.mesh.euler_characteristic(), 2, "the skin is one sphere-like surface");
+    // The skin encloses the head ellipsoid: semi-axes 0.80, 0.92, 0.95 of the field of view's
+    // smallest half-extent (88.75 mm here), within the smoothing error.
+    let scale = 88.75f64;
+    let expected = 4.0 / 3.0 * std::f64::consts::PI * 0.80 * 0.92 * 0.95 * scale.powi(3);
+    let err = (a.report.volume_mm3 - expected).abs() / expected;
+    assert!(err < 0.03, "volume {} vs {expected}", a.report.volume_mm3);
+}
+
+#[test]
+fn invalid_parameters_are_errors() {
+    assert!(Pipeline::new(Level::Value(0.0)).with_gaussian(0.0).is_err());
+    assert!(Pipeline::new(Level::Value(0.0)).with_spacing_mm(-1.0).is_err());
+    assert!(Pipeline::new(Level::Value(0.0)).with_window(5.0, 1.0).is_err());
+    let input = Input::path("/nonexistent/medvol/series");
+    assert!(Pipeline::new(Level::Value(0.0)).run(&input, None).is_err());
+}
