@@ -4,7 +4,7 @@
 use crate::{Error, Result};
 use medvol_core::DynVolume;
 use medvol_core::phantom::HeadPhantom;
-use medvol_io::dicom::{self, ReadOptions, ScanOptions};
+use medvol_io::dicom::{self, Output, ReadOptions, ScanOptions};
 use std::path::{Path, PathBuf};
 
 /// Where a volume comes from.
@@ -47,11 +47,20 @@ impl Input {
         }
     }
 
-    /// Reads the voxels.
+    /// Reads the voxels in the type they are stored in (DICOM: `i16` for CT in HU).
     ///
     /// # Errors
     /// The reader's error ([`medvol_io::Error`]) naming the file and the problem.
     pub fn load(&self) -> Result<Loaded> {
+        self.load_as(Output::Auto)
+    }
+
+    /// Reads the voxels; a DICOM series is decoded straight into the `output` type (saving a
+    /// conversion pass when the caller works in `f32`).
+    ///
+    /// # Errors
+    /// As [`Input::load`].
+    pub fn load_as(&self, output: Output) -> Result<Loaded> {
         match self {
             Input::Volume {
                 volume,
@@ -94,7 +103,7 @@ impl Input {
             }
             Input::Dicom { path, volume } => {
                 let report = dicom::scan(path, &ScanOptions::default())?;
-                let options = ReadOptions::default();
+                let options = ReadOptions::default().with_output(output);
                 let read = match volume {
                     Some(id) => report.read(id.as_str(), &options)?,
                     None => report.read(0, &options)?,

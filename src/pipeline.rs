@@ -22,6 +22,7 @@
 use crate::{Error, Result};
 pub use crate::input::{Input, Loaded};
 use medvol_core::{Volume, VoxelKind};
+use medvol_io::dicom::Output;
 use medvol_filter::{Filter, Gaussian, Interpolation, Median, Normalize, Sigma};
 use medvol_mesh::{Frame, MarchingCubes, Mesh};
 use std::path::{Path, PathBuf};
@@ -260,13 +261,16 @@ impl Pipeline {
             steps: Vec::new(),
             observer,
         };
-        let loaded = stages.run("read", || input.load())?;
+        let loaded = stages.run("read", || input.load_as(Output::F32))?;
         let mut warnings = loaded.warnings.clone();
         let level = self.level_for(&loaded)?;
         let dims = loaded.volume.dims();
         let spacing = loaded.volume.geometry().spacing();
         let voxel_type = loaded.volume.kind();
-        let mut volume: Volume<f32> = stages.run("convert", || Ok(loaded.volume.into_f32()))?;
+        let mut volume: Volume<f32> = match loaded.volume {
+            medvol_core::DynVolume::F32(v) => v,
+            other => stages.run("convert", || Ok(other.into_f32()))?,
+        };
 
         if let Some(mm) = self.spacing_mm {
             volume = stages.run("resample", || {
