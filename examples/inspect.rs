@@ -80,21 +80,38 @@ fn volume_record(name: String, v: &DynVolume) -> VolumeRecord {
 }
 
 fn is_nifti(path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     let name = name.strip_suffix(".gz").unwrap_or(&name);
-    [".nii", ".hdr", ".img"].iter().any(|ext| name.ends_with(ext))
+    [".nii", ".hdr", ".img"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
 }
 
 fn inspect_nifti(path: &Path) -> Result<Report, Box<dyn Error>> {
     let nii = nifti::read(path)?;
     let h = &nii.header;
-    let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let many = nii.volumes.len() > 1;
     let volumes = nii
         .volumes
         .iter()
         .enumerate()
-        .map(|(t, v)| volume_record(if many { format!("{file}[t={t}]") } else { file.clone() }, v))
+        .map(|(t, v)| {
+            volume_record(
+                if many {
+                    format!("{file}[t={t}]")
+                } else {
+                    file.clone()
+                },
+                v,
+            )
+        })
         .collect();
     let scaling = match h.scaling() {
         Some((slope, inter)) => format!("scl_slope {slope}, scl_inter {inter}"),
@@ -129,7 +146,11 @@ fn inspect(path: &Path) -> Result<Report, Box<dyn Error>> {
     if is_nifti(path) {
         inspect_nifti(path)
     } else {
-        Err(format!("{}: not a NIfTI file (.nii, .nii.gz, .hdr, .img)", path.display()).into())
+        Err(format!(
+            "{}: not a NIfTI file (.nii, .nii.gz, .hdr, .img)",
+            path.display()
+        )
+        .into())
     }
 }
 
@@ -138,13 +159,27 @@ fn print_text(r: &Report) {
     for d in &r.details {
         println!("  {d}");
     }
-    let v3 = |a: &[f64]| a.iter().map(|x| format!("{x:.4}")).collect::<Vec<_>>().join(", ");
+    let v3 = |a: &[f64]| {
+        a.iter()
+            .map(|x| format!("{x:.4}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     for v in &r.volumes {
-        println!("volume {}: {} x {} x {} {}", v.name, v.dims[0], v.dims[1], v.dims[2], v.voxel_type);
+        println!(
+            "volume {}: {} x {} x {} {}",
+            v.name, v.dims[0], v.dims[1], v.dims[2], v.voxel_type
+        );
         println!("  spacing   [{}] mm", v3(&v.spacing));
         println!("  origin    [{}] mm LPS", v3(&v.origin));
-        println!("  direction [{}] (row-major, columns = i, j, k)", v3(&v.direction));
-        println!("  values    min {}  max {}  mean {:.6}", v.min, v.max, v.mean);
+        println!(
+            "  direction [{}] (row-major, columns = i, j, k)",
+            v3(&v.direction)
+        );
+        println!(
+            "  values    min {}  max {}  mean {:.6}",
+            v.min, v.max, v.mean
+        );
         println!("  corners (LPS mm, i fastest):");
         for c in &v.corners {
             println!("    [{}]", v3(c));

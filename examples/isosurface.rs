@@ -15,8 +15,8 @@
 //! "mesh", "largest", "measure", "write"}}`.
 
 use clap::Parser;
-use medvol::core::{map_dyn, DynVolume};
-use medvol::mesh::{write, Frame, MarchingCubes};
+use medvol::core::{DynVolume, map_dyn};
+use medvol::mesh::{Frame, MarchingCubes, write};
 use medvol::phantom::HeadPhantom;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -51,7 +51,11 @@ struct Args {
 
 fn read(path: &Path) -> Result<DynVolume, Box<dyn std::error::Error>> {
     let name = path.to_string_lossy().to_ascii_lowercase();
-    if path.is_file() && [".nii", ".nii.gz", ".hdr"].iter().any(|e| name.ends_with(e)) {
+    if path.is_file()
+        && [".nii", ".nii.gz", ".hdr"]
+            .iter()
+            .any(|e| name.ends_with(e))
+    {
         Ok(medvol::io::nifti::read_volume(path)?)
     } else {
         Ok(medvol::io::dicom::read_first(path)?.volume)
@@ -73,7 +77,9 @@ fn run(args: &Args) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
     };
     let read_ms = ms(t);
     let frame = if args.ras { Frame::Ras } else { Frame::Lps };
-    let mc = MarchingCubes::new(args.level)?.with_close_border(args.close_border).with_frame(frame);
+    let mc = MarchingCubes::new(args.level)?
+        .with_close_border(args.close_border)
+        .with_frame(frame);
     let t = Instant::now();
     let mut mesh = map_dyn!(&volume, v => mc.run(v))?;
     let mesh_ms = ms(t);

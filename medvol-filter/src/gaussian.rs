@@ -308,7 +308,7 @@ impl Gaussian {
         let w: [Vec<R>; 3] = sv.map(|s| discrete_kernel(s, self.truncate).into_iter().map(R::from_f64).collect());
         let r = [0, 1, 2].map(|a| w[a].len() - 1);
         let dims = src.dims();
-        let a = src.as_array().clone();
+        let a = *src.as_array();
         let (st, sz) = (region.start.0, region.size);
         // The i and j ranges of the source the k pass must cover (halo clipped to the source).
         let ia = st[0].saturating_sub(r[0]);

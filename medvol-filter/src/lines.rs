@@ -31,8 +31,7 @@ pub(crate) fn with_contiguous_rows<T: Voxel, R>(src: VolumeView<'_, T>, f: impl 
 /// When the row is not contiguous (callers go through [`with_contiguous_rows`]).
 #[inline]
 pub(crate) fn row<'a, T>(a: &ArrayView3<'a, T>, k: usize, j: usize, range: Range<usize>) -> &'a [T] {
-    a.clone()
-        .slice_move(s![k, j, range])
+    (*a).slice_move(s![k, j, range])
         .to_slice()
         .expect("rows are contiguous")
 }

@@ -162,7 +162,7 @@ impl<T: Voxel> Filter<T> for Median {
         check_region(src.dims(), &region, dst.dims())?;
         with_contiguous_rows(src, |src| {
             let dims = src.dims();
-            let a = src.as_array().clone();
+            let a = *src.as_array();
             let [ri, rj, rk] = self.radius;
             let (st, sz) = (region.start.0, region.size);
             let plen = sz[0] + 2 * ri;

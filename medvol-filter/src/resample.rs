@@ -162,8 +162,11 @@ impl Resample {
             let (i0, i1): (Vec<u32>, Vec<u32>) = tables[0].iter().map(|t| (t.i0 as u32, t.i1 as u32)).unzip();
             let ti: Vec<R> = tables[0].iter().map(|t| R::from_f64(t.t)).collect();
             let ni = dims[0];
-            let init = || (vec![R::default(); ni], vec![R::default(); ni], vec![R::default(); self.dims[0]]);
-            for_each_slice(out.as_array_mut().view_mut(), 0, init, |(ra, rb, o), k, mut slice| {
+            let init = || {
+                let line = vec![R::default(); ni];
+                (line.clone(), line.clone(), line, vec![R::default(); self.dims[0]])
+            };
+            for_each_slice(out.as_array_mut().view_mut(), 0, init, |(ra, rb, line, o), k, mut slice| {
                 let tk = &tables[2][k];
                 for (j, mut drow) in slice.axis_iter_mut(Axis(0)).enumerate() {
                     let tj = &tables[1][j];
@@ -175,9 +178,7 @@ impl Resample {
                         let r = |kk: usize, jj: usize| row(&a, kk, jj, 0..ni);
                         kernel::lerp_rows(isa, ra, r(tk.i0, tj.i0), r(tk.i0, tj.i1), R::from_f64(tj.t));
                         kernel::lerp_rows(isa, rb, r(tk.i1, tj.i0), r(tk.i1, tj.i1), R::from_f64(tj.t));
-                        let (ra_, rb_) = (&ra[..], &rb[..]);
-                        kernel::lerp_rows(isa, o, ra_, rb_, R::from_f64(tk.t));
-                        let line = &o[..ni].to_vec();
+                        kernel::lerp_rows(isa, line, &ra[..], &rb[..], R::from_f64(tk.t));
                         kernel::lerp_gather(isa, o, line, &i0, &i1, &ti);
                         for ((d, v), t) in drow.iter_mut().zip(o.iter()).zip(&tables[0]) {
                             if t.inside {
@@ -342,8 +343,8 @@ fn bspline_at(c: ArrayView3<'_, f64>, p: [f64; 3]) -> f64 {
         let f = p[a].floor();
         let t = p[a] - f;
         let first = f as isize - 1;
-        for q in 0..4 {
-            idx[a][q] = mirror(first + q as isize, n[a]);
+        for (q, slot) in idx[a].iter_mut().enumerate() {
+            *slot = mirror(first + q as isize, n[a]);
         }
         let u = 1.0 - t;
         w[a] = [

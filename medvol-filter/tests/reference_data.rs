@@ -124,7 +124,7 @@ fn run_all(name: &str) {
 
     // ITK's recursive (Deriche) Gaussian: the same recursion and initial conditions.
     let recursive = gaussian(GaussianMethod::Recursive).apply(v).unwrap();
-    check(&case, "gaussian_sitk_recursive_sigma2mm", &recursive, 1e-2);
+    check(&case, "gaussian_sitk_recursive_sigma2mm", &recursive, 1e-3);
 
     // Median 3x3x3: exact.
     let median = Median::new([1, 1, 1]).unwrap().apply(v).unwrap();
@@ -148,7 +148,7 @@ fn run_all(name: &str) {
     if name == "mr_toshiba_ax30_b0" {
         let worst = [
             check_volume("gaussian_scipy_sigma2mm.nii.gz", &discrete, 1e-8),
-            check_volume("gaussian_sitk_recursive_sigma2mm.nii.gz", &recursive, 1e-2),
+            check_volume("gaussian_sitk_recursive_sigma2mm.nii.gz", &recursive, 1e-4),
             check_volume("median_sitk_r1.nii.gz", &median, 0.0),
             check_volume(
                 "resample_linear_2mm.nii.gz",

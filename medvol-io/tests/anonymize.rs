@@ -19,7 +19,12 @@ fn data_sets() -> Vec<(String, PathBuf)> {
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
         .map(|e| e.unwrap().path())
         .filter(|p| p.join("dicom").is_dir())
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p.join("dicom")))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                p.join("dicom"),
+            )
+        })
         .collect();
     sets.sort();
     assert!(sets.len() >= 9, "expected the 9 DICOM sets, found {sets:?}");
@@ -68,9 +73,22 @@ fn raw(elem: &dicom_core::DataElement<InMemDicomObject>) -> Option<Vec<u8>> {
 fn text(elem: &dicom_core::DataElement<InMemDicomObject>) -> Vec<String> {
     elem.value()
         .to_multi_str()
-        .map(|v| v.iter().map(|s| s.trim_end_matches(['\0', ' ']).to_string()).collect())
+        .map(|v| {
+            v.iter()
+                .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
+                .collect()
+        })
         .unwrap_or_default()
 }
+
+/// Patient Identity Removed, De-identification Method (and codes), Longitudinal Temporal
+/// Information Modified: written by the de-identification.
+const DEID_TAGS: &[Tag] = &[
+    Tag(0x0012, 0x0062),
+    Tag(0x0012, 0x0063),
+    Tag(0x0012, 0x0064),
+    Tag(0x0028, 0x0303),
+];
 
 /// Class and definition UIDs, which identify no instance and are kept.
 const CLASS_UID_TAGS: &[Tag] = &[
@@ -87,9 +105,14 @@ const CLASS_UID_TAGS: &[Tag] = &[
 ];
 
 /// Whether a sequence or item on the way to `path` is missing from `after`.
-fn ancestor_dropped(path: &str, after: &BTreeMap<String, &dicom_core::DataElement<InMemDicomObject>>) -> bool {
+fn ancestor_dropped(
+    path: &str,
+    after: &BTreeMap<String, &dicom_core::DataElement<InMemDicomObject>>,
+) -> bool {
     path.match_indices('[').any(|(pos, _)| {
-        let index: usize = path[pos + 1..path[pos..].find(']').unwrap() + pos].parse().unwrap();
+        let index: usize = path[pos + 1..path[pos..].find(']').unwrap() + pos]
+            .parse()
+            .unwrap();
         after
             .get(&path[..pos])
             .and_then(|e| e.items())
@@ -106,7 +129,12 @@ fn all_strings(obj: &DefaultDicomObject) -> BTreeSet<String> {
         .filter(|e| e.vr() != VR::OB && e.vr() != VR::OW && e.vr() != VR::UN)
         .flat_map(|e| text(e))
         .collect();
-    out.insert(obj.meta().media_storage_sop_instance_uid().trim_end_matches('\0').to_string());
+    out.insert(
+        obj.meta()
+            .media_storage_sop_instance_uid()
+            .trim_end_matches('\0')
+            .to_string(),
+    );
     out
 }
 
@@ -116,7 +144,12 @@ fn str_of(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
 
 /// Checks one de-identified file against its original; returns the number of elements the
 /// profile acted on.
-fn check_pair(original: &DefaultDicomObject, anon: &DefaultDicomObject, a: &Anonymizer, what: &str) -> usize {
+fn check_pair(
+    original: &DefaultDicomObject,
+    anon: &DefaultDicomObject,
+    a: &Anonymizer,
+    what: &str,
+) -> usize {
     let (mut before, mut after) = (BTreeMap::new(), BTreeMap::new());
     flatten(original, "", &mut before);
     flatten(anon, "", &mut after);
@@ -125,6 +158,9 @@ fn check_pair(original: &DefaultDicomObject, anon: &DefaultDicomObject, a: &Anon
         let tag = orig.tag();
         let out = after.get(path);
         let ctx = || format!("{what}: {path} ({tag})");
+        if DEID_TAGS.contains(&tag) {
+            continue; // set by the de-identification itself
+        }
         if ancestor_dropped(path, &after) {
             continue; // gone with the sequence (or item) that held it
         }
@@ -134,7 +170,9 @@ fn check_pair(original: &DefaultDicomObject, anon: &DefaultDicomObject, a: &Anon
             continue;
         }
         let orig_raw = raw(orig);
-        let is_empty = orig_raw.as_ref().is_some_and(|r| r.iter().all(|&b| b == 0 || b == b' '));
+        let is_empty = orig_raw
+            .as_ref()
+            .is_some_and(|r| r.iter().all(|&b| b == 0 || b == b' '));
         let action = deid_profile::lookup(tag).map(|row| row.action);
         let kept = match action {
             Some(Action::K | Action::XZUStar) => true,
@@ -160,8 +198,16 @@ fn check_pair(original: &DefaultDicomObject, anon: &DefaultDicomObject, a: &Anon
             if orig.vr() == VR::UI {
                 let orig_uids = text(orig);
                 let expected: Vec<String> = orig_uids.iter().map(|u| a.map_uid(u)).collect();
-                assert_eq!(text(out), expected, "{}: UID not mapped consistently", ctx());
-                if orig_uids.iter().all(|u| !deid_profile::is_well_known_uid(u)) {
+                assert_eq!(
+                    text(out),
+                    expected,
+                    "{}: UID not mapped consistently",
+                    ctx()
+                );
+                if orig_uids
+                    .iter()
+                    .all(|u| !deid_profile::is_well_known_uid(u))
+                {
                     assert_ne!(raw(out), orig_raw, "{}: UID kept", ctx());
                 }
             } else {
@@ -173,22 +219,54 @@ fn check_pair(original: &DefaultDicomObject, anon: &DefaultDicomObject, a: &Anon
     let strings = all_strings(anon);
     for (path, orig) in &before {
         let tag = orig.tag();
-        let instance_uid = orig.vr() == VR::UI
-            && deid_profile::lookup(tag).is_some_and(|r| r.action == Action::U);
-        let identity = [Tag(0x0010, 0x0010), Tag(0x0010, 0x0020), Tag(0x0008, 0x0080)].contains(&tag);
+        let instance_uid =
+            orig.vr() == VR::UI && deid_profile::lookup(tag).is_some_and(|r| r.action == Action::U);
+        let identity = [
+            Tag(0x0010, 0x0010),
+            Tag(0x0010, 0x0020),
+            Tag(0x0008, 0x0080),
+        ]
+        .contains(&tag);
         if instance_uid || identity {
             for v in text(orig).into_iter().filter(|v| v.len() >= 4) {
-                assert!(!strings.contains(&v), "{what}: {path} value {v:?} found in the output");
+                assert!(
+                    !strings.contains(&v),
+                    "{what}: {path} value {v:?} found in the output"
+                );
             }
         }
     }
-    let meta_uid = original.meta().media_storage_sop_instance_uid().trim_end_matches('\0');
-    assert!(!strings.contains(meta_uid), "{what}: meta SOP instance UID kept");
-    assert_eq!(anon.meta().transfer_syntax(), original.meta().transfer_syntax(), "{what}");
-    assert_eq!(str_of(anon, Tag(0x0012, 0x0062)).as_deref(), Some("YES"), "{what}");
-    assert!(str_of(anon, Tag(0x0012, 0x0063)).is_some_and(|m| m.contains("PS3.15")), "{what}");
-    let codes = anon.get(Tag(0x0012, 0x0064)).and_then(|e| e.items()).expect("method codes");
-    assert_eq!(str_of(&codes[0], Tag(0x0008, 0x0100)).as_deref(), Some("113100"), "{what}");
+    let meta_uid = original
+        .meta()
+        .media_storage_sop_instance_uid()
+        .trim_end_matches('\0');
+    assert!(
+        !strings.contains(meta_uid),
+        "{what}: meta SOP instance UID kept"
+    );
+    assert_eq!(
+        anon.meta().transfer_syntax(),
+        original.meta().transfer_syntax(),
+        "{what}"
+    );
+    assert_eq!(
+        str_of(anon, Tag(0x0012, 0x0062)).as_deref(),
+        Some("YES"),
+        "{what}"
+    );
+    assert!(
+        str_of(anon, Tag(0x0012, 0x0063)).is_some_and(|m| m.contains("PS3.15")),
+        "{what}"
+    );
+    let codes = anon
+        .get(Tag(0x0012, 0x0064))
+        .and_then(|e| e.items())
+        .expect("method codes");
+    assert_eq!(
+        str_of(&codes[0], Tag(0x0008, 0x0100)).as_deref(),
+        Some("113100"),
+        "{what}"
+    );
     acted
 }
 
@@ -212,7 +290,12 @@ fn every_shared_data_set_is_de_identified_element_by_element() {
             let rel = file.strip_prefix(&input).unwrap().to_path_buf();
             let original = open_file(file).unwrap();
             let anon = open_file(out.join(&rel)).unwrap();
-            total_acted += check_pair(&original, &anon, &anonymizer, &format!("{name}/{}", rel.display()));
+            total_acted += check_pair(
+                &original,
+                &anon,
+                &anonymizer,
+                &format!("{name}/{}", rel.display()),
+            );
             // pixels and geometry untouched
             for tag in [
                 Tag(0x7FE0, 0x0010),
@@ -230,29 +313,49 @@ fn every_shared_data_set_is_de_identified_element_by_element() {
                 );
             }
             let key = |o: &InMemDicomObject| {
-                [Tag(0x0020, 0x000D), Tag(0x0020, 0x000E), Tag(0x0020, 0x0052)]
-                    .map(|t| str_of(o, t).unwrap_or_default())
+                [
+                    Tag(0x0020, 0x000D),
+                    Tag(0x0020, 0x000E),
+                    Tag(0x0020, 0x0052),
+                ]
+                .map(|t| str_of(o, t).unwrap_or_default())
             };
             let k = key(&original);
             let mapped = k.clone().map(|u| anonymizer.map_uid(&u));
             assert_eq!(key(&anon), mapped, "{name}: grouping UIDs");
             groups_before.entry(k).or_default().insert(rel.clone());
             groups_after.entry(key(&anon)).or_default().insert(rel);
-            assert!(sop_uids.insert(str_of(&anon, Tag(0x0008, 0x0018)).unwrap()), "{name}: SOP UID reused");
+            sop_uids.insert((
+                str_of(&original, Tag(0x0008, 0x0018)),
+                str_of(&anon, Tag(0x0008, 0x0018)),
+            ));
         }
+        // one new SOP Instance UID per original one (a set may repeat an instance in
+        // several transfer syntaxes)
+        let originals: BTreeSet<_> = sop_uids.iter().map(|p| &p.0).collect();
+        let news: BTreeSet<_> = sop_uids.iter().map(|p| &p.1).collect();
+        assert_eq!(
+            (originals.len(), news.len()),
+            (sop_uids.len(), sop_uids.len()),
+            "{name}"
+        );
         let mut a: Vec<_> = groups_before.into_values().collect();
         let mut b: Vec<_> = groups_after.into_values().collect();
         a.sort();
         b.sort();
         assert_eq!(a, b, "{name}: series grouping changed");
     }
-    assert!(total_acted > 1000, "profile acted on only {total_acted} elements");
+    assert!(
+        total_acted > 1000,
+        "profile acted on only {total_acted} elements"
+    );
 }
 
 #[test]
 fn medvol_reads_the_same_volumes_back() {
     let tmp = tempfile::tempdir().unwrap();
     let anonymizer = Anonymizer::new().with_uid_secret(SECRET);
+    let mut compared = 0;
     for (name, input) in data_sets() {
         let out = tmp.path().join(&name);
         anonymizer.folder(&input, &out).unwrap();
@@ -261,44 +364,71 @@ fn medvol_reads_the_same_volumes_back() {
         assert_eq!(before.volumes.len(), after.volumes.len(), "{name}");
         assert_eq!(before.skipped.len(), after.skipped.len(), "{name}");
         for (i, v) in before.volumes.iter().enumerate() {
-            let id = v.id.replacen(&v.series_uid, &anonymizer.map_uid(&v.series_uid), 1);
+            let id =
+                v.id.replacen(&v.series_uid, &anonymizer.map_uid(&v.series_uid), 1);
             let j = after
                 .volumes
                 .iter()
                 .position(|w| w.id == id)
                 .unwrap_or_else(|| panic!("{name}: volume {id} missing after de-identification"));
-            let (x, y) = (
-                before.read(i, &ReadOptions::default()).unwrap(),
-                after.read(j, &ReadOptions::default()).unwrap(),
-            );
+            let (x, y) = match (
+                before.read(i, &ReadOptions::default()),
+                after.read(j, &ReadOptions::default()),
+            ) {
+                (Ok(x), Ok(y)) => (x, y),
+                // a codec this build lacks fails the same way before and after
+                (Err(Error::Unsupported { .. }), Err(Error::Unsupported { .. })) => continue,
+                (x, y) => panic!("{name}: {id}: {:?} / {:?}", x.err(), y.err()),
+            };
             assert_eq!(x.volume.dims(), y.volume.dims(), "{name}");
-            assert!(x.volume.geometry().approx_eq(y.volume.geometry(), 1e-9), "{name}");
+            assert!(
+                x.volume.geometry().approx_eq(y.volume.geometry(), 1e-9),
+                "{name}"
+            );
             assert_eq!(x.affine, y.affine, "{name}");
             assert_eq!(x.volume.kind(), y.volume.kind(), "{name}");
-            assert_eq!(x.volume.to_f64().as_slice(), y.volume.to_f64().as_slice(), "{name}: voxels");
+            assert_eq!(
+                x.volume.to_f64().as_slice(),
+                y.volume.to_f64().as_slice(),
+                "{name}: voxels"
+            );
+            compared += 1;
         }
     }
+    assert!(compared >= 10, "only {compared} volumes compared");
 }
 
 #[test]
 fn uids_are_stable_across_runs_with_a_secret_only() {
-    let (_, input) = data_sets().into_iter().find(|(n, _)| n == "mr_toshiba_ax30_b0").unwrap();
+    let (_, input) = data_sets()
+        .into_iter()
+        .find(|(n, _)| n == "mr_toshiba_ax30_b0")
+        .unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let series = |a: Anonymizer, dir: &str| {
         let out = tmp.path().join(dir);
         a.folder(&input, &out).unwrap();
         let o = open_file(out.join("0001.dcm")).unwrap();
-        (str_of(&o, Tag(0x0020, 0x000E)).unwrap(), str_of(&o, Tag(0x0008, 0x0018)).unwrap())
+        (
+            str_of(&o, Tag(0x0020, 0x000E)).unwrap(),
+            str_of(&o, Tag(0x0008, 0x0018)).unwrap(),
+        )
     };
     let first = series(Anonymizer::new().with_uid_secret("k1"), "a");
     assert_eq!(first, series(Anonymizer::new().with_uid_secret("k1"), "b"));
-    assert_ne!(first.0, series(Anonymizer::new().with_uid_secret("k2"), "c").0);
+    assert_ne!(
+        first.0,
+        series(Anonymizer::new().with_uid_secret("k2"), "c").0
+    );
     assert_ne!(first.0, series(Anonymizer::new(), "d").0);
 }
 
 #[test]
 fn date_shift_and_keep_private_options() {
-    let (_, input) = data_sets().into_iter().find(|(n, _)| n == "ct_philips_head").unwrap();
+    let (_, input) = data_sets()
+        .into_iter()
+        .find(|(n, _)| n == "ct_philips_head")
+        .unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("shifted");
     Anonymizer::new()
@@ -313,40 +443,75 @@ fn date_shift_and_keep_private_options() {
     assert_ne!(study_date, shifted);
     // independent check of the calendar arithmetic with the standard library's help
     let days = |d: &str| {
-        let (y, m, dd): (i64, i64, i64) = (d[..4].parse().unwrap(), d[4..6].parse().unwrap(), d[6..8].parse().unwrap());
+        let (y, m, dd): (i64, i64, i64) = (
+            d[..4].parse().unwrap(),
+            d[4..6].parse().unwrap(),
+            d[6..8].parse().unwrap(),
+        );
         // days since 0000-03-01 (Zeller style), enough to compare two dates
         let (y, m) = if m <= 2 { (y - 1, m + 12) } else { (y, m) };
         365 * y + y / 4 - y / 100 + y / 400 + (153 * (m - 3) + 2) / 5 + dd
     };
-    assert_eq!(days(&study_date) - days(&shifted), 40, "{study_date} -> {shifted}");
-    assert_eq!(str_of(&anon, Tag(0x0028, 0x0303)).as_deref(), Some("MODIFIED"));
+    assert_eq!(
+        days(&study_date) - days(&shifted),
+        40,
+        "{study_date} -> {shifted}"
+    );
+    assert_eq!(
+        str_of(&anon, Tag(0x0028, 0x0303)).as_deref(),
+        Some("MODIFIED")
+    );
     assert_eq!(str_of(&anon, Tag(0x0010, 0x0030)).unwrap_or_default(), "");
     let private = |o: &InMemDicomObject| o.iter().filter(|e| e.tag().group() % 2 == 1).count();
     assert!(private(&original) > 0);
     assert_eq!(private(&original), private(&anon));
-    let codes = anon.get(Tag(0x0012, 0x0064)).and_then(|e| e.items()).unwrap();
-    assert_eq!(str_of(&codes[1], Tag(0x0008, 0x0100)).as_deref(), Some("113107"));
+    let codes = anon
+        .get(Tag(0x0012, 0x0064))
+        .and_then(|e| e.items())
+        .unwrap();
+    assert_eq!(
+        str_of(&codes[1], Tag(0x0008, 0x0100)).as_deref(),
+        Some("113107")
+    );
 }
 
 #[test]
 fn never_in_place_and_errors_are_reported() {
-    let (_, input) = data_sets().into_iter().find(|(n, _)| n == "dicom_ts_pydicom_small").unwrap();
+    let (_, input) = data_sets()
+        .into_iter()
+        .find(|(n, _)| n == "dicom_ts_pydicom_small")
+        .unwrap();
     let a = Anonymizer::new();
     // in place, or output inside input: refused before anything is written
-    assert!(matches!(a.folder(&input, &input), Err(Error::Invalid { .. })));
+    assert!(matches!(
+        a.folder(&input, &input),
+        Err(Error::Invalid { .. })
+    ));
     let inside = input.join("anon");
-    assert!(matches!(a.folder(&input, &inside), Err(Error::Invalid { .. })));
+    assert!(matches!(
+        a.folder(&input, &inside),
+        Err(Error::Invalid { .. })
+    ));
     assert!(!inside.exists());
     let tmp = tempfile::tempdir().unwrap();
     // input inside output is refused too (outputs could land on inputs)
     let nested_in = tmp.path().join("out/in");
     std::fs::create_dir_all(&nested_in).unwrap();
-    assert!(matches!(a.folder(&nested_in, &tmp.path().join("out")), Err(Error::Invalid { .. })));
+    assert!(matches!(
+        a.folder(&nested_in, &tmp.path().join("out")),
+        Err(Error::Invalid { .. })
+    ));
     // unwritable output folder: a path below a regular file
     let blocker = tmp.path().join("file");
     std::fs::write(&blocker, b"x").unwrap();
-    assert!(matches!(a.folder(&input, &blocker.join("out")), Err(Error::Io { .. })));
-    assert!(matches!(a.folder(&tmp.path().join("missing"), &tmp.path().join("o")), Err(Error::NotFound { .. })));
+    assert!(matches!(
+        a.folder(&input, &blocker.join("out")),
+        Err(Error::Io { .. })
+    ));
+    assert!(matches!(
+        a.folder(&tmp.path().join("missing"), &tmp.path().join("o")),
+        Err(Error::NotFound { .. })
+    ));
     // a non-DICOM file is reported and the rest goes on, sub-folders kept
     let mixed = tmp.path().join("mixed");
     std::fs::create_dir_all(mixed.join("sub")).unwrap();
@@ -356,7 +521,11 @@ fn never_in_place_and_errors_are_reported() {
     assert_eq!(report.written, vec![PathBuf::from("sub/ct.dcm")]);
     assert_eq!(report.skipped.len(), 1);
     assert_eq!(report.skipped[0].path, PathBuf::from("notes.txt"));
-    assert!(report.skipped[0].reason.contains("notes.txt"), "{}", report.skipped[0].reason);
+    assert!(
+        report.skipped[0].reason.contains("notes.txt"),
+        "{}",
+        report.skipped[0].reason
+    );
     assert!(tmp.path().join("mixed-anon/sub/ct.dcm").is_file());
     assert!(!tmp.path().join("mixed-anon/notes.txt").exists());
 }

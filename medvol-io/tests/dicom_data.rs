@@ -2,7 +2,7 @@
 //! (SimpleITK 2.5 and dcm2niix outputs, computed outside medvol).
 
 use medvol_core::{DynVolume, Point};
-use medvol_io::dicom::{scan, DicomVolume, Output, ReadOptions, ScanOptions, Tilt, Uniform};
+use medvol_io::dicom::{DicomVolume, Output, ReadOptions, ScanOptions, Tilt, Uniform, scan};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -91,21 +91,52 @@ fn corners_from_record(r: &Value) -> Vec<Vec<f64>> {
 
 fn check_against_sitk(v: &DicomVolume, r: &Value, what: &str) {
     let g = v.volume.geometry();
-    let size: Vec<usize> = r["size"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
+    let size: Vec<usize> = r["size"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect();
     assert_eq!(v.volume.dims().to_vec(), size[..3].to_vec(), "{what}: dims");
-    assert!(close(&g.spacing(), &fs(&r["spacing"])[..3], 1e-5), "{what}: spacing {:?}", g.spacing());
-    assert!(close(&g.origin().0, &fs(&r["origin"])[..3], 1e-5), "{what}: origin {:?}", g.origin());
     assert!(
-        close(&g.direction().to_row_major(), &fs(&r["direction"])[..9], 1e-5),
+        close(&g.spacing(), &fs(&r["spacing"])[..3], 1e-5),
+        "{what}: spacing {:?}",
+        g.spacing()
+    );
+    assert!(
+        close(&g.origin().0, &fs(&r["origin"])[..3], 1e-5),
+        "{what}: origin {:?}",
+        g.origin()
+    );
+    assert!(
+        close(
+            &g.direction().to_row_major(),
+            &fs(&r["direction"])[..9],
+            1e-5
+        ),
         "{what}: direction {:?}",
         g.direction()
     );
-    assert_corner_set(&g.corners(v.volume.dims()), &corners_of(&r["voxel_center_corners_lps"]), 1e-3, what);
-    assert_corner_set(&v.corners_acquired, &corners_of(&r["voxel_center_corners_lps"]), 1e-3, what);
+    assert_corner_set(
+        &g.corners(v.volume.dims()),
+        &corners_of(&r["voxel_center_corners_lps"]),
+        1e-3,
+        what,
+    );
+    assert_corner_set(
+        &v.corners_acquired,
+        &corners_of(&r["voxel_center_corners_lps"]),
+        1e-3,
+        what,
+    );
     let st = v.volume.statistics();
     assert_eq!(st.min, f(&r["min"]), "{what}: min");
     assert_eq!(st.max, f(&r["max"]), "{what}: max");
-    assert_eq!(volume_sha(&v.volume), r["sha256_f64le_xfastest"].as_str().unwrap(), "{what}: values");
+    assert_eq!(
+        volume_sha(&v.volume),
+        r["sha256_f64le_xfastest"].as_str().unwrap(),
+        "{what}: values"
+    );
 }
 
 fn folder(set: &str) -> PathBuf {
@@ -114,7 +145,11 @@ fn folder(set: &str) -> PathBuf {
 
 #[test]
 fn plain_series_equal_simpleitk_and_dcm2niix() {
-    for set in ["ct_philips_head", "mr_siemens_t1_sag_hfs", "mr_toshiba_ax30_b0"] {
+    for set in [
+        "ct_philips_head",
+        "mr_siemens_t1_sag_hfs",
+        "mr_toshiba_ax30_b0",
+    ] {
         let e = expected(set);
         let report = scan(folder(set), &ScanOptions::default()).unwrap();
         assert_eq!(report.volumes.len(), 1, "{set}");
@@ -128,12 +163,19 @@ fn plain_series_equal_simpleitk_and_dcm2niix() {
             .iter()
             .map(|s| s.path.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
-        let sitk_names: Vec<&str> =
-            sitk["files_in_sorted_order"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let sitk_names: Vec<&str> = sitk["files_in_sorted_order"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
         assert_eq!(names, sitk_names, "{set}: slice order");
         assert!(info.warnings.is_empty(), "{set}: {:?}", info.warnings);
         let v = report.read(0, &ReadOptions::default()).unwrap();
-        assert!(matches!(v.volume, DynVolume::I16(_)), "{set}: integer HU/values as i16");
+        assert!(
+            matches!(v.volume, DynVolume::I16(_)),
+            "{set}: integer HU/values as i16"
+        );
         check_against_sitk(&v, sitk, set);
         // dcm2niix's output, read back by SimpleITK, holds the same voxel centres.
         let d2n = &e["dcm2niix"]["outputs"][0]["sitk"];
@@ -150,24 +192,42 @@ fn tilted_nonuniform_ct_is_reported_and_placed_where_acquired() {
     assert_eq!(report.volumes.len(), 1);
     let info = &report.volumes[0];
     let pyd = &e["pydicom_summary"]["series"][0];
-    assert!((info.tilt_deg - f(&pyd["gantry_detector_tilt"])).abs() < 0.05, "tilt {}", info.tilt_deg);
+    assert!(
+        (info.tilt_deg - f(&pyd["gantry_detector_tilt"])).abs() < 0.05,
+        "tilt {}",
+        info.tilt_deg
+    );
     assert!(!info.spacing.uniform);
     let [lo, hi] = [0, 1].map(|i| f(&pyd["gap_along_normal_min_max"][i]));
     let gaps = &info.spacing.gaps_mm;
     assert!((gaps.iter().copied().fold(f64::INFINITY, f64::min) - lo).abs() < 1e-3);
     assert!((gaps.iter().copied().fold(0.0, f64::max) - hi).abs() < 1e-3);
-    assert!(info.warnings.iter().any(|w| w.contains("gantry tilt 18.5")), "{:?}", info.warnings);
-    assert!(info.warnings.iter().any(|w| w.contains("non-uniform")), "{:?}", info.warnings);
+    assert!(
+        info.warnings.iter().any(|w| w.contains("gantry tilt 18.5")),
+        "{:?}",
+        info.warnings
+    );
+    assert!(
+        info.warnings.iter().any(|w| w.contains("non-uniform")),
+        "{:?}",
+        info.warnings
+    );
 
     // Corners as acquired: from the first and last slices' own positions.
-    let slices = pyd["slices_sorted_by_position_along_normal"].as_array().unwrap();
+    let slices = pyd["slices_sorted_by_position_along_normal"]
+        .as_array()
+        .unwrap();
     let iop = fs(&pyd["image_orientation_patient"]);
     let ps = fs(&pyd["pixel_spacing"]);
     let mut truth = Vec::new();
     for s in [&slices[0], &slices[slices.len() - 1]] {
         let ipp = fs(&s["ipp"]);
         for (i, j) in [(0.0, 0.0), (511.0, 0.0), (0.0, 511.0), (511.0, 511.0)] {
-            truth.push((0..3).map(|a| ipp[a] + iop[a] * ps[1] * i + iop[3 + a] * ps[0] * j).collect());
+            truth.push(
+                (0..3)
+                    .map(|a| ipp[a] + iop[a] * ps[1] * i + iop[3 + a] * ps[0] * j)
+                    .collect(),
+            );
         }
     }
     assert_corner_set(&info.corners_acquired, &truth, 1e-3, "tilt corners");
@@ -178,18 +238,32 @@ fn tilted_nonuniform_ct_is_reported_and_placed_where_acquired() {
     let step: Vec<f64> = (0..3).map(|r| a[r][2]).collect();
     let first_step: Vec<f64> = (0..3).map(|r| f(&slices[1]["ipp"][r]) - first[r]).collect();
     assert!(close(&step, &first_step, 1e-3), "first step {step:?}");
-    assert!(close(&(0..3).map(|r| a[r][3]).collect::<Vec<_>>(), &first, 1e-3));
-    assert!(!close(&last, &(0..3).map(|r| a[r][3] + 27.0 * a[r][2]).collect::<Vec<_>>(), 1.0));
+    assert!(close(
+        &(0..3).map(|r| a[r][3]).collect::<Vec<_>>(),
+        &first,
+        1e-3
+    ));
+    assert!(!close(
+        &last,
+        &(0..3).map(|r| a[r][3] + 27.0 * a[r][2]).collect::<Vec<_>>(),
+        1.0
+    ));
 
     // Raw values in GDCM's order equal SimpleITK's (the grid differs, the voxels do not).
     let raw = report.read(0, &ReadOptions::default()).unwrap();
     let sitk = &e["sitk_series_reader"][0];
-    assert_eq!(volume_sha(&raw.volume), sitk["sha256_f64le_xfastest"].as_str().unwrap());
+    assert_eq!(
+        volume_sha(&raw.volume),
+        sitk["sha256_f64le_xfastest"].as_str().unwrap()
+    );
     assert_eq!(raw.affine, info.affine_acquired);
 
     // Refuse means refuse.
     let refused = report.read(0, &ReadOptions::default().with_uniform(Uniform::Refuse));
-    assert!(matches!(refused, Err(medvol_io::Error::InconsistentSeries { .. })));
+    assert!(matches!(
+        refused,
+        Err(medvol_io::Error::InconsistentSeries { .. })
+    ));
 
     // Tilt-corrected and equalised onto dcm2niix's `_Tilt_Eq` grid spacing: the same grid.
     let d2n = e["dcm2niix"]["outputs"]
@@ -205,15 +279,29 @@ fn tilted_nonuniform_ct_is_reported_and_placed_where_acquired() {
         .with_resample_spacing_mm(zk);
     let fixed = report.read(0, &opts).unwrap();
     assert!(fixed.tilt_corrected && fixed.resampled);
-    let shape: Vec<usize> = d2n["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+    let shape: Vec<usize> = d2n["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect();
     assert_eq!(fixed.volume.dims().to_vec(), shape);
     let g = fixed.volume.geometry();
-    assert_corner_set(&g.corners(fixed.volume.dims()), &corners_from_record(&d2n["sitk"]), 2e-3, "tilt grid");
+    assert_corner_set(
+        &g.corners(fixed.volume.dims()),
+        &corners_from_record(&d2n["sitk"]),
+        2e-3,
+        "tilt grid",
+    );
     // Values: same range of HU as the acquired ones, mean close to dcm2niix's (interpolation).
     let st = fixed.volume.statistics();
     assert!(st.min >= -1500.0 && st.max <= 2121.0);
     let mean = f(&d2n["raw_stats"]["mean"]);
-    assert!((st.mean - mean).abs() < 0.02 * mean.abs(), "mean {} vs {mean}", st.mean);
+    assert!(
+        (st.mean - mean).abs() < 0.02 * mean.abs(),
+        "mean {} vs {mean}",
+        st.mean
+    );
     // A slice that lies exactly on a grid plane keeps its voxel values along its own rows.
     let vol = fixed.volume.to_f32();
     let v0 = raw.volume.to_f32();
@@ -236,9 +324,15 @@ fn four_d_series_splits_into_time_points() {
         assert_eq!(info.time_point, Some((t, 3)));
         assert!(info.id.ends_with(&format!("/t{}", t + 1)));
         assert!(info.spacing.uniform);
-        let v = report.read(t, &ReadOptions::default().with_output(Output::F64)).unwrap();
+        let v = report
+            .read(t, &ReadOptions::default().with_output(Output::F64))
+            .unwrap();
         assert_eq!(v.volume.dims(), [64, 64, 9]);
-        assert!(close(&v.volume.geometry().spacing(), &[3.75, 3.75, 8.0], 1e-5));
+        assert!(close(
+            &v.volume.geometry().spacing(),
+            &[3.75, 3.75, 8.0],
+            1e-5
+        ));
         assert_corner_set(&v.corners_acquired, &d2n_corners, 1e-3, "4d");
         // Auto type: the Philips slope is not integral, so f32.
         let auto = report.read(t, &ReadOptions::default()).unwrap();
@@ -253,15 +347,27 @@ fn four_d_series_splits_into_time_points() {
     // SimpleITK stacked the 27 files (wrong geometry, right values): same values, same files.
     let sitk = &e["sitk_series_reader"][0];
     let order = sitk["files_in_sorted_order"].as_array().unwrap();
-    let stacked = order.iter().flat_map(|n| by_file[n.as_str().unwrap()].clone());
-    assert_eq!(sha256_f64(stacked), sitk["sha256_f64le_xfastest"].as_str().unwrap());
+    let stacked = order
+        .iter()
+        .flat_map(|n| by_file[n.as_str().unwrap()].clone());
+    assert_eq!(
+        sha256_f64(stacked),
+        sitk["sha256_f64le_xfastest"].as_str().unwrap()
+    );
     // ... and the values are the time points dcm2niix wrote (stored ints x slope).
     let stats = &d2n["raw_stats"];
     let all: f64 = report
         .volumes
         .iter()
         .enumerate()
-        .map(|(t, _)| report.read(t, &ReadOptions::default().with_output(Output::F64)).unwrap().volume.statistics().sum)
+        .map(|(t, _)| {
+            report
+                .read(t, &ReadOptions::default().with_output(Output::F64))
+                .unwrap()
+                .volume
+                .statistics()
+                .sum
+        })
         .sum();
     let slope = f(&e["pydicom_summary"]["series"][0]["rescale_slope"]);
     assert!((all / slope - f(&stats["sum"])).abs() < 1e-3 * f(&stats["sum"]).abs());
@@ -284,10 +390,19 @@ fn enhanced_multiframe_geometry_from_functional_groups() {
         check_against_sitk(&v, rec, file);
     }
     // Time order follows the acquisition.
-    let names: Vec<_> = report.volumes.iter().map(|v| v.files[0].file_name().unwrap().to_owned()).collect();
+    let names: Vec<_> = report
+        .volumes
+        .iter()
+        .map(|v| v.files[0].file_name().unwrap().to_owned())
+        .collect();
     assert_eq!(names, ["6_1.dcm", "6_2.dcm", "6_3.dcm", "6_4.dcm"]);
     let d2n = &e["dcm2niix"]["outputs"][0]["sitk"];
-    assert_corner_set(&report.volumes[0].corners_acquired, &corners_from_record(d2n), 1e-3, "xa10 vs dcm2niix");
+    assert_corner_set(
+        &report.volumes[0].corners_acquired,
+        &corners_from_record(d2n),
+        1e-3,
+        "xa10 vs dcm2niix",
+    );
 }
 
 fn is_jpeg_ls(ts: &str) -> bool {
@@ -298,7 +413,11 @@ fn is_jpeg_ls(ts: &str) -> bool {
 #[test]
 fn every_transfer_syntax_decodes_to_the_reference_values() {
     let mut decoded = 0;
-    for set in ["dicom_ts_siemens_mosaic", "dicom_ts_pydicom_small", "dicom_multiframe_emri_small"] {
+    for set in [
+        "dicom_ts_siemens_mosaic",
+        "dicom_ts_pydicom_small",
+        "dicom_multiframe_emri_small",
+    ] {
         let e = expected(set);
         for rec in e["sitk_single_file_reader"].as_array().unwrap() {
             let file = rec["file"].as_str().unwrap();
@@ -310,7 +429,10 @@ fn every_transfer_syntax_decodes_to_the_reference_values() {
             let v = match report.read(0, &ReadOptions::default()) {
                 Err(err) if is_jpeg_ls(ts) && !cfg!(feature = "charls") => {
                     let msg = err.to_string();
-                    assert!(msg.contains("charls") && msg.contains(ts.as_str()) && msg.contains(file), "{msg}");
+                    assert!(
+                        msg.contains("charls") && msg.contains(ts.as_str()) && msg.contains(file),
+                        "{msg}"
+                    );
                     continue;
                 }
                 r => r.unwrap_or_else(|err| panic!("{file} ({ts}): {err}")),
@@ -319,16 +441,31 @@ fn every_transfer_syntax_decodes_to_the_reference_values() {
             let st = v.volume.statistics();
             assert_eq!(st.min, f(&rec["min"]), "{file}");
             assert_eq!(st.max, f(&rec["max"]), "{file}");
-            assert_eq!(volume_sha(&v.volume), rec["sha256_f64le_xfastest"].as_str().unwrap(), "{file} ({ts})");
+            assert_eq!(
+                volume_sha(&v.volume),
+                rec["sha256_f64le_xfastest"].as_str().unwrap(),
+                "{file} ({ts})"
+            );
             let size = fs(&rec["size"]);
             assert_eq!(v.volume.dims().map(|d| d as f64).to_vec(), size, "{file}");
             if info.has_geometry {
                 let g = v.volume.geometry();
                 assert!(close(&g.origin().0, &fs(&rec["origin"]), 1e-5), "{file}");
-                assert!(close(&g.spacing()[..2], &fs(&rec["spacing"])[..2], 1e-5), "{file}");
-                assert!(close(&g.direction().to_row_major(), &fs(&rec["direction"]), 1e-5), "{file}");
+                assert!(
+                    close(&g.spacing()[..2], &fs(&rec["spacing"])[..2], 1e-5),
+                    "{file}"
+                );
+                assert!(
+                    close(&g.direction().to_row_major(), &fs(&rec["direction"]), 1e-5),
+                    "{file}"
+                );
             } else {
-                assert!(info.warnings.iter().any(|w| w.contains("no ImagePositionPatient")), "{file}");
+                assert!(
+                    info.warnings
+                        .iter()
+                        .any(|w| w.contains("no ImagePositionPatient")),
+                    "{file}"
+                );
             }
         }
     }
@@ -339,10 +476,23 @@ fn every_transfer_syntax_decodes_to_the_reference_values() {
 fn folder_of_duplicates_reports_them() {
     let report = scan(folder("dicom_ts_pydicom_small"), &ScanOptions::default()).unwrap();
     // CT_small, MR_small (6 copies of the same SOP instance skipped), image_dfl.
-    assert_eq!(report.volumes.len(), 3, "{:#?}", report.volumes.iter().map(|v| &v.label).collect::<Vec<_>>());
-    let dups = report.skipped.iter().filter(|s| s.reason.contains("duplicate")).count();
+    assert_eq!(
+        report.volumes.len(),
+        3,
+        "{:#?}",
+        report.volumes.iter().map(|v| &v.label).collect::<Vec<_>>()
+    );
+    let dups = report
+        .skipped
+        .iter()
+        .filter(|s| s.reason.contains("duplicate"))
+        .count();
     assert_eq!(dups, 6);
-    let ct = report.volumes.iter().position(|v| v.metadata.modality.as_deref() == Some("CT")).unwrap();
+    let ct = report
+        .volumes
+        .iter()
+        .position(|v| v.metadata.modality.as_deref() == Some("CT"))
+        .unwrap();
     let v = report.read(ct, &ReadOptions::default()).unwrap();
     // Signed 16-bit stored with intercept -1024 may leave i16: i32 (as SimpleITK).
     assert!(matches!(v.volume, DynVolume::I32(_)));

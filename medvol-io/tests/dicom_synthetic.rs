@@ -6,7 +6,7 @@ use dicom_core::{DataElement, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
 use medvol_core::{ContinuousIndex, Direction, DynVolume, Geometry, Point, Vector};
-use medvol_io::dicom::{scan, ReadOptions, ScanOptions, Uniform};
+use medvol_io::dicom::{ReadOptions, ScanOptions, Uniform, scan};
 use std::path::Path;
 
 const CT_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.2";
@@ -60,7 +60,12 @@ impl Series {
         let d = g.direction();
         let (r, c) = (d.axis(0), d.axis(1));
         let p = g.index_to_physical(ContinuousIndex([0.0, 0.0, k as f64]));
-        let ds = |v: &[f64]| v.iter().map(|x| format!("{x:.6}")).collect::<Vec<_>>().join("\\");
+        let ds = |v: &[f64]| {
+            v.iter()
+                .map(|x| format!("{x:.6}"))
+                .collect::<Vec<_>>()
+                .join("\\")
+        };
         let sop = format!("{}.{}", self.uid, k + 1);
         let mut words = Vec::with_capacity(nx * ny);
         for j in 0..ny {
@@ -77,25 +82,63 @@ impl Series {
             e(tags::SERIES_DESCRIPTION, VR::LO, "synthetic".into()),
             e(tags::STUDY_INSTANCE_UID, VR::UI, "1.2.3.4".into()),
             e(tags::SERIES_INSTANCE_UID, VR::UI, self.uid.as_str().into()),
-            e(tags::SERIES_NUMBER, VR::IS, self.number.to_string().as_str().into()),
-            e(tags::INSTANCE_NUMBER, VR::IS, instance.to_string().as_str().into()),
-            e(tags::IMAGE_POSITION_PATIENT, VR::DS, ds(&p.0).as_str().into()),
+            e(
+                tags::SERIES_NUMBER,
+                VR::IS,
+                self.number.to_string().as_str().into(),
+            ),
+            e(
+                tags::INSTANCE_NUMBER,
+                VR::IS,
+                instance.to_string().as_str().into(),
+            ),
+            e(
+                tags::IMAGE_POSITION_PATIENT,
+                VR::DS,
+                ds(&p.0).as_str().into(),
+            ),
             e(
                 tags::IMAGE_ORIENTATION_PATIENT,
                 VR::DS,
-                ds(&[r.0[0], r.0[1], r.0[2], c.0[0], c.0[1], c.0[2]]).as_str().into(),
+                ds(&[r.0[0], r.0[1], r.0[2], c.0[0], c.0[1], c.0[2]])
+                    .as_str()
+                    .into(),
             ),
             e(tags::SAMPLES_PER_PIXEL, VR::US, PrimitiveValue::from(1u16)),
-            e(tags::PHOTOMETRIC_INTERPRETATION, VR::CS, "MONOCHROME2".into()),
+            e(
+                tags::PHOTOMETRIC_INTERPRETATION,
+                VR::CS,
+                "MONOCHROME2".into(),
+            ),
             e(tags::ROWS, VR::US, PrimitiveValue::from(ny as u16)),
             e(tags::COLUMNS, VR::US, PrimitiveValue::from(nx as u16)),
-            e(tags::PIXEL_SPACING, VR::DS, ds(&[sp[1], sp[0]]).as_str().into()),
+            e(
+                tags::PIXEL_SPACING,
+                VR::DS,
+                ds(&[sp[1], sp[0]]).as_str().into(),
+            ),
             e(tags::SLICE_THICKNESS, VR::DS, "99".into()),
             e(tags::BITS_ALLOCATED, VR::US, PrimitiveValue::from(16u16)),
-            e(tags::BITS_STORED, VR::US, PrimitiveValue::from(self.bits_stored)),
-            e(tags::HIGH_BIT, VR::US, PrimitiveValue::from(self.bits_stored - 1)),
-            e(tags::PIXEL_REPRESENTATION, VR::US, PrimitiveValue::from(u16::from(self.signed))),
-            e(tags::RESCALE_INTERCEPT, VR::DS, format!("{}", self.intercept).as_str().into()),
+            e(
+                tags::BITS_STORED,
+                VR::US,
+                PrimitiveValue::from(self.bits_stored),
+            ),
+            e(
+                tags::HIGH_BIT,
+                VR::US,
+                PrimitiveValue::from(self.bits_stored - 1),
+            ),
+            e(
+                tags::PIXEL_REPRESENTATION,
+                VR::US,
+                PrimitiveValue::from(u16::from(self.signed)),
+            ),
+            e(
+                tags::RESCALE_INTERCEPT,
+                VR::DS,
+                format!("{}", self.intercept).as_str().into(),
+            ),
             e(tags::RESCALE_SLOPE, VR::DS, "1".into()),
             e(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(words.into())),
         ]);
@@ -106,7 +149,12 @@ impl Series {
         obj.with_meta(meta).unwrap().write_to_file(path).unwrap();
     }
 
-    fn write_all(&self, dir: &Path, name: impl Fn(usize) -> String, instance: impl Fn(usize) -> i32) {
+    fn write_all(
+        &self,
+        dir: &Path,
+        name: impl Fn(usize) -> String,
+        instance: impl Fn(usize) -> i32,
+    ) {
         for k in 0..self.dims[2] {
             self.write_slice(&dir.join(name(k)), k, instance(k));
         }
@@ -133,7 +181,14 @@ impl Series {
 
 /// All 48 signed axis permutations.
 fn signed_permutations() -> Vec<Direction> {
-    let perms = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+    let perms = [
+        [0, 1, 2],
+        [0, 2, 1],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [2, 1, 0],
+    ];
     let mut out = Vec::new();
     for p in perms {
         for signs in 0..8 {
@@ -156,7 +211,9 @@ fn assert_placed(vol: &DynVolume, truth: &Series, what: &str) {
         for j in 0..ny {
             for i in 0..nx {
                 let p = g.index_to_physical(ContinuousIndex([i as f64, j as f64, k as f64]));
-                let want = truth.value_at(p).unwrap_or_else(|| panic!("{what}: ({i},{j},{k}) at {p:?} is no voxel"));
+                let want = truth
+                    .value_at(p)
+                    .unwrap_or_else(|| panic!("{what}: ({i},{j},{k}) at {p:?} is no voxel"));
                 let got = v.as_slice()[(k * ny + j) * nx + i];
                 assert_eq!(got, want, "{what}: value at ({i},{j},{k})");
             }
@@ -173,7 +230,11 @@ fn all_48_orientations_sorted_and_placed() {
         let g = Geometry::new([0.7, 0.9, 2.5], Point([-10.0, 20.0, 30.0]), dir).unwrap();
         let s = Series::new(&format!("1.2.826.0.1.3680043.10.9.{n}"), g, [5, 4, 6]);
         // Reversed instance numbers and shuffled file names.
-        s.write_all(&folder, |k| format!("f{:02}", (k * 7 + 3) % 6), |k| 6 - k as i32);
+        s.write_all(
+            &folder,
+            |k| format!("f{:02}", (k * 7 + 3) % 6),
+            |k| 6 - k as i32,
+        );
         let report = scan(&folder, &ScanOptions::default()).unwrap();
         assert_eq!(report.volumes.len(), 1);
         let info = &report.volumes[0];
@@ -184,13 +245,20 @@ fn all_48_orientations_sorted_and_placed() {
         // k is the slice normal (row x column), ascending; spacing from positions, not thickness.
         let gd = v.volume.geometry();
         assert!((gd.direction().determinant() - 1.0).abs() < 1e-9, "{n}");
-        assert!((gd.spacing()[2] - 2.5).abs() < 1e-5, "{n}: {:?}", gd.spacing());
+        assert!(
+            (gd.spacing()[2] - 2.5).abs() < 1e-5,
+            "{n}: {:?}",
+            gd.spacing()
+        );
         assert!(matches!(v.volume, DynVolume::I16(_)));
         assert_placed(&v.volume, &s, &format!("orientation {n}"));
         // The acquired corners are the writer's corners (as a set).
         let want = g.corners([5, 4, 6]);
         for c in want {
-            assert!(v.corners_acquired.iter().any(|p| p.distance(c) < 1e-4), "{n}: corner {c:?}");
+            assert!(
+                v.corners_acquired.iter().any(|p| p.distance(c) < 1e-4),
+                "{n}: corner {c:?}"
+            );
         }
     }
 }
@@ -211,18 +279,30 @@ fn missing_slice_is_reported_and_resampled_on_request() {
     assert_eq!(info.dims[2], 7);
     assert!(!info.spacing.uniform);
     assert_eq!(info.spacing.missing_slices, 1);
-    assert!(info.warnings.iter().any(|w| w.contains("missing slice")), "{:?}", info.warnings);
-    assert!(report.read(0, &ReadOptions::default().with_uniform(Uniform::Refuse)).is_err());
+    assert!(
+        info.warnings.iter().any(|w| w.contains("missing slice")),
+        "{:?}",
+        info.warnings
+    );
+    assert!(
+        report
+            .read(0, &ReadOptions::default().with_uniform(Uniform::Refuse))
+            .is_err()
+    );
     let warned = report.read(0, &ReadOptions::default()).unwrap();
     assert_eq!(warned.volume.geometry().spacing()[2], 3.0);
-    let fixed = report.read(0, &ReadOptions::default().with_uniform(Uniform::Resample)).unwrap();
+    let fixed = report
+        .read(0, &ReadOptions::default().with_uniform(Uniform::Resample))
+        .unwrap();
     assert!(fixed.resampled);
     assert_eq!(fixed.volume.dims(), [4, 3, 8]);
     // Acquired planes keep their values; the missing one is the mean of its neighbours.
     let v = fixed.volume.to_f64();
     let at = |i, j, k| v.get(medvol_core::Ijk([i, j, k])).unwrap();
     for k in [0, 3, 5, 7] {
-        let want = s.value_at(v.geometry().ijk_to_physical(medvol_core::Ijk([1, 2, k]))).unwrap();
+        let want = s
+            .value_at(v.geometry().ijk_to_physical(medvol_core::Ijk([1, 2, k])))
+            .unwrap();
         assert_eq!(at(1, 2, k), want);
     }
     assert!((at(1, 2, 4) - (at(1, 2, 3) + at(1, 2, 5)) / 2.0).abs() < 1e-3);
@@ -239,14 +319,26 @@ fn duplicated_slice_is_dropped_with_a_warning() {
     let other = tmp.path().join("z_dup.dcm");
     dup.write_slice(&other, 2, 99);
     let mut obj = dicom_object::open_file(&other).unwrap();
-    obj.put(DataElement::new(tags::SOP_INSTANCE_UID, VR::UI, PrimitiveValue::from("1.2.826.0.1.3680043.10.9.200.99")));
-    obj.update_meta(|m| m.media_storage_sop_instance_uid = "1.2.826.0.1.3680043.10.9.200.99".into());
+    obj.put(DataElement::new(
+        tags::SOP_INSTANCE_UID,
+        VR::UI,
+        PrimitiveValue::from("1.2.826.0.1.3680043.10.9.200.99"),
+    ));
+    obj.update_meta(|m| {
+        m.media_storage_sop_instance_uid = "1.2.826.0.1.3680043.10.9.200.99".into()
+    });
     obj.write_to_file(&other).unwrap();
     let report = scan(tmp.path(), &ScanOptions::default()).unwrap();
     assert_eq!(report.volumes.len(), 1);
     let info = &report.volumes[0];
     assert_eq!(info.dims[2], 5);
-    assert!(info.warnings.iter().any(|w| w.contains("duplicate") && w.contains("z_dup.dcm")), "{:?}", info.warnings);
+    assert!(
+        info.warnings
+            .iter()
+            .any(|w| w.contains("duplicate") && w.contains("z_dup.dcm")),
+        "{:?}",
+        info.warnings
+    );
     let v = report.read(0, &ReadOptions::default()).unwrap();
     assert_placed(&v.volume, &s, "duplicate");
 }
@@ -257,8 +349,16 @@ fn mixed_folder_interleaved_series_and_broken_files() {
     let a = axial("1.2.826.0.1.3680043.10.9.300", 4);
     let mut b = axial("1.2.826.0.1.3680043.10.9.301", 6);
     b.number = 8;
-    a.write_all(tmp.path(), |k| format!("{:02}.dcm", 2 * k), |k| k as i32 + 1);
-    b.write_all(tmp.path(), |k| format!("{:02}.dcm", 2 * k + 1), |k| k as i32 + 1);
+    a.write_all(
+        tmp.path(),
+        |k| format!("{:02}.dcm", 2 * k),
+        |k| k as i32 + 1,
+    );
+    b.write_all(
+        tmp.path(),
+        |k| format!("{:02}.dcm", 2 * k + 1),
+        |k| k as i32 + 1,
+    );
     std::fs::write(tmp.path().join("notes.txt"), "not an image").unwrap();
     // A truncated copy of a third series' file.
     let c = axial("1.2.826.0.1.3680043.10.9.302", 1);
@@ -268,14 +368,25 @@ fn mixed_folder_interleaved_series_and_broken_files() {
     std::fs::write(&full, &bytes[..bytes.len() / 2]).unwrap();
     // A DICOM object without pixel data (a structured report).
     let sr = InMemDicomObject::from_element_iter([
-        DataElement::new(tags::SOP_CLASS_UID, VR::UI, PrimitiveValue::from("1.2.840.10008.5.1.4.1.1.88.11")),
-        DataElement::new(tags::SOP_INSTANCE_UID, VR::UI, PrimitiveValue::from("1.2.3.99")),
+        DataElement::new(
+            tags::SOP_CLASS_UID,
+            VR::UI,
+            PrimitiveValue::from("1.2.840.10008.5.1.4.1.1.88.11"),
+        ),
+        DataElement::new(
+            tags::SOP_INSTANCE_UID,
+            VR::UI,
+            PrimitiveValue::from("1.2.3.99"),
+        ),
     ]);
     let meta = FileMetaTableBuilder::new()
         .media_storage_sop_class_uid("1.2.840.10008.5.1.4.1.1.88.11")
         .media_storage_sop_instance_uid("1.2.3.99")
         .transfer_syntax(EXPLICIT_LE);
-    sr.with_meta(meta).unwrap().write_to_file(tmp.path().join("report.dcm")).unwrap();
+    sr.with_meta(meta)
+        .unwrap()
+        .write_to_file(tmp.path().join("report.dcm"))
+        .unwrap();
 
     let report = scan(tmp.path(), &ScanOptions::default()).unwrap();
     assert_eq!(report.volumes.len(), 2);
@@ -296,7 +407,11 @@ fn mixed_folder_interleaved_series_and_broken_files() {
         let v = report.read(i, &ReadOptions::default()).unwrap();
         assert_placed(&v.volume, truth, "interleaved");
     }
-    assert!(report.read("1.2.826.0.1.3680043.10.9.301", &ReadOptions::default()).is_ok());
+    assert!(
+        report
+            .read("1.2.826.0.1.3680043.10.9.301", &ReadOptions::default())
+            .is_ok()
+    );
 }
 
 #[test]

@@ -14,7 +14,10 @@ use std::path::{Path, PathBuf};
 fn valid_n1() -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ok.nii");
-    let v = Volume::<i16>::from_fn([6, 5, 4], Geometry::default(), |ijk| (ijk.0[0] * 7 + ijk.0[2]) as i16).unwrap();
+    let v = Volume::<i16>::from_fn([6, 5, 4], Geometry::default(), |ijk| {
+        (ijk.0[0] * 7 + ijk.0[2]) as i16
+    })
+    .unwrap();
     nifti::write(&path, &v).unwrap();
     std::fs::read(path).unwrap()
 }
@@ -24,7 +27,12 @@ fn valid_n2() -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ok.nii");
     let v = Volume::<i16>::from_fn([6, 5, 4], Geometry::default(), |ijk| ijk.0[1] as i16).unwrap();
-    nifti::write_with_options(&path, &v.into(), &nifti::WriteOptions::default().with_nifti2(true)).unwrap();
+    nifti::write_with_options(
+        &path,
+        &v.into(),
+        &nifti::WriteOptions::default().with_nifti2(true),
+    )
+    .unwrap();
     std::fs::read(path).unwrap()
 }
 
@@ -47,7 +55,10 @@ fn read_err(dir: &Path, name: &str, bytes: &[u8], limits: Limits) -> Error {
         Err(e) => e,
     };
     assert_eq!(err.path(), path, "{name}: {err}");
-    assert!(err.to_string().contains(name), "{name}: message does not name the file: {err}");
+    assert!(
+        err.to_string().contains(name),
+        "{name}: message does not name the file: {err}"
+    );
     err
 }
 
@@ -61,7 +72,23 @@ fn truncated_at_many_offsets() {
     let ok = valid_n1();
     let ok2 = valid_n2();
     for (label, bytes) in [("n1", &ok), ("n2", &ok2)] {
-        for cut in [0, 1, 3, 4, 100, 339, 347, 348, 351, 352, 353, 500, 541, bytes.len() / 2, bytes.len() - 1] {
+        for cut in [
+            0,
+            1,
+            3,
+            4,
+            100,
+            339,
+            347,
+            348,
+            351,
+            352,
+            353,
+            500,
+            541,
+            bytes.len() / 2,
+            bytes.len() - 1,
+        ] {
             if cut >= bytes.len() {
                 continue;
             }
@@ -77,7 +104,10 @@ fn truncated_at_many_offsets() {
         for cut in [2, 10, z.len() / 2, z.len() - 4] {
             let name = format!("zcut-{label}-{cut}.nii.gz");
             let e = read_err(dir.path(), &name, &z[..cut], Limits::default());
-            assert!(matches!(e, Error::Invalid { .. } | Error::Decode { .. }), "{name}: {e}");
+            assert!(
+                matches!(e, Error::Invalid { .. } | Error::Decode { .. }),
+                "{name}: {e}"
+            );
         }
     }
 }
@@ -91,27 +121,84 @@ fn bad_header_fields_are_named() {
         ("magic", 344, b"n+9\0".to_vec(), "magic"),
         ("dim0-zero", 40, 0i16.to_le_bytes().to_vec(), "dim[0]"),
         ("dim0-eight", 40, 8i16.to_le_bytes().to_vec(), "dim[0]"),
-        ("dim0-negative", 40, (-3i16).to_le_bytes().to_vec(), "dim[0]"),
+        (
+            "dim0-negative",
+            40,
+            (-3i16).to_le_bytes().to_vec(),
+            "dim[0]",
+        ),
         ("dim1-zero", 42, 0i16.to_le_bytes().to_vec(), "dim[1]"),
-        ("dim2-negative", 44, (-5i16).to_le_bytes().to_vec(), "dim[2]"),
-        ("datatype-unknown", 70, 999i16.to_le_bytes().to_vec(), "datatype"),
-        ("datatype-complex", 70, 32i16.to_le_bytes().to_vec(), "complex64"),
+        (
+            "dim2-negative",
+            44,
+            (-5i16).to_le_bytes().to_vec(),
+            "dim[2]",
+        ),
+        (
+            "datatype-unknown",
+            70,
+            999i16.to_le_bytes().to_vec(),
+            "datatype",
+        ),
+        (
+            "datatype-complex",
+            70,
+            32i16.to_le_bytes().to_vec(),
+            "complex64",
+        ),
         ("datatype-rgb", 70, 128i16.to_le_bytes().to_vec(), "RGB24"),
-        ("pixdim-nan", 80, f32::NAN.to_le_bytes().to_vec(), "pixdim[1]"),
-        ("pixdim-negative", 84, (-2.0f32).to_le_bytes().to_vec(), "pixdim[2]"),
-        ("pixdim-inf", 88, f32::INFINITY.to_le_bytes().to_vec(), "pixdim[3]"),
-        ("voxoffset-inside", 108, 100.0f32.to_le_bytes().to_vec(), "vox_offset"),
-        ("voxoffset-nan", 108, f32::NAN.to_le_bytes().to_vec(), "vox_offset"),
-        ("voxoffset-fraction", 108, 352.5f32.to_le_bytes().to_vec(), "vox_offset"),
+        (
+            "pixdim-nan",
+            80,
+            f32::NAN.to_le_bytes().to_vec(),
+            "pixdim[1]",
+        ),
+        (
+            "pixdim-negative",
+            84,
+            (-2.0f32).to_le_bytes().to_vec(),
+            "pixdim[2]",
+        ),
+        (
+            "pixdim-inf",
+            88,
+            f32::INFINITY.to_le_bytes().to_vec(),
+            "pixdim[3]",
+        ),
+        (
+            "voxoffset-inside",
+            108,
+            100.0f32.to_le_bytes().to_vec(),
+            "vox_offset",
+        ),
+        (
+            "voxoffset-nan",
+            108,
+            f32::NAN.to_le_bytes().to_vec(),
+            "vox_offset",
+        ),
+        (
+            "voxoffset-fraction",
+            108,
+            352.5f32.to_le_bytes().to_vec(),
+            "vox_offset",
+        ),
     ];
     for (label, off, value, needle) in cases {
         let mut b = ok.clone();
         put(&mut b, off, &value);
-        for (name, bytes) in [(format!("{label}.nii"), b.clone()), (format!("{label}.nii.gz"), gz(&b))] {
+        for (name, bytes) in [
+            (format!("{label}.nii"), b.clone()),
+            (format!("{label}.nii.gz"), gz(&b)),
+        ] {
             let e = read_err(dir.path(), &name, &bytes, Limits::default());
             assert!(reason(&e).contains(needle), "{name}: {e}");
             let want_unsupported = label == "datatype-complex" || label == "datatype-rgb";
-            assert_eq!(matches!(e, Error::Unsupported { .. }), want_unsupported, "{name}: {e}");
+            assert_eq!(
+                matches!(e, Error::Unsupported { .. }),
+                want_unsupported,
+                "{name}: {e}"
+            );
         }
     }
 }
@@ -127,15 +214,34 @@ fn huge_claims_fail_before_allocating() {
     }
     // Default limits refuse the voxel count itself.
     let e = read_err(dir.path(), "tera.nii", &b, Limits::default());
-    assert!(matches!(e, Error::LimitExceeded { what: "voxels", .. }), "{e}");
+    assert!(
+        matches!(e, Error::LimitExceeded { what: "voxels", .. }),
+        "{e}"
+    );
     // Without limits, the file size refuses it (an allocation would have failed or swapped).
     let e = read_err(dir.path(), "tera-unlimited.nii", &b, Limits::unlimited());
-    assert!(reason(&e).contains("truncated") && reason(&e).contains("bytes"), "{e}");
-    let e = read_err(dir.path(), "tera-unlimited.nii.gz", &gz(&b), Limits::unlimited());
+    assert!(
+        reason(&e).contains("truncated") && reason(&e).contains("bytes"),
+        "{e}"
+    );
+    let e = read_err(
+        dir.path(),
+        "tera-unlimited.nii.gz",
+        &gz(&b),
+        Limits::unlimited(),
+    );
     assert!(reason(&e).contains("gzip file can hold"), "{e}");
     // A byte limit below the volume's size.
-    let e = read_err(dir.path(), "small-limit.nii", &ok, Limits::default().with_max_bytes(100));
-    assert!(matches!(e, Error::LimitExceeded { what: "bytes", .. }), "{e}");
+    let e = read_err(
+        dir.path(),
+        "small-limit.nii",
+        &ok,
+        Limits::default().with_max_bytes(100),
+    );
+    assert!(
+        matches!(e, Error::LimitExceeded { what: "bytes", .. }),
+        "{e}"
+    );
 
     // NIfTI-2: dimensions whose product overflows 64 bits.
     let mut b = valid_n2();
@@ -161,7 +267,10 @@ fn corrupt_gzip_and_missing_image_file() {
         *b ^= 0x5a;
     }
     let e = read_err(dir.path(), "corrupt.nii.gz", &z, Limits::default());
-    assert!(matches!(e, Error::Decode { .. } | Error::Invalid { .. }), "{e}");
+    assert!(
+        matches!(e, Error::Decode { .. } | Error::Invalid { .. }),
+        "{e}"
+    );
 
     let mut hdr = valid_n1()[..348].to_vec();
     put(&mut hdr, 344, b"ni1\0");
@@ -169,7 +278,10 @@ fn corrupt_gzip_and_missing_image_file() {
     let path = dir.path().join("lonely.hdr");
     std::fs::write(&path, &hdr).unwrap();
     let e = nifti::read(&path).unwrap_err();
-    assert!(matches!(e, Error::Io { .. }) && e.to_string().contains("lonely.img"), "{e}");
+    assert!(
+        matches!(e, Error::Io { .. }) && e.to_string().contains("lonely.img"),
+        "{e}"
+    );
     // With its image, the pair reads.
     std::fs::write(dir.path().join("lonely.img"), &valid_n1()[352..]).unwrap();
     let nii = nifti::read(&path).unwrap();

@@ -1,8 +1,8 @@
 //! Every file of `../shared/data/nifti` read by medvol against what SimpleITK 2.5.7 and nibabel
 //! 5.4.2 recorded in its `expected.json` (one check per file; all failures are listed).
 
-use medvol_io::nifti::{self, Transform};
 use medvol_core::{DynVolume, Statistics};
+use medvol_io::nifti::{self, Transform};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -19,7 +19,11 @@ fn data_dir() -> PathBuf {
 }
 
 fn nums(v: &Value) -> Vec<f64> {
-    v.as_array().expect("array").iter().map(|x| x.as_f64().expect("number")).collect()
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_f64().expect("number"))
+        .collect()
 }
 
 fn close(a: f64, b: f64, tol: f64) -> bool {
@@ -42,7 +46,10 @@ fn combined(volumes: &[DynVolume]) -> (f64, f64, f64, f64) {
     let count: usize = stats.iter().map(|s| s.count).sum();
     let sum: f64 = stats.iter().map(|s| s.sum).sum();
     let min = stats.iter().map(|s| s.min).fold(f64::INFINITY, f64::min);
-    let max = stats.iter().map(|s| s.max).fold(f64::NEG_INFINITY, f64::max);
+    let max = stats
+        .iter()
+        .map(|s| s.max)
+        .fold(f64::NEG_INFINITY, f64::max);
     (min, max, sum / count as f64, sum)
 }
 
@@ -76,9 +83,20 @@ fn check_file(entry: &Value, errs: &mut Vec<String>) {
     let shape: Vec<usize> = nums(&entry["shape"]).iter().map(|&d| d as usize).collect();
     let volumes_expected: usize = shape.iter().skip(3).product();
     if nii.volumes.len() != volumes_expected {
-        errs.push(format!("{} volumes, want {volumes_expected}", nii.volumes.len()));
+        errs.push(format!(
+            "{} volumes, want {volumes_expected}",
+            nii.volumes.len()
+        ));
     }
-    let expected_version = if entry["header_class"].as_str().unwrap().starts_with("Nifti2") { 2 } else { 1 };
+    let expected_version = if entry["header_class"]
+        .as_str()
+        .unwrap()
+        .starts_with("Nifti2")
+    {
+        2
+    } else {
+        1
+    };
     if h.version != expected_version {
         errs.push(format!("version {} want {expected_version}", h.version));
     }
@@ -104,10 +122,18 @@ fn check_file(entry: &Value, errs: &mut Vec<String>) {
     let sitk = &entry["sitk"];
     if sitk.get("error").is_some() {
         // SimpleITK cannot read it (NIfTI-2): the header's sform (code > 0) is the reference.
-        assert_eq!(h.version, 2, "{name}: only the NIfTI-2 file is refused by SimpleITK");
+        assert_eq!(
+            h.version, 2,
+            "{name}: only the NIfTI-2 file is refused by SimpleITK"
+        );
         let zooms = nums(&entry["zooms"]);
         all_close("spacing", &g.spacing(), &zooms[..3], MM, errs);
-        let s: Vec<Vec<f64>> = entry["sform_ras"].as_array().unwrap().iter().map(nums).collect();
+        let s: Vec<Vec<f64>> = entry["sform_ras"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(nums)
+            .collect();
         let lps_sign = [-1.0, -1.0, 1.0];
         let origin: Vec<f64> = (0..3).map(|r| lps_sign[r] * s[r][3]).collect();
         all_close("origin", &g.origin().0, &origin, MM, errs);
@@ -115,9 +141,18 @@ fn check_file(entry: &Value, errs: &mut Vec<String>) {
             .flat_map(|r| (0..3).map(move |c| (r, c)))
             .map(|(r, c)| lps_sign[r] * s[r][c] / zooms[c])
             .collect();
-        all_close("direction", &g.direction().to_row_major(), &direction, DIRECTION, errs);
+        all_close(
+            "direction",
+            &g.direction().to_row_major(),
+            &direction,
+            DIRECTION,
+            errs,
+        );
         if nii.transform != Transform::Sform {
-            errs.push(format!("transform {:?}, want the sform (code 1)", nii.transform));
+            errs.push(format!(
+                "transform {:?}, want the sform (code 1)",
+                nii.transform
+            ));
         }
         let st = &entry["scaled_stats"];
         for (what, got, want) in [
@@ -134,11 +169,32 @@ fn check_file(entry: &Value, errs: &mut Vec<String>) {
 
     let size = nums(&sitk["size"]);
     let rank = size.len();
-    all_close("spacing", &g.spacing(), &nums(&sitk["spacing"])[..3], MM, errs);
-    all_close("origin", &g.origin().0, &nums(&sitk["origin"])[..3], MM, errs);
+    all_close(
+        "spacing",
+        &g.spacing(),
+        &nums(&sitk["spacing"])[..3],
+        MM,
+        errs,
+    );
+    all_close(
+        "origin",
+        &g.origin().0,
+        &nums(&sitk["origin"])[..3],
+        MM,
+        errs,
+    );
     let d = nums(&sitk["direction"]);
-    let direction: Vec<f64> = (0..3).flat_map(|r| (0..3).map(move |c| (r, c))).map(|(r, c)| d[r * rank + c]).collect();
-    all_close("direction", &g.direction().to_row_major(), &direction, DIRECTION, errs);
+    let direction: Vec<f64> = (0..3)
+        .flat_map(|r| (0..3).map(move |c| (r, c)))
+        .map(|(r, c)| d[r * rank + c])
+        .collect();
+    all_close(
+        "direction",
+        &g.direction().to_row_major(),
+        &direction,
+        DIRECTION,
+        errs,
+    );
     let want_corners: Vec<[f64; 3]> = sitk["voxel_center_corners_lps"]
         .as_array()
         .unwrap()
@@ -149,13 +205,7 @@ fn check_file(entry: &Value, errs: &mut Vec<String>) {
         })
         .collect();
     let (got_c, want_c) = (sorted(corners), sorted(want_corners));
-    all_close(
-        "corners",
-        &got_c.concat(),
-        &want_c.concat(),
-        CORNER,
-        errs,
-    );
+    all_close("corners", &got_c.concat(), &want_c.concat(), CORNER, errs);
     let want_type = sitk_type(sitk["pixel_type"].as_str().unwrap());
     if v0.kind().name() != want_type {
         errs.push(format!("voxel type {} want {want_type}", v0.kind()));
@@ -190,7 +240,10 @@ fn every_reference_file_matches_simpleitk_or_its_header() {
     for f in std::fs::read_dir(data_dir()).unwrap() {
         let name = f.unwrap().file_name().to_string_lossy().into_owned();
         let listed = files.iter().any(|e| e["file"] == name.as_str());
-        assert!(listed || name == "expected.json" || name.ends_with(".img"), "{name} has no reference");
+        assert!(
+            listed || name == "expected.json" || name.ends_with(".img"),
+            "{name} has no reference"
+        );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -202,14 +255,21 @@ fn pair_read_through_the_img_name_equals_the_single_file() {
     assert!(via_img.header.pair);
     assert_eq!(via_img.volumes, single.volumes);
     assert_eq!(via_img.transform, Transform::Pixdim);
-    assert!(via_img.warnings.iter().any(|w| w.contains("no qform or sform")), "{:?}", via_img.warnings);
+    assert!(
+        via_img
+            .warnings
+            .iter()
+            .any(|w| w.contains("no qform or sform")),
+        "{:?}",
+        via_img.warnings
+    );
 }
 
 #[test]
 fn scaled_int16_becomes_f32_with_slope_and_intercept() {
     let nii = nifti::read(data_dir().join("nibabel_functional.nii")).unwrap();
     let (slope, inter) = nii.header.scaling().unwrap();
-    assert!(close(slope, 0.075_406_968_593_597_41, 1e-12) && close(inter, 3100.761_718_75, 1e-9));
+    assert!(close(slope, 0.075_406_968_593_597_41, 1e-12) && close(inter, 3_100.761_718_75, 1e-9));
     assert_eq!(nii.volumes.len(), 20);
     let v = nii.volumes[0].clone().into_typed::<f32>().unwrap();
     // The first stored value of the raw file, scaled in f64 then rounded once to f32.

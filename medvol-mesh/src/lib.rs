@@ -32,9 +32,9 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub use error::{Error, Result};
-pub use marching_cubes::{isosurface, MarchingCubes, EDGE_CLAMP};
+pub use marching_cubes::{EDGE_CLAMP, MarchingCubes, isosurface};
 pub use measure::{Component, EdgeReport};
-pub use mesh::{Frame, Mesh};
+pub use mesh::{Frame, Mesh, MeshParts};
 
 mod error;
 pub mod marching_cubes;

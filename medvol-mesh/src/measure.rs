@@ -64,7 +64,10 @@ impl Mesh {
 
     /// Total surface area, mm².
     pub fn area_mm2(&self) -> f64 {
-        self.faces().iter().map(|f| triangle_area(corners(self, f))).sum()
+        self.faces()
+            .iter()
+            .map(|f| triangle_area(corners(self, f)))
+            .sum()
     }
 
     /// Enclosed volume, mm³, by the divergence theorem: positive when the normals point
@@ -134,7 +137,10 @@ impl Mesh {
     /// torus, 2 - 2g for a closed surface of genus g, summed over components).
     pub fn euler_characteristic(&self) -> i64 {
         let mut used = vec![false; self.vertex_count()];
-        self.faces().iter().flatten().for_each(|&v| used[v as usize] = true);
+        self.faces()
+            .iter()
+            .flatten()
+            .for_each(|&v| used[v as usize] = true);
         let v = used.iter().filter(|&&u| u).count() as i64;
         v - self.edge_report().edges as i64 + self.triangle_count() as i64
     }
@@ -181,7 +187,11 @@ impl Mesh {
     pub fn components(&self) -> Vec<Component> {
         let (labels, count) = self.component_labels();
         let mut out = vec![Component::default(); count];
-        let o = self.positions().first().map(|p| p.map(f64::from)).unwrap_or_default();
+        let o = self
+            .positions()
+            .first()
+            .map(|p| p.map(f64::from))
+            .unwrap_or_default();
         for (f, &l) in self.faces().iter().zip(&labels) {
             let p = corners(self, f);
             let c = &mut out[l as usize];
@@ -210,7 +220,11 @@ impl Mesh {
     /// The mesh without components of fewer than `min_triangles` triangles.
     pub fn remove_small_components(&self, min_triangles: usize) -> Mesh {
         let (labels, _) = self.component_labels();
-        let keep: Vec<bool> = self.components().iter().map(|c| c.triangles >= min_triangles).collect();
+        let keep: Vec<bool> = self
+            .components()
+            .iter()
+            .map(|c| c.triangles >= min_triangles)
+            .collect();
         self.filter_faces(|f| keep[labels[f] as usize])
     }
 }
@@ -231,11 +245,22 @@ mod tests {
 
     fn cube_with_hole() -> Mesh {
         // Unit cube, 12 triangles, outward.
-        let p: Vec<[f32; 3]> =
-            (0..8).map(|c| [(c & 1) as f32, ((c >> 1) & 1) as f32, ((c >> 2) & 1) as f32]).collect();
+        let p: Vec<[f32; 3]> = (0..8)
+            .map(|c| [(c & 1) as f32, ((c >> 1) & 1) as f32, ((c >> 2) & 1) as f32])
+            .collect();
         let f = vec![
-            [0, 2, 1], [1, 2, 3], [4, 5, 6], [5, 7, 6], [0, 1, 4], [1, 5, 4],
-            [2, 6, 3], [3, 6, 7], [0, 4, 2], [2, 4, 6], [1, 3, 5], [3, 7, 5],
+            [0, 2, 1],
+            [1, 2, 3],
+            [4, 5, 6],
+            [5, 7, 6],
+            [0, 1, 4],
+            [1, 5, 4],
+            [2, 6, 3],
+            [3, 6, 7],
+            [0, 4, 2],
+            [2, 4, 6],
+            [1, 3, 5],
+            [3, 7, 5],
         ];
         Mesh::new(p, f, Frame::Lps).unwrap()
     }

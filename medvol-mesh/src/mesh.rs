@@ -23,6 +23,9 @@ impl Frame {
     }
 }
 
+/// The parts of a [`Mesh`]: positions, faces and optional normals.
+pub type MeshParts = (Vec<[f32; 3]>, Vec<[u32; 3]>, Option<Vec<[f32; 3]>>);
+
 /// Indexed triangles: positions (mm, in [`Frame`]), faces (three vertex indices,
 /// counter-clockwise seen from outside, so normals point out), optional unit vertex normals.
 ///
@@ -63,11 +66,9 @@ impl Mesh {
             });
         }
         let n = positions.len() as u32;
-        if let Some((i, f)) = faces
-            .iter()
-            .enumerate()
-            .find(|(_, f)| f.iter().any(|&v| v >= n) || f[0] == f[1] || f[1] == f[2] || f[0] == f[2])
-        {
+        if let Some((i, f)) = faces.iter().enumerate().find(|(_, f)| {
+            f.iter().any(|&v| v >= n) || f[0] == f[1] || f[1] == f[2] || f[0] == f[2]
+        }) {
             return Err(Error::InvalidMesh {
                 reason: format!("face {i} {f:?} on {n} vertices"),
             });
@@ -82,7 +83,11 @@ impl Mesh {
     pub fn with_normals(mut self, normals: Vec<[f32; 3]>) -> Result<Self> {
         if normals.len() != self.positions.len() {
             return Err(Error::InvalidMesh {
-                reason: format!("{} normals for {} vertices", normals.len(), self.positions.len()),
+                reason: format!(
+                    "{} normals for {} vertices",
+                    normals.len(),
+                    self.positions.len()
+                ),
             });
         }
         self.normals = Some(normals);
@@ -95,11 +100,19 @@ impl Mesh {
         normals: Option<Vec<[f32; 3]>>,
         frame: Frame,
     ) -> Self {
-        Self { positions, faces, normals, frame }
+        Self {
+            positions,
+            faces,
+            normals,
+            frame,
+        }
     }
 
     pub(crate) fn empty(frame: Frame) -> Self {
-        Self { frame, ..Self::default() }
+        Self {
+            frame,
+            ..Self::default()
+        }
     }
 
     /// Vertex positions, millimetres in [`Mesh::frame`].
@@ -131,7 +144,7 @@ impl Mesh {
         self.faces.is_empty()
     }
     /// Positions, faces and normals.
-    pub fn into_parts(self) -> (Vec<[f32; 3]>, Vec<[u32; 3]>, Option<Vec<[f32; 3]>>) {
+    pub fn into_parts(self) -> MeshParts {
         (self.positions, self.faces, self.normals)
     }
 

@@ -22,7 +22,8 @@ fn oblique(spacing: [f64; 3], dims: [usize; 3], centre: Point, left_handed: bool
     }
     let g = Geometry::new(spacing, Point::ORIGIN, Direction::from_rows(m).unwrap()).unwrap();
     let mid = g.index_to_physical(ContinuousIndex(dims.map(|n| (n - 1) as f64 / 2.0)));
-    g.with_origin(Point([0, 1, 2].map(|a| centre.0[a] - mid.0[a]))).unwrap()
+    g.with_origin(Point([0, 1, 2].map(|a| centre.0[a] - mid.0[a])))
+        .unwrap()
 }
 
 /// Closed, manifold, consistently oriented, no zero-area triangle.
@@ -30,17 +31,29 @@ fn assert_watertight(mesh: &Mesh) {
     let e = mesh.edge_report();
     assert!(e.is_closed_manifold(), "{e:?}");
     for f in 0..mesh.triangle_count() {
-        assert!(mesh.triangle_area_mm2(f) > 0.0, "triangle {f} has zero area");
+        assert!(
+            mesh.triangle_area_mm2(f) > 0.0,
+            "triangle {f} has zero area"
+        );
     }
 }
 
 /// Checks area and volume against the shape within relative tolerances, the topology against
 /// its genus, and that normals point outwards (positive volume).
-fn check_shape(shape: &impl Shape, dims: [usize; 3], g: Geometry, area_tol: f64, volume_tol: f64) -> Mesh {
+fn check_shape(
+    shape: &impl Shape,
+    dims: [usize; 3],
+    g: Geometry,
+    area_tol: f64,
+    volume_tol: f64,
+) -> Mesh {
     let vol = shape.distance_volume(dims, g).unwrap();
     let mesh = MarchingCubes::new(0.0).unwrap().run(&vol).unwrap();
     assert_watertight(&mesh);
-    assert_eq!(mesh.euler_characteristic(), 2 - 2 * i64::from(shape.genus()));
+    assert_eq!(
+        mesh.euler_characteristic(),
+        2 - 2 * i64::from(shape.genus())
+    );
     assert_eq!(mesh.components().len(), 1);
     let area_err = mesh.area_mm2() / shape.area_mm2() - 1.0;
     let vol_err = mesh.signed_volume_mm3() / shape.volume_mm3() - 1.0;
@@ -51,10 +64,18 @@ fn check_shape(shape: &impl Shape, dims: [usize; 3], g: Geometry, area_tol: f64,
 
 #[test]
 fn sphere_axial_and_oblique() {
-    let ball = Sphere { center: Point::new(1.0, -2.0, 0.5), radius_mm: 12.0 };
+    let ball = Sphere {
+        center: Point::new(1.0, -2.0, 0.5),
+        radius_mm: 12.0,
+    };
     // Marching cubes on a sampled distance field: the secant surface lies inside the sphere,
     // so area and volume are slightly low; the error shrinks as (spacing / radius)^2.
-    let axial = Geometry::new([1.0, 1.1, 1.2], Point::new(-16.0, -20.0, -17.0), Direction::IDENTITY).unwrap();
+    let axial = Geometry::new(
+        [1.0, 1.1, 1.2],
+        Point::new(-16.0, -20.0, -17.0),
+        Direction::IDENTITY,
+    )
+    .unwrap();
     let m = check_shape(&ball, [36, 36, 30], axial, 0.01, 0.01);
     assert!(m.signed_volume_mm3() < ball.volume_mm3());
     for left_handed in [false, true] {
@@ -71,7 +92,11 @@ fn sphere_axial_and_oblique() {
 
 #[test]
 fn torus_has_genus_one() {
-    let t = Torus { center: Point::new(0.3, 0.2, -0.1), major_radius_mm: 14.0, minor_radius_mm: 5.0 };
+    let t = Torus {
+        center: Point::new(0.3, 0.2, -0.1),
+        major_radius_mm: 14.0,
+        minor_radius_mm: 5.0,
+    };
     let g = oblique([0.8, 0.8, 0.9], [52, 52, 52], t.center, false);
     let m = check_shape(&t, [52, 52, 52], g, 0.01, 0.015);
     assert_eq!(m.euler_characteristic(), 0);
@@ -79,7 +104,10 @@ fn torus_has_genus_one() {
 
 #[test]
 fn cuboid_on_an_oblique_grid() {
-    let b = Cuboid { center: Point::new(0.5, -0.5, 1.0), half_extent_mm: [10.0, 7.0, 5.0] };
+    let b = Cuboid {
+        center: Point::new(0.5, -0.5, 1.0),
+        half_extent_mm: [10.0, 7.0, 5.0],
+    };
     // Sharp edges are chamfered by the sampling: each loses at most a strip of (2 - √2) times
     // its length times the largest spacing; corners and faces are close to exact.
     let g = oblique([0.7, 0.7, 0.8], [50, 50, 50], b.center, true);
@@ -94,22 +122,42 @@ fn vertices_follow_the_geometry() {
     // A sphere meshed on two grids: an axial one, and the same voxels with another direction
     // and origin. Every vertex maps through the geometry: the two meshes differ by the rigid
     // motion between the grids, face for face.
-    let ball = Sphere { center: Point::ORIGIN, radius_mm: 6.0 };
-    let axial = Geometry::new([0.8, 0.9, 1.0], Point::new(-8.0, -9.0, -10.0), Direction::IDENTITY).unwrap();
+    let ball = Sphere {
+        center: Point::ORIGIN,
+        radius_mm: 6.0,
+    };
+    let axial = Geometry::new(
+        [0.8, 0.9, 1.0],
+        Point::new(-8.0, -9.0, -10.0),
+        Direction::IDENTITY,
+    )
+    .unwrap();
     let vol = ball.distance_volume([21, 21, 21], axial).unwrap();
     let a = MarchingCubes::new(0.0).unwrap().run(&vol).unwrap();
-    let rotated = oblique([0.8, 0.9, 1.0], [21, 21, 21], Point::new(5.0, 6.0, 7.0), false);
-    let b = MarchingCubes::new(0.0).unwrap().run(&vol.clone().with_geometry(rotated)).unwrap();
+    let rotated = oblique(
+        [0.8, 0.9, 1.0],
+        [21, 21, 21],
+        Point::new(5.0, 6.0, 7.0),
+        false,
+    );
+    let b = MarchingCubes::new(0.0)
+        .unwrap()
+        .run(&vol.clone().with_geometry(rotated))
+        .unwrap();
     assert_eq!(a.faces(), b.faces());
     for (pa, pb) in a.positions().iter().zip(b.positions()) {
         let idx = axial.physical_to_index(Point(pa.map(f64::from)));
         let expect = rotated.index_to_physical(idx);
-        for x in 0..3 {
-            assert!((expect.0[x] - f64::from(pb[x])).abs() < 1e-4);
+        for (e, q) in expect.0.iter().zip(pb) {
+            assert!((e - f64::from(*q)).abs() < 1e-4);
         }
     }
     // RAS negates x and y, nothing else.
-    let r = MarchingCubes::new(0.0).unwrap().with_frame(Frame::Ras).run(&vol).unwrap();
+    let r = MarchingCubes::new(0.0)
+        .unwrap()
+        .with_frame(Frame::Ras)
+        .run(&vol)
+        .unwrap();
     assert_eq!(r.frame(), Frame::Ras);
     assert_eq!(r.clone().into_frame(Frame::Lps), a);
     assert!((r.signed_volume_mm3() - a.signed_volume_mm3()).abs() < 1e-6 * a.signed_volume_mm3());
@@ -135,14 +183,19 @@ fn random_fields_are_watertight_with_a_closed_border() {
         })
         .unwrap();
         for level in [20.0, 50.0, 80.0] {
-            let mesh = MarchingCubes::new(level).unwrap().with_close_border(true).run(&vol).unwrap();
+            let mesh = MarchingCubes::new(level)
+                .unwrap()
+                .with_close_border(true)
+                .run(&vol)
+                .unwrap();
             assert_watertight(&mesh);
             assert!(mesh.signed_volume_mm3() > 0.0);
             // Open border: boundary edges only on the border faces of the grid.
             let open = MarchingCubes::new(level).unwrap().run(&vol).unwrap();
             let e = open.edge_report();
             assert_eq!((e.non_manifold_edges, e.misoriented_edges), (0, 0));
-            let on_border = |p: [f32; 3]| (0..3).any(|a| p[a] == 0.0 || p[a] == (dims[a] - 1) as f32);
+            let on_border =
+                |p: [f32; 3]| (0..3).any(|a| p[a] == 0.0 || p[a] == (dims[a] - 1) as f32);
             let mut directed = std::collections::HashMap::new();
             for f in open.faces() {
                 for s in 0..3 {
@@ -168,7 +221,11 @@ fn levels_equal_to_voxel_values_make_no_flat_triangles() {
     let mut i = 0;
     let vol = Volume::from_fn([12, 12, 12], Geometry::default(), |ijk: Ijk| {
         i += 1;
-        if ijk.0.iter().any(|&x| x == 0 || x == 11) { 0u8 } else { (hash01(99, i) * 4.0) as u8 }
+        if ijk.0.iter().any(|&x| x == 0 || x == 11) {
+            0u8
+        } else {
+            (hash01(99, i) * 4.0) as u8
+        }
     })
     .unwrap();
     let exact = vol.as_slice().iter().filter(|&&v| v == 2).count();
@@ -176,33 +233,65 @@ fn levels_equal_to_voxel_values_make_no_flat_triangles() {
     let mesh = MarchingCubes::new(2.0).unwrap().run(&vol).unwrap();
     assert_watertight(&mesh);
     // A vertex of a voxel equal to the level sits EDGE_CLAMP from it, never on it.
-    let on_grid = mesh.positions().iter().filter(|p| p.iter().all(|x| x.fract() == 0.0)).count();
+    let on_grid = mesh
+        .positions()
+        .iter()
+        .filter(|p| p.iter().all(|x| x.fract() == 0.0))
+        .count();
     assert_eq!(on_grid, 0);
     let near_grid = mesh
         .positions()
         .iter()
-        .filter(|p| p.iter().any(|x| (x - x.round()).abs() == medvol_mesh::EDGE_CLAMP as f32))
+        .filter(|p| {
+            p.iter()
+                .any(|x| (x - x.round()).abs() == medvol_mesh::EDGE_CLAMP as f32)
+        })
         .count();
     assert!(near_grid > 100, "{near_grid}");
 }
 
 #[test]
 fn output_is_the_same_for_every_isa_and_thread_count() {
-    let ct = HeadPhantom::new([70, 66, 40], [3.0, 3.0, 4.0]).unwrap().with_noise(3, 40.0).generate();
-    let reference = MarchingCubes::new(300.0).unwrap().with_isa(Isa::Scalar).with_normals(true).run(&ct).unwrap();
+    let ct = HeadPhantom::new([70, 66, 40], [3.0, 3.0, 4.0])
+        .unwrap()
+        .with_noise(3, 40.0)
+        .generate();
+    let reference = MarchingCubes::new(300.0)
+        .unwrap()
+        .with_isa(Isa::Scalar)
+        .with_normals(true)
+        .run(&ct)
+        .unwrap();
     assert!(reference.triangle_count() > 5000);
     for &isa in Isa::available() {
-        let m = MarchingCubes::new(300.0).unwrap().with_isa(isa).with_normals(true).run(&ct).unwrap();
+        let m = MarchingCubes::new(300.0)
+            .unwrap()
+            .with_isa(isa)
+            .with_normals(true)
+            .run(&ct)
+            .unwrap();
         assert_eq!(m, reference, "{isa:?}");
     }
     for threads in [1, 2, 3] {
         let pool = rayon_pool(threads);
-        let m = pool(&|| MarchingCubes::new(300.0).unwrap().with_normals(true).run(&ct).unwrap());
+        let m = pool(&|| {
+            MarchingCubes::new(300.0)
+                .unwrap()
+                .with_normals(true)
+                .run(&ct)
+                .unwrap()
+        });
         assert_eq!(m, reference, "{threads} threads");
     }
     // Other voxel types give the same surface as i16 at a level between integers.
-    let f = MarchingCubes::new(300.0).unwrap().run(&ct.cast::<f32>()).unwrap();
-    let i = MarchingCubes::new(300.0).unwrap().run(&ct.cast::<i32>()).unwrap();
+    let f = MarchingCubes::new(300.0)
+        .unwrap()
+        .run(&ct.cast::<f32>())
+        .unwrap();
+    let i = MarchingCubes::new(300.0)
+        .unwrap()
+        .run(&ct.cast::<i32>())
+        .unwrap();
     let reference = MarchingCubes::new(300.0).unwrap().run(&ct).unwrap();
     assert_eq!(f, reference);
     assert_eq!(i, reference);
@@ -212,7 +301,10 @@ fn output_is_the_same_for_every_isa_and_thread_count() {
 
 #[cfg(feature = "rayon")]
 fn rayon_pool(threads: usize) -> impl Fn(&(dyn Fn() -> Mesh + Sync)) -> Mesh {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
     move |f| pool.install(f)
 }
 
@@ -223,10 +315,17 @@ fn rayon_pool(_threads: usize) -> impl Fn(&(dyn Fn() -> Mesh + Sync)) -> Mesh {
 
 #[test]
 fn normals_point_outwards() {
-    let ball = Sphere { center: Point::new(0.2, 0.1, -0.3), radius_mm: 7.0 };
+    let ball = Sphere {
+        center: Point::new(0.2, 0.1, -0.3),
+        radius_mm: 7.0,
+    };
     let g = oblique([0.7, 0.8, 0.9], [26, 26, 26], ball.center, true);
     let vol = ball.distance_volume([26, 26, 26], g).unwrap();
-    let m = MarchingCubes::new(0.0).unwrap().with_normals(true).run(&vol).unwrap();
+    let m = MarchingCubes::new(0.0)
+        .unwrap()
+        .with_normals(true)
+        .run(&vol)
+        .unwrap();
     for (p, n) in m.positions().iter().zip(m.normals().unwrap()) {
         let radial = [0, 1, 2].map(|a| f64::from(p[a]) - ball.center.0[a]);
         let r = (radial.iter().map(|x| x * x).sum::<f64>()).sqrt();
@@ -238,7 +337,11 @@ fn normals_point_outwards() {
         let p = f.map(|v| m.positions()[v as usize].map(f64::from));
         let u = [0, 1, 2].map(|a| p[1][a] - p[0][a]);
         let v = [0, 1, 2].map(|a| p[2][a] - p[0][a]);
-        let n = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
+        let n = [
+            u[1] * v[2] - u[2] * v[1],
+            u[2] * v[0] - u[0] * v[2],
+            u[0] * v[1] - u[1] * v[0],
+        ];
         let c: f64 = (0..3).map(|a| n[a] * (p[0][a] - ball.center.0[a])).sum();
         assert!(c > 0.0);
     }
@@ -246,50 +349,121 @@ fn normals_point_outwards() {
 
 #[test]
 fn region_mask_and_closed_border() {
-    let ball = Sphere { center: Point::ORIGIN, radius_mm: 8.0 };
-    let g = Geometry::new([1.0; 3], Point::new(-12.0, -12.0, -12.0), Direction::IDENTITY).unwrap();
+    let ball = Sphere {
+        center: Point::ORIGIN,
+        radius_mm: 8.0,
+    };
+    let g = Geometry::new(
+        [1.0; 3],
+        Point::new(-12.0, -12.0, -12.0),
+        Direction::IDENTITY,
+    )
+    .unwrap();
     let vol = ball.distance_volume([25, 25, 25], g).unwrap();
     let whole = MarchingCubes::new(0.0).unwrap().run(&vol).unwrap();
     // A region holding the sphere gives the same triangles.
     let region = Region::new(Ijk::new(2, 3, 2), [21, 20, 22]);
-    let part = MarchingCubes::new(0.0).unwrap().with_region(region).run(&vol).unwrap();
+    let part = MarchingCubes::new(0.0)
+        .unwrap()
+        .with_region(region)
+        .run(&vol)
+        .unwrap();
     assert!((part.area_mm2() - whole.area_mm2()).abs() < 1e-6 * whole.area_mm2());
     assert_eq!(part.triangle_count(), whole.triangle_count());
     // Half the sphere, closed at the cut: a closed surface of half the volume.
     let half = Region::new(Ijk::new(0, 0, 0), [25, 25, 13]);
-    let open = MarchingCubes::new(0.0).unwrap().with_region(half).run(&vol).unwrap();
+    let open = MarchingCubes::new(0.0)
+        .unwrap()
+        .with_region(half)
+        .run(&vol)
+        .unwrap();
     assert!(open.edge_report().boundary_edges > 0);
-    let closed = MarchingCubes::new(0.0).unwrap().with_region(half).with_close_border(true).run(&vol).unwrap();
+    let closed = MarchingCubes::new(0.0)
+        .unwrap()
+        .with_region(half)
+        .with_close_border(true)
+        .run(&vol)
+        .unwrap();
     assert_watertight(&closed);
     let ratio = closed.signed_volume_mm3() / whole.signed_volume_mm3();
     assert!((ratio - 0.5).abs() < 0.03, "{ratio}");
     // A mask keeping the upper half (k >= 12) does the same from the other side.
     let mask = Volume::from_fn([25, 25, 25], g, |ijk: Ijk| u8::from(ijk.k() >= 12)).unwrap();
-    let masked = MarchingCubes::new(0.0).unwrap().with_mask(&mask).run(&vol).unwrap();
+    let masked = MarchingCubes::new(0.0)
+        .unwrap()
+        .with_mask(&mask)
+        .run(&vol)
+        .unwrap();
     assert_watertight(&masked);
     let ratio = masked.signed_volume_mm3() / whole.signed_volume_mm3();
     assert!((ratio - 0.5).abs() < 0.05, "{ratio}");
     // Bad parameters.
     assert!(MarchingCubes::new(f64::NAN).is_err());
-    assert!(MarchingCubes::new(0.0).unwrap().with_region(Region::new(Ijk::new(20, 0, 0), [6, 2, 2])).run(&vol).is_err());
+    assert!(
+        MarchingCubes::new(0.0)
+            .unwrap()
+            .with_region(Region::new(Ijk::new(20, 0, 0), [6, 2, 2]))
+            .run(&vol)
+            .is_err()
+    );
     let small = Volume::<u8>::zeros([3, 3, 3], g).unwrap();
-    assert!(MarchingCubes::new(0.0).unwrap().with_mask(&small).run(&vol).is_err());
+    assert!(
+        MarchingCubes::new(0.0)
+            .unwrap()
+            .with_mask(&small)
+            .run(&vol)
+            .is_err()
+    );
     // Levels outside the type's range, flat volumes, single slices.
-    assert!(MarchingCubes::new(300.0).unwrap().run(&small).unwrap().is_empty());
-    assert!(MarchingCubes::new(-1.0).unwrap().run(&small).unwrap().is_empty());
-    let all_in = MarchingCubes::new(-1.0).unwrap().with_close_border(true).run(&small).unwrap();
+    assert!(
+        MarchingCubes::new(300.0)
+            .unwrap()
+            .run(&small)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        MarchingCubes::new(-1.0)
+            .unwrap()
+            .run(&small)
+            .unwrap()
+            .is_empty()
+    );
+    let all_in = MarchingCubes::new(-1.0)
+        .unwrap()
+        .with_close_border(true)
+        .run(&small)
+        .unwrap();
     assert_watertight(&all_in);
     assert!((all_in.signed_volume_mm3() - 27.0).abs() < 3.0 * 9.0);
     let slice = Volume::<u8>::filled([4, 4, 1], 9, g).unwrap();
-    assert!(MarchingCubes::new(5.0).unwrap().run(&slice).unwrap().is_empty());
-    assert_watertight(&MarchingCubes::new(5.0).unwrap().with_close_border(true).run(&slice).unwrap());
+    assert!(
+        MarchingCubes::new(5.0)
+            .unwrap()
+            .run(&slice)
+            .unwrap()
+            .is_empty()
+    );
+    assert_watertight(
+        &MarchingCubes::new(5.0)
+            .unwrap()
+            .with_close_border(true)
+            .run(&slice)
+            .unwrap(),
+    );
 }
 
 #[test]
 fn head_phantom_surfaces_are_closed() {
-    let ct = HeadPhantom::new([64, 64, 48], [3.5, 3.5, 4.5]).unwrap().generate();
+    let ct = HeadPhantom::new([64, 64, 48], [3.5, 3.5, 4.5])
+        .unwrap()
+        .generate();
     for level in [300.0, -500.0] {
-        let m = MarchingCubes::new(level).unwrap().with_close_border(true).run(&ct).unwrap();
+        let m = MarchingCubes::new(level)
+            .unwrap()
+            .with_close_border(true)
+            .run(&ct)
+            .unwrap();
         assert_watertight(&m);
         assert!(m.signed_volume_mm3() > 0.0);
         let largest = m.largest_component();

@@ -18,12 +18,14 @@
 //!
 //! **Pixel data are not touched**: text burned into the pixels (common in ultrasound,
 //! secondary captures and screenshots) is *not* removed; the Clean Pixel Data option is out of
-//! scope. Structured report content (Content Sequence) is emptied, not cleaned.
+//! scope. Structured report content (Content Sequence) is emptied, not cleaned. File and
+//! folder names are copied as they are by [`Anonymizer::folder`]: rename them if they carry
+//! identifiers (some scanners put the SOP Instance UID or the patient's name in them).
 
 use super::deid_profile::{self, Behaviour};
 use crate::{Error, Result};
-use dicom_core::value::{DataSetSequence, PrimitiveValue, Value};
 use dicom_core::header::Header;
+use dicom_core::value::{DataSetSequence, PrimitiveValue, Value};
 use dicom_core::{DataElement, Tag, VR};
 use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions};
 use hmac::{Hmac, Mac};
@@ -162,8 +164,8 @@ impl Anonymizer {
         if uid.is_empty() || deid_profile::is_well_known_uid(uid) {
             return uid.to_string();
         }
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.uid_key)
-            .expect("HMAC accepts keys of any length");
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.uid_key).expect("HMAC accepts keys of any length");
         mac.update(uid.as_bytes());
         let digest = mac.finalize().into_bytes();
         let mut bytes = [0u8; 16];
@@ -221,15 +223,15 @@ impl Anonymizer {
                 reason: e.to_string(),
             })?;
         self.apply(&mut obj);
-        medvol_core::atomic::write_file(output, |w| {
-            obj.write_all(w).map_err(std::io::Error::other)
-        })
-        .map_err(|e| Error::io(output, e))
+        medvol_core::atomic::write_file(output, |w| obj.write_all(w).map_err(std::io::Error::other))
+            .map_err(|e| Error::io(output, e))
     }
 
     /// De-identifies every file under `input` (recursively, in name order) into `output`,
     /// with the same relative paths. A file that fails (not DICOM, unreadable,
-    /// unwritable) is listed in [`AnonymizeReport::skipped`] and the others go on.
+    /// unwritable) is listed in [`AnonymizeReport::skipped`] and the others go on. Files are
+    /// processed in parallel with the `rayon` feature (in the caller's thread pool); the
+    /// report is in name order either way.
     ///
     /// # Errors
     /// [`Error::NotFound`] if `input` is not a folder; [`Error::Invalid`] if `output` is
@@ -261,15 +263,25 @@ impl Anonymizer {
         files.sort();
         crate::Limits::default().check_files(input, files.len() as u64)?;
 
-        let mut report = AnonymizeReport::default();
-        for file in files {
-            let rel = file.strip_prefix(input).unwrap_or(&file).to_path_buf();
+        let one = |file: &PathBuf| {
+            let rel = file.strip_prefix(input).unwrap_or(file).to_path_buf();
             let target = output.join(&rel);
             let result = match target.parent() {
                 Some(parent) => fs::create_dir_all(parent).map_err(|e| Error::io(parent, e)),
                 None => Ok(()),
             }
-            .and_then(|()| self.file(&file, &target));
+            .and_then(|()| self.file(file, &target));
+            (rel, result)
+        };
+        #[cfg(feature = "rayon")]
+        let results: Vec<_> = {
+            use rayon::prelude::*;
+            files.par_iter().map(one).collect()
+        };
+        #[cfg(not(feature = "rayon"))]
+        let results: Vec<_> = files.iter().map(one).collect();
+        let mut report = AnonymizeReport::default();
+        for (rel, result) in results {
             match result {
                 Ok(()) => report.written.push(rel),
                 Err(e) => report.skipped.push(Skipped {
@@ -322,12 +334,15 @@ impl Anonymizer {
                 Behaviour::Dummy => {
                     obj.put(dummy(tag, vr));
                 }
-                Behaviour::ReplaceUid => {
-                    if let Some(mapped) = self.map_uid_element(elem) {
+                Behaviour::ReplaceUid => match self.map_uid_element(elem) {
+                    Some(mapped) => {
                         obj.put(mapped);
                     }
-                }
-                Behaviour::Keep | Behaviour::CleanItems => {
+                    None => {
+                        obj.remove_element(tag);
+                    }
+                },
+                Behaviour::Keep | Behaviour::CleanItems if vr == VR::SQ => {
                     obj.update_value(tag, |value| {
                         if let Some(items) = value.items_mut() {
                             for item in items.iter_mut() {
@@ -336,11 +351,15 @@ impl Anonymizer {
                         }
                     });
                 }
+                Behaviour::Keep | Behaviour::CleanItems => {}
             }
         }
     }
 
-    fn map_uid_element(&self, elem: &DataElement<InMemDicomObject>) -> Option<DataElement<InMemDicomObject>> {
+    fn map_uid_element(
+        &self,
+        elem: &DataElement<InMemDicomObject>,
+    ) -> Option<DataElement<InMemDicomObject>> {
         let values = elem.value().to_multi_str().ok()?;
         let mapped: Vec<String> = values.iter().map(|u| self.map_uid(u)).collect();
         Some(DataElement::new(
@@ -432,7 +451,10 @@ fn dummy(tag: Tag, vr: VR) -> DataElement<InMemDicomObject> {
 
 /// The element with each date moved by `days`, or `None` if it is not a DA/DT element with
 /// valid full dates.
-fn shift_element(elem: &DataElement<InMemDicomObject>, days: i32) -> Option<DataElement<InMemDicomObject>> {
+fn shift_element(
+    elem: &DataElement<InMemDicomObject>,
+    days: i32,
+) -> Option<DataElement<InMemDicomObject>> {
     let vr = elem.vr();
     if !matches!(vr, VR::DA | VR::DT) {
         return None;
@@ -609,12 +631,32 @@ mod tests {
     #[test]
     fn dataset_actions_follow_the_table() {
         let mut obj = InMemDicomObject::from_element_iter([
-            DataElement::new(Tag(0x0010, 0x0010), VR::PN, PrimitiveValue::from("Doe^John")),
-            DataElement::new(Tag(0x0008, 0x0080), VR::LO, PrimitiveValue::from("Hospital")),
+            DataElement::new(
+                Tag(0x0010, 0x0010),
+                VR::PN,
+                PrimitiveValue::from("Doe^John"),
+            ),
+            DataElement::new(
+                Tag(0x0008, 0x0080),
+                VR::LO,
+                PrimitiveValue::from("Hospital"),
+            ),
             DataElement::new(Tag(0x0008, 0x1050), VR::PN, PrimitiveValue::from("Dr^X")),
-            DataElement::new(Tag(0x0008, 0x0021), VR::DA, PrimitiveValue::from("20200115")),
-            DataElement::new(Tag(0x0010, 0x0030), VR::DA, PrimitiveValue::from("19600101")),
-            DataElement::new(Tag(0x0008, 0x0016), VR::UI, PrimitiveValue::from("1.2.840.10008.5.1.4.1.1.2")),
+            DataElement::new(
+                Tag(0x0008, 0x0021),
+                VR::DA,
+                PrimitiveValue::from("20200115"),
+            ),
+            DataElement::new(
+                Tag(0x0010, 0x0030),
+                VR::DA,
+                PrimitiveValue::from("19600101"),
+            ),
+            DataElement::new(
+                Tag(0x0008, 0x0016),
+                VR::UI,
+                PrimitiveValue::from("1.2.840.10008.5.1.4.1.1.2"),
+            ),
             DataElement::new(Tag(0x0020, 0x000E), VR::UI, PrimitiveValue::from("1.2.3.4")),
             DataElement::new(Tag(0x0009, 0x0010), VR::LO, PrimitiveValue::from("GEMS")),
             DataElement::new(Tag(0x0028, 0x0010), VR::US, PrimitiveValue::from(2u16)),
@@ -627,11 +669,17 @@ mod tests {
         assert!(obj.get(Tag(0x0008, 0x1050)).is_none()); // X
         assert_eq!(s(Tag(0x0008, 0x0021)).as_deref(), Some("20200125")); // shifted
         assert_eq!(s(Tag(0x0010, 0x0030)).as_deref(), Some("")); // birth date: Z anyway
-        assert_eq!(s(Tag(0x0008, 0x0016)).as_deref(), Some("1.2.840.10008.5.1.4.1.1.2"));
+        assert_eq!(
+            s(Tag(0x0008, 0x0016)).as_deref(),
+            Some("1.2.840.10008.5.1.4.1.1.2")
+        );
         assert_eq!(s(Tag(0x0020, 0x000E)), Some(anon.map_uid("1.2.3.4")));
         assert!(obj.get(Tag(0x0009, 0x0010)).is_none()); // private
         assert_eq!(s(Tag(0x0028, 0x0010)).as_deref(), Some("2"));
         assert_eq!(s(PATIENT_IDENTITY_REMOVED).as_deref(), Some("YES"));
-        assert_eq!(s(LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED).as_deref(), Some("MODIFIED"));
+        assert_eq!(
+            s(LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED).as_deref(),
+            Some("MODIFIED")
+        );
     }
 }

@@ -21,10 +21,36 @@ pub(crate) fn is_native(ts: &str) -> bool {
     )
 }
 
+/// Voxel types a rescaled value is written to. The value is exact (an integer when the output
+/// type is an integer, see `read::output_kind`), so a saturating `as` cast suffices and
+/// avoids a per-voxel `round` call.
+pub(crate) trait Stored: Voxel {
+    /// `v` converted with `as` (saturating; NaN to 0).
+    fn from_exact(v: f64) -> Self;
+    /// `v` saturated to the type's range.
+    fn from_i32(v: i32) -> Self;
+}
+
+macro_rules! impl_stored {
+    ($($t:ty),*) => {$(
+        impl Stored for $t {
+            #[inline(always)]
+            fn from_exact(v: f64) -> Self {
+                v as $t
+            }
+            #[inline(always)]
+            fn from_i32(v: i32) -> Self {
+                i64::from(v).clamp(<$t>::MIN as i64, <$t>::MAX as i64) as $t
+            }
+        }
+    )*};
+}
+impl_stored!(u8, i8, u16, i16, u32, i32, f32, f64);
+
 /// `None` when `ts` can be decoded with the enabled features, else why not.
 pub(crate) fn unsupported_reason(ts: &str) -> Option<String> {
-    use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
     use dicom_transfer_syntax_registry::TransferSyntaxIndex;
+    use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
     if is_native(ts) {
         return None;
     }
@@ -106,17 +132,217 @@ struct Samples<'a> {
 }
 
 impl Samples<'_> {
-    #[inline]
-    fn raw(&self, idx: usize) -> u32 {
-        let b = &self.bytes;
-        match (self.bits, self.big_endian) {
-            (8, _) => u32::from(b[idx]),
-            (16, false) => u32::from(u16::from_le_bytes([b[2 * idx], b[2 * idx + 1]])),
-            (16, true) => u32::from(u16::from_be_bytes([b[2 * idx], b[2 * idx + 1]])),
-            (_, false) => u32::from_le_bytes([b[4 * idx], b[4 * idx + 1], b[4 * idx + 2], b[4 * idx + 3]]),
-            (_, true) => u32::from_be_bytes([b[4 * idx], b[4 * idx + 1], b[4 * idx + 2], b[4 * idx + 3]]),
+    /// Writes samples `base..base + dst.len()` as rescaled values into `dst`.
+    fn convert<T: Stored>(
+        &self,
+        sampling: Sampling,
+        base: usize,
+        dst: &mut [T],
+        rescale: (f64, f64),
+    ) {
+        let n = usize::from(self.bits / 8).max(1);
+        let src = &self.bytes[base * n..(base + dst.len()) * n];
+        if let Some(int) = IntRescale::new(sampling, rescale) {
+            return match (n, self.big_endian) {
+                (1, _) => fill_int(src, dst, 1, |b| u32::from(b[0]), int),
+                (2, false) => fill_int(
+                    src,
+                    dst,
+                    2,
+                    |b| u32::from(u16::from_le_bytes([b[0], b[1]])),
+                    int,
+                ),
+                (2, true) => fill_int(
+                    src,
+                    dst,
+                    2,
+                    |b| u32::from(u16::from_be_bytes([b[0], b[1]])),
+                    int,
+                ),
+                (_, false) => fill_int(
+                    src,
+                    dst,
+                    4,
+                    |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+                    int,
+                ),
+                (_, true) => fill_int(
+                    src,
+                    dst,
+                    4,
+                    |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+                    int,
+                ),
+            };
+        }
+        match (n, self.big_endian) {
+            (1, _) => fill(src, dst, 1, |b| u32::from(b[0]), sampling, rescale),
+            (2, false) => fill(
+                src,
+                dst,
+                2,
+                |b| u32::from(u16::from_le_bytes([b[0], b[1]])),
+                sampling,
+                rescale,
+            ),
+            (2, true) => fill(
+                src,
+                dst,
+                2,
+                |b| u32::from(u16::from_be_bytes([b[0], b[1]])),
+                sampling,
+                rescale,
+            ),
+            (_, false) => fill(
+                src,
+                dst,
+                4,
+                |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+                sampling,
+                rescale,
+            ),
+            (_, true) => fill(
+                src,
+                dst,
+                4,
+                |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+                sampling,
+                rescale,
+            ),
         }
     }
+}
+
+/// An integral rescale of samples of at most 16 stored bits: exact in i32 arithmetic.
+#[derive(Clone, Copy)]
+struct IntRescale {
+    shift: u32,
+    /// Left shift that puts the sign bit of a stored value at bit 31 (32 - BitsStored).
+    up: u32,
+    mask: u32,
+    signed: bool,
+    slope: i32,
+    intercept: i32,
+}
+
+impl IntRescale {
+    fn new(s: Sampling, (slope, intercept): (f64, f64)) -> Option<Self> {
+        let small = |x: f64| x.fract() == 0.0 && x.abs() <= 32768.0;
+        (s.bits_stored <= 16 && small(slope) && small(intercept)).then(|| Self {
+            shift: s.shift,
+            up: 32 - s.bits_stored,
+            mask: (1u32 << s.bits_stored) - 1,
+            signed: s.signed,
+            slope: slope as i32,
+            intercept: intercept as i32,
+        })
+    }
+}
+
+/// The integer conversion loop; |value| < 2^16 * 2^15 + 2^15 fits i32.
+#[inline(always)]
+fn fill_int<T: Stored>(
+    src: &[u8],
+    dst: &mut [T],
+    width: usize,
+    raw: impl Fn(&[u8]) -> u32,
+    r: IntRescale,
+) {
+    let pairs = src.chunks_exact(width).zip(dst.iter_mut());
+    let (shift, up, mask, slope, intercept) = (r.shift, r.up, r.mask, r.slope, r.intercept);
+    match (r.signed, slope) {
+        (false, 1) => {
+            pairs.for_each(|(b, o)| *o = T::from_i32(((raw(b) >> shift) & mask) as i32 + intercept))
+        }
+        (true, 1) => pairs.for_each(|(b, o)| {
+            *o = T::from_i32((((raw(b) >> shift) << up) as i32 >> up) + intercept)
+        }),
+        (false, _) => pairs.for_each(|(b, o)| {
+            *o = T::from_i32(((raw(b) >> shift) & mask) as i32 * slope + intercept)
+        }),
+        (true, _) => pairs.for_each(|(b, o)| {
+            *o = T::from_i32((((raw(b) >> shift) << up) as i32 >> up) * slope + intercept)
+        }),
+    }
+}
+
+/// The conversion loop, monomorphised per sample layout so the compiler can vectorise it.
+#[inline(always)]
+fn fill<T: Stored>(
+    src: &[u8],
+    dst: &mut [T],
+    width: usize,
+    raw: impl Fn(&[u8]) -> u32,
+    sampling: Sampling,
+    (slope, intercept): (f64, f64),
+) {
+    let pairs = src.chunks_exact(width).zip(dst.iter_mut());
+    if slope == 1.0 {
+        for (b, out) in pairs {
+            *out = T::from_exact(sampling.value(raw(b)) as f64 + intercept);
+        }
+    } else {
+        for (b, out) in pairs {
+            *out = T::from_exact(sampling.value(raw(b)) as f64 * slope + intercept);
+        }
+    }
+}
+
+/// Native pixel data read straight from the end of the file, when it is the last element
+/// (the common layout): the element header before it is checked (tag, VR, length), so any
+/// other layout falls back to the full parser.
+/// The bytes are read into a per-thread buffer reused across files (no page faults for each
+/// file's allocation) and handed to `f`.
+fn with_native_tail<R>(h: &FileHeader, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUFFER.with(|b| {
+        let mut buf = b.borrow_mut();
+        native_tail(h, &mut buf).then(|| f(&buf[12..]))
+    })
+}
+
+fn native_tail(h: &FileHeader, buf: &mut Vec<u8>) -> bool {
+    native_tail_into(h, buf).unwrap_or(false)
+}
+
+fn native_tail_into(h: &FileHeader, buf: &mut Vec<u8>) -> Option<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    if h.transfer_syntax.ends_with(".99") {
+        return None;
+    }
+    let value_len = h.native_bytes();
+    let value_len = value_len + (value_len & 1);
+    let mut f = std::fs::File::open(&h.path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let start = len.checked_sub(value_len + 12)?;
+    f.seek(SeekFrom::Start(start)).ok()?;
+    buf.resize(usize::try_from(value_len + 12).ok()?, 0);
+    f.read_exact(buf).ok()?;
+    let big = h.transfer_syntax == EXPLICIT_BE;
+    let explicit = h.transfer_syntax != "1.2.840.10008.1.2";
+    let ok = if explicit {
+        let (tag, vr, reserved, l) = (&buf[0..4], &buf[4..6], &buf[6..8], &buf[8..12]);
+        let want_tag: [u8; 4] = if big {
+            [0x7F, 0xE0, 0x00, 0x10]
+        } else {
+            [0xE0, 0x7F, 0x10, 0x00]
+        };
+        let l = if big {
+            u32::from_be_bytes([l[0], l[1], l[2], l[3]])
+        } else {
+            u32::from_le_bytes([l[0], l[1], l[2], l[3]])
+        };
+        tag == want_tag
+            && (vr == b"OW" || vr == b"OB")
+            && reserved == [0, 0]
+            && u64::from(l) == value_len
+    } else {
+        let l = u32::from_le_bytes([buf[8], buf[9], buf[10], buf[11]]);
+        buf[4..8] == [0xE0, 0x7F, 0x10, 0x00] && u64::from(l) == value_len
+    };
+    Some(ok)
 }
 
 /// The bytes of a native pixel data value in the order the file stores them. The parser has
@@ -136,15 +362,27 @@ fn file_order(p: &PrimitiveValue, big_endian: bool) -> Cow<'_, [u8]> {
     match p {
         PrimitiveValue::U8(v) => Cow::Borrowed(&v[..]),
         PrimitiveValue::U16(v) if !big_endian && cfg!(target_endian = "little") => p.to_bytes(),
-        PrimitiveValue::U16(v) => Cow::Owned(words(v, big_endian, u16::to_le_bytes, u16::to_be_bytes)),
-        PrimitiveValue::I16(v) => Cow::Owned(words(v, big_endian, i16::to_le_bytes, i16::to_be_bytes)),
-        PrimitiveValue::U32(v) => Cow::Owned(words(v, big_endian, u32::to_le_bytes, u32::to_be_bytes)),
-        PrimitiveValue::I32(v) => Cow::Owned(words(v, big_endian, i32::to_le_bytes, i32::to_be_bytes)),
+        PrimitiveValue::U16(v) => {
+            Cow::Owned(words(v, big_endian, u16::to_le_bytes, u16::to_be_bytes))
+        }
+        PrimitiveValue::I16(v) => {
+            Cow::Owned(words(v, big_endian, i16::to_le_bytes, i16::to_be_bytes))
+        }
+        PrimitiveValue::U32(v) => {
+            Cow::Owned(words(v, big_endian, u32::to_le_bytes, u32::to_be_bytes))
+        }
+        PrimitiveValue::I32(v) => {
+            Cow::Owned(words(v, big_endian, i32::to_le_bytes, i32::to_be_bytes))
+        }
         other => other.to_bytes(),
     }
 }
 
-fn decode_error(h: &FileHeader, context: &str, e: impl std::error::Error + Send + Sync + 'static) -> Error {
+fn decode_error(
+    h: &FileHeader,
+    context: &str,
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> Error {
     Error::Decode {
         path: h.path.clone(),
         context: context.to_string(),
@@ -154,12 +392,28 @@ fn decode_error(h: &FileHeader, context: &str, e: impl std::error::Error + Send 
 
 /// Decodes the frames of one file into their destinations (`(frame, dst)`, each `dst` one
 /// frame of `rows * columns` voxels), applying each frame's rescale in f64.
-pub(crate) fn read_frames<T: Voxel>(h: &FileHeader, targets: Vec<(u32, &mut [T])>) -> Result<()> {
+pub(crate) fn read_frames<T: Stored>(
+    h: &FileHeader,
+    mut targets: Vec<(u32, &mut [T])>,
+) -> Result<()> {
     if let Some(what) = unsupported_reason(&h.transfer_syntax) {
         return Err(Error::Unsupported {
             path: h.path.clone(),
             what,
         });
+    }
+    if is_native(&h.transfer_syntax) {
+        let done = with_native_tail(h, |bytes| {
+            let samples = Samples {
+                bytes: Cow::Borrowed(bytes),
+                big_endian: h.transfer_syntax == EXPLICIT_BE,
+                bits: h.bits_allocated,
+            };
+            convert_frames(h, &samples, Sampling::new(h, true), &mut targets)
+        });
+        if let Some(result) = done {
+            return result;
+        }
     }
     let obj = dicom_object::OpenFileOptions::new()
         .open_file(&h.path)
@@ -171,7 +425,6 @@ pub(crate) fn read_frames<T: Voxel>(h: &FileHeader, targets: Vec<(u32, &mut [T])
             format: "DICOM",
             reason: "no PixelData element".into(),
         })?;
-    let frame_len = h.rows as usize * h.columns as usize;
     let (samples, sampling) = match element.value() {
         Value::Primitive(p) => {
             let big_endian = h.transfer_syntax == EXPLICIT_BE;
@@ -185,9 +438,13 @@ pub(crate) fn read_frames<T: Voxel>(h: &FileHeader, targets: Vec<(u32, &mut [T])
             )
         }
         _ => {
-            let decoded = obj
-                .decode_pixel_data()
-                .map_err(|e| decode_error(h, &format!("decoding transfer syntax {}", h.transfer_syntax), e))?;
+            let decoded = obj.decode_pixel_data().map_err(|e| {
+                decode_error(
+                    h,
+                    &format!("decoding transfer syntax {}", h.transfer_syntax),
+                    e,
+                )
+            })?;
             let bits = decoded.bits_allocated();
             (
                 Samples {
@@ -199,6 +456,16 @@ pub(crate) fn read_frames<T: Voxel>(h: &FileHeader, targets: Vec<(u32, &mut [T])
             )
         }
     };
+    convert_frames(h, &samples, sampling, &mut targets)
+}
+
+fn convert_frames<T: Stored>(
+    h: &FileHeader,
+    samples: &Samples<'_>,
+    sampling: Sampling,
+    targets: &mut [(u32, &mut [T])],
+) -> Result<()> {
+    let frame_len = h.rows as usize * h.columns as usize;
     let bytes_per = usize::from(samples.bits / 8).max(1);
     let needed = frame_len * bytes_per * h.number_of_frames as usize;
     if samples.bytes.len() < needed {
@@ -215,14 +482,9 @@ pub(crate) fn read_frames<T: Voxel>(h: &FileHeader, targets: Vec<(u32, &mut [T])
             ),
         });
     }
-    for (frame, dst) in targets {
-        let (slope, intercept) = h.frames[frame as usize].rescale;
-        let base = frame as usize * frame_len;
-        let identity = slope == 1.0 && intercept == 0.0;
-        for (i, out) in dst.iter_mut().enumerate() {
-            let v = sampling.value(samples.raw(base + i)) as f64;
-            *out = T::from_f64_saturating(if identity { v } else { v * slope + intercept });
-        }
+    for (frame, dst) in targets.iter_mut() {
+        let rescale = h.frames[*frame as usize].rescale;
+        samples.convert(sampling, *frame as usize * frame_len, dst, rescale);
     }
     Ok(())
 }

@@ -35,10 +35,7 @@ impl SliceSpacing {
             };
         }
         let mean = (d[d.len() - 1] - d[0]) / gaps_mm.len() as f64;
-        let max_deviation_mm = gaps_mm
-            .iter()
-            .map(|g| (g - mean).abs())
-            .fold(0.0, f64::max);
+        let max_deviation_mm = gaps_mm.iter().map(|g| (g - mean).abs()).fold(0.0, f64::max);
         let uniform = max_deviation_mm <= SAME_POSITION_MM + 1e-3 * mean.abs();
         let mut sorted = gaps_mm.clone();
         sorted.sort_by(f64::total_cmp);

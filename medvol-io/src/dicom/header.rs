@@ -148,9 +148,7 @@ impl FileHeader {
         }
         let bits_allocated = int(obj, tags::BITS_ALLOCATED).unwrap_or(0);
         if ![8, 16, 32].contains(&bits_allocated) {
-            return Err(format!(
-                "BitsAllocated {bits_allocated} is not 8, 16 or 32"
-            ));
+            return Err(format!("BitsAllocated {bits_allocated} is not 8, 16 or 32"));
         }
         let bits_stored = int(obj, tags::BITS_STORED)
             .filter(|b| (1..=bits_allocated).contains(b))
@@ -260,9 +258,8 @@ impl FileHeader {
             gantry_tilt: float(obj, tags::GANTRY_DETECTOR_TILT),
             slice_thickness: float(obj, tags::SLICE_THICKNESS)
                 .or_else(|| measures_shared.and_then(|m| float(m, tags::SLICE_THICKNESS))),
-            spacing_between_slices: float(obj, tags::SPACING_BETWEEN_SLICES).or_else(|| {
-                measures_shared.and_then(|m| float(m, tags::SPACING_BETWEEN_SLICES))
-            }),
+            spacing_between_slices: float(obj, tags::SPACING_BETWEEN_SLICES)
+                .or_else(|| measures_shared.and_then(|m| float(m, tags::SPACING_BETWEEN_SLICES))),
             frames,
             metadata: Metadata::from_object(obj),
             path,

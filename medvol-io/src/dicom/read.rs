@@ -1,12 +1,12 @@
 //! Decoding a scanned volume: [`ReadOptions`], [`DicomVolume`], [`ScanReport::read`].
 
-use super::decode::{read_frames, stored_range};
-use super::geometry::{reslice, Stack};
+use super::decode::{Stored, read_frames, stored_range};
+use super::geometry::{Stack, reslice};
 use super::header::FileHeader;
-use super::scan::{scan, ScanOptions, ScanReport};
+use super::scan::{ScanOptions, ScanReport, scan};
 use super::series::SeriesInfo;
 use crate::{Error, Limits, Result};
-use medvol_core::{DynVolume, Point, Volume, Voxel, VoxelKind};
+use medvol_core::{DynVolume, Point, Volume, VoxelKind};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -142,7 +142,11 @@ impl ScanReport {
     /// non-uniform spacing under [`Uniform::Refuse`]; [`Error::LimitExceeded`];
     /// [`Error::Unsupported`] for a transfer syntax this build cannot decode (naming it and the
     /// feature that would); [`Error::Decode`]/[`Error::Invalid`] naming the file that fails.
-    pub fn read<'a>(&self, which: impl Into<Which<'a>>, options: &ReadOptions) -> Result<DicomVolume> {
+    pub fn read<'a>(
+        &self,
+        which: impl Into<Which<'a>>,
+        options: &ReadOptions,
+    ) -> Result<DicomVolume> {
         let which = which.into();
         let info = match which {
             Which::Index(i) => self.volumes.get(i),
@@ -217,7 +221,7 @@ type FileJob<'a, T> = (Arc<FileHeader>, Vec<(u32, &'a mut [T])>);
 
 /// Decodes every slice of `info` into one buffer, k-th slice at `k * plane`, in parallel over
 /// files (each file opened once, however many of its frames are used).
-fn decode_stack<T: Voxel>(info: &SeriesInfo) -> Result<Vec<T>> {
+fn decode_stack<T: Stored>(info: &SeriesInfo) -> Result<Vec<T>> {
     let plane = info.dims[0] * info.dims[1];
     let mut out = vec![T::default(); plane * info.dims[2]];
     let mut jobs: Vec<FileJob<'_, T>> = Vec::new();
@@ -240,7 +244,7 @@ fn decode_stack<T: Voxel>(info: &SeriesInfo) -> Result<Vec<T>> {
     Ok(out)
 }
 
-fn typed<T: Voxel>(info: &SeriesInfo) -> Result<DynVolume>
+fn typed<T: Stored>(info: &SeriesInfo) -> Result<DynVolume>
 where
     DynVolume: From<Volume<T>>,
 {
@@ -253,7 +257,12 @@ where
         })
 }
 
-fn check_limits(info: &SeriesInfo, dims: [usize; 3], bytes_per: u64, limits: &Limits) -> Result<()> {
+fn check_limits(
+    info: &SeriesInfo,
+    dims: [usize; 3],
+    bytes_per: u64,
+    limits: &Limits,
+) -> Result<()> {
     let path = &info.sources[0].0.path;
     let voxels = dims.iter().map(|&d| d as u64).product::<u64>();
     limits.check_voxels(path, voxels)?;
@@ -268,8 +277,15 @@ fn read_volume(info: &SeriesInfo, options: &ReadOptions, limits: Limits) -> Resu
         return Err(Error::InconsistentSeries {
             path: first.clone(),
             reason: format!(
-                "slice spacing is not uniform (largest deviation {:.4} mm; gaps {:?})",
-                info.spacing.max_deviation_mm, info.spacing.gaps_mm
+                "slice spacing is not uniform: gaps {:.4}..{:.4} mm, largest deviation from \
+                 the mean {:.4} mm (Uniform::Warn or Uniform::Resample to read it)",
+                info.spacing
+                    .gaps_mm
+                    .iter()
+                    .copied()
+                    .fold(f64::INFINITY, f64::min),
+                info.spacing.gaps_mm.iter().copied().fold(0.0, f64::max),
+                info.spacing.max_deviation_mm
             ),
         });
     }
@@ -324,7 +340,13 @@ fn read_volume(info: &SeriesInfo, options: &ReadOptions, limits: Limits) -> Resu
         let s = options
             .resample_spacing_mm
             .filter(|s| *s > 0.0)
-            .unwrap_or_else(|| info.spacing.gaps_mm.iter().copied().fold(f64::INFINITY, f64::min));
+            .unwrap_or_else(|| {
+                info.spacing
+                    .gaps_mm
+                    .iter()
+                    .copied()
+                    .fold(f64::INFINITY, f64::min)
+            });
         let nk = (extent / s + 1e-6).floor() as usize + 1;
         warnings.push(format!(
             "resampled linearly along k to {nk} slices {s:.4} mm apart"
@@ -346,13 +368,25 @@ fn read_volume(info: &SeriesInfo, options: &ReadOptions, limits: Limits) -> Resu
             reason: "cannot build an orthogonal grid for this stack".into(),
         });
     };
-    check_limits(info, dims, 4 + 4 * info.dims[2] as u64 / dims[2].max(1) as u64, &limits)?;
+    check_limits(
+        info,
+        dims,
+        4 + 4 * info.dims[2] as u64 / dims[2].max(1) as u64,
+        &limits,
+    )?;
     let raw = decode_stack::<f32>(info)?;
     let fill = raw.iter().copied().fold(f32::INFINITY, f32::min);
     let plane = info.dims[0] * info.dims[1];
     let slices: Vec<Vec<f32>> = raw.chunks(plane).map(<[f32]>::to_vec).collect();
     drop(raw);
-    let data = reslice(&stack, &slices, [info.dims[0], info.dims[1]], &grid, dims, fill);
+    let data = reslice(
+        &stack,
+        &slices,
+        [info.dims[0], info.dims[1]],
+        &grid,
+        dims,
+        fill,
+    );
     if correct_tilt {
         warnings.push(format!(
             "tilt corrected: {}x{}x{} orthogonal grid, values interpolated, outside filled with \

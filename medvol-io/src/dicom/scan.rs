@@ -1,8 +1,8 @@
 //! Finding DICOM images under a path and reading their headers (never their pixels).
 
-use super::header::{not_an_image, FileHeader};
-use super::series::{group, SeriesInfo};
 use super::Skipped;
+use super::header::{FileHeader, not_an_image};
+use super::series::{SeriesInfo, group};
 use crate::{Error, Limits, Result};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -107,7 +107,11 @@ fn parse(path: &Path) -> Parsed {
         .open_file(path)
     {
         Ok(o) => o,
-        Err(e) => return Parsed::Skip(format!("unreadable DICOM header (truncated or corrupt): {e}")),
+        Err(e) => {
+            return Parsed::Skip(format!(
+                "unreadable DICOM header (truncated or corrupt): {e}"
+            ));
+        }
     };
     if let Some(reason) = not_an_image(&obj) {
         return Parsed::Skip(reason);

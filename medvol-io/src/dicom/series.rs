@@ -1,9 +1,9 @@
 //! Grouping image headers into volumes ([`SeriesInfo`]) and sorting their slices.
 
-use super::geometry::{axes_from_iop, SliceSpacing, Stack, SAME_POSITION_MM};
+use super::Skipped;
+use super::geometry::{SAME_POSITION_MM, SliceSpacing, Stack, axes_from_iop};
 use super::header::FileHeader;
 use super::meta::Metadata;
-use super::Skipped;
 use crate::{Error, Result};
 use medvol_core::{Direction, Geometry, Point, Vector};
 use std::collections::BTreeMap;
@@ -305,12 +305,20 @@ fn build_volumes(uid: &str, mut items: Vec<Item>) -> Vec<SeriesInfo> {
     let axes = frame(&items[0])
         .orientation
         .and_then(axes_from_iop)
-        .unwrap_or([Vector([1.0, 0.0, 0.0]), Vector([0.0, 1.0, 0.0]), Vector([0.0, 0.0, 1.0])]);
+        .unwrap_or([
+            Vector([1.0, 0.0, 0.0]),
+            Vector([0.0, 1.0, 0.0]),
+            Vector([0.0, 0.0, 1.0]),
+        ]);
     let along = |it: &Item| {
         let p = frame(it).position.unwrap_or_default();
         Vector(p).dot(axes[2])
     };
-    items.sort_by(|a, b| along(a).total_cmp(&along(b)).then_with(|| by_instance(a, b)));
+    items.sort_by(|a, b| {
+        along(a)
+            .total_cmp(&along(b))
+            .then_with(|| by_instance(a, b))
+    });
     // Runs of equal positions.
     let mut runs: Vec<Vec<Item>> = Vec::new();
     for it in items {
@@ -358,7 +366,11 @@ fn build_volumes(uid: &str, mut items: Vec<Item>) -> Vec<SeriesInfo> {
         // Same count everywhere: the n-th image at each position is time point n.
         let mut runs = runs;
         for r in &mut runs {
-            r.sort_by(|a, b| time_keys(a).cmp(&time_keys(b)).then_with(|| by_instance(a, b)));
+            r.sort_by(|a, b| {
+                time_keys(a)
+                    .cmp(&time_keys(b))
+                    .then_with(|| by_instance(a, b))
+            });
         }
         return (0..max_rep)
             .map(|t| {
@@ -416,93 +428,97 @@ fn finish(
         .spacing_between_slices
         .filter(|v| *v > 0.0)
         .or(h0.slice_thickness.filter(|v| *v > 0.0));
-    let (geometry, affine, corners, along, spacing, tilt) = if let (Some(axes), Some(positions)) =
-        (axes, positions)
-    {
-        let along: Vec<f64> = positions
-            .iter()
-            .map(|p| (*p - Point::ORIGIN).dot(axes[2]))
-            .collect();
-        let stack = Stack {
-            axes,
-            pixel,
-            positions,
-            along,
-        };
-        let spacing = stack.spacing();
-        let tilt = stack.tilt_deg();
-        if stack.len() == 1 {
-            warnings.push(match single {
-                Some(s) => format!(
-                    "single slice: k spacing {s} mm from SpacingBetweenSlices/SliceThickness"
-                ),
-                None => "single slice: k spacing 1 mm assumed".into(),
-            });
-        }
-        let step = stack.step(spacing.uniform, single.unwrap_or(1.0));
-        let sk = step.dot(axes[2]).abs().max(1e-6);
-        if !spacing.uniform {
-            warnings.push(format!(
-                "non-uniform slice spacing: gaps {:.4}..{:.4} mm, largest deviation from the \
+    let (geometry, affine, corners, along, spacing, tilt) =
+        if let (Some(axes), Some(positions)) = (axes, positions) {
+            let along: Vec<f64> = positions
+                .iter()
+                .map(|p| (*p - Point::ORIGIN).dot(axes[2]))
+                .collect();
+            let stack = Stack {
+                axes,
+                pixel,
+                positions,
+                along,
+            };
+            let spacing = stack.spacing();
+            let tilt = stack.tilt_deg();
+            if stack.len() == 1 {
+                warnings.push(match single {
+                    Some(s) => format!(
+                        "single slice: k spacing {s} mm from SpacingBetweenSlices/SliceThickness"
+                    ),
+                    None => "single slice: k spacing 1 mm assumed".into(),
+                });
+            }
+            let step = stack.step(spacing.uniform, single.unwrap_or(1.0));
+            let sk = step.dot(axes[2]).abs().max(1e-6);
+            if !spacing.uniform {
+                warnings.push(format!(
+                    "non-uniform slice spacing: gaps {:.4}..{:.4} mm, largest deviation from the \
                  mean {:.4} mm is {:.4} mm; grid uses the first gap {:.4} mm",
-                spacing.gaps_mm.iter().copied().fold(f64::INFINITY, f64::min),
-                spacing.gaps_mm.iter().copied().fold(0.0, f64::max),
-                spacing.mean_mm.unwrap_or(0.0),
-                spacing.max_deviation_mm,
-                sk
-            ));
-        }
-        if spacing.missing_slices > 0 {
-            warnings.push(format!(
-                "about {} missing slice(s) (gaps of a multiple of the usual spacing)",
-                spacing.missing_slices
-            ));
-        }
-        if tilt > 0.0 {
-            warnings.push(format!(
-                "gantry tilt {tilt:.2} degrees (GantryDetectorTilt {}): the stored stack is \
+                    spacing
+                        .gaps_mm
+                        .iter()
+                        .copied()
+                        .fold(f64::INFINITY, f64::min),
+                    spacing.gaps_mm.iter().copied().fold(0.0, f64::max),
+                    spacing.mean_mm.unwrap_or(0.0),
+                    spacing.max_deviation_mm,
+                    sk
+                ));
+            }
+            if spacing.missing_slices > 0 {
+                warnings.push(format!(
+                    "about {} missing slice(s) (gaps of a multiple of the usual spacing)",
+                    spacing.missing_slices
+                ));
+            }
+            if tilt > 0.0 {
+                warnings.push(format!(
+                    "gantry tilt {tilt:.2} degrees (GantryDetectorTilt {}): the stored stack is \
                  sheared; the orthogonal grid misplaces voxels away from the first slice",
-                h0.gantry_tilt
-                    .map(|t| t.to_string())
-                    .unwrap_or_else(|| "absent".into())
-            ));
-        }
-        let (dir, skew) = stack.direction();
-        if skew > 1e-6 {
-            warnings.push(format!(
-                "ImageOrientationPatient not orthonormal: nearest orthonormal used (change \
+                    h0.gantry_tilt
+                        .map(|t| t.to_string())
+                        .unwrap_or_else(|| "absent".into())
+                ));
+            }
+            let (dir, skew) = stack.direction();
+            if skew > 1e-6 {
+                warnings.push(format!(
+                    "ImageOrientationPatient not orthonormal: nearest orthonormal used (change \
                  {skew:.2e})"
-            ));
-        }
-        let g = Geometry::new([pixel[0], pixel[1], sk], stack.positions[0], dir)
-            .unwrap_or_default();
-        let corners = stack.corners(dims, axes[2] * sk);
-        (
-            g,
-            stack.affine(step),
-            corners,
-            stack.along,
-            spacing,
-            tilt,
-        )
-    } else {
-        warnings.push(
-            "no ImagePositionPatient/ImageOrientationPatient: unit spacing (or PixelSpacing), \
+                ));
+            }
+            let g = Geometry::new([pixel[0], pixel[1], sk], stack.positions[0], dir)
+                .unwrap_or_default();
+            let corners = stack.corners(dims, axes[2] * sk);
+            (g, stack.affine(step), corners, stack.along, spacing, tilt)
+        } else {
+            warnings.push(
+                "no ImagePositionPatient/ImageOrientationPatient: unit spacing (or PixelSpacing), \
              origin 0 and identity direction assumed; slices in InstanceNumber/frame order"
-                .into(),
-        );
-        let g = Geometry::new([pixel[0], pixel[1], 1.0], Point::ORIGIN, Direction::IDENTITY)
+                    .into(),
+            );
+            let g = Geometry::new(
+                [pixel[0], pixel[1], 1.0],
+                Point::ORIGIN,
+                Direction::IDENTITY,
+            )
             .unwrap_or_default();
-        (
-            g,
-            g.affine(),
-            g.corners(dims),
-            Vec::new(),
-            SliceSpacing::from_positions(&[]),
-            0.0,
-        )
-    };
-    if h0.image_type.iter().any(|t| t.eq_ignore_ascii_case("MOSAIC")) {
+            (
+                g,
+                g.affine(),
+                g.corners(dims),
+                Vec::new(),
+                SliceSpacing::from_positions(&[]),
+                0.0,
+            )
+        };
+    if h0
+        .image_type
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case("MOSAIC"))
+    {
         warnings.push("Siemens mosaic: tiles are not split into slices".into());
     }
     if h0.photometric == "MONOCHROME1" {
@@ -529,10 +545,7 @@ fn finish(
             syntaxes.push(it.0.transfer_syntax.clone());
         }
     }
-    let number = h0
-        .series_number
-        .map(|n| n.to_string())
-        .unwrap_or_default();
+    let number = h0.series_number.map(|n| n.to_string()).unwrap_or_default();
     let label = format!("{number} {}", h0.series_description)
         .trim()
         .to_string();

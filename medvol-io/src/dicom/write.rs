@@ -6,7 +6,9 @@
 //! and RescaleIntercept chosen from the value range, so a value reads back within half a
 //! rescale step (the slope). Every output goes through [`medvol_core::atomic::write_file`].
 
-use super::anonymize::{IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, random_key, uid_from_bytes};
+use super::anonymize::{
+    IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, random_key, uid_from_bytes,
+};
 use crate::{Error, Result};
 use dicom_core::value::{C, PrimitiveValue};
 use dicom_core::{DataElement, Tag, VR};
@@ -309,7 +311,12 @@ fn put_pixels(obj: &mut InMemDicomObject, enc: &Encoded, words: Vec<u16>) {
     ));
 }
 
-fn write_object(obj: InMemDicomObject, sop_class: &str, sop_instance: &str, path: &Path) -> Result<()> {
+fn write_object(
+    obj: InMemDicomObject,
+    sop_class: &str,
+    sop_instance: &str,
+    path: &Path,
+) -> Result<()> {
     let meta = FileMetaTableBuilder::new()
         .transfer_syntax(EXPLICIT_VR_LITTLE_ENDIAN)
         .media_storage_sop_class_uid(sop_class)
@@ -342,7 +349,8 @@ fn now_da_tm() -> (String, String) {
 }
 
 /// Writes `volume` as a DICOM series into `folder` (created if needed): one file per slice
-/// `k`, named `IM00001.dcm`, `IM00002.dcm`, ... in k order.
+/// `k`, named `IM00001.dcm`, `IM00002.dcm`, ... in k order (in parallel with the `rayon`
+/// feature, in the caller's thread pool).
 ///
 /// Slice `k` has ImagePositionPatient at voxel (0, 0, k), ImageOrientationPatient from the
 /// i and j axes of the direction, PixelSpacing `spacing_j \ spacing_i` (row spacing first),
@@ -369,7 +377,11 @@ fn now_da_tm() -> (String, String) {
 /// values, integers outside `i16` and `u16` ranges, slices over 65535 voxels wide);
 /// [`Error::Invalid`] for an empty volume; [`Error::Io`] if `folder` or a file cannot be
 /// written.
-pub fn write_series<T: Voxel>(volume: &Volume<T>, folder: &Path, options: &SeriesOptions) -> Result<WrittenSeries> {
+pub fn write_series<T: Voxel>(
+    volume: &Volume<T>,
+    folder: &Path,
+    options: &SeriesOptions,
+) -> Result<WrittenSeries> {
     let [nx, ny, nz] = volume.dims();
     let (Ok(columns), Ok(rows)) = (u16::try_from(nx), u16::try_from(ny)) else {
         return Err(Error::Unsupported {
@@ -437,8 +449,16 @@ pub fn write_series<T: Voxel>(volume: &Volume<T>, folder: &Path, options: &Serie
     common.put(text(Tag(0x0008, 0x0031), VR::TM, &time));
     common.put(text(Tag(0x0008, 0x0023), VR::DA, &date));
     common.put(text(Tag(0x0008, 0x0033), VR::TM, &time));
-    common.put(text(Tag(0x0008, 0x103E), VR::LO, &options.series_description));
-    common.put(text(Tag(0x0020, 0x0011), VR::IS, &options.series_number.to_string()));
+    common.put(text(
+        Tag(0x0008, 0x103E),
+        VR::LO,
+        &options.series_description,
+    ));
+    common.put(text(
+        Tag(0x0020, 0x0011),
+        VR::IS,
+        &options.series_number.to_string(),
+    ));
     common.put(text(Tag(0x0018, 0x1030), VR::LO, "medvol"));
     common.put(text(Tag(0x0018, 0x1020), VR::LO, env!("CARGO_PKG_VERSION")));
     let image_type = match modality {
@@ -489,8 +509,7 @@ pub fn write_series<T: Voxel>(volume: &Volume<T>, folder: &Path, options: &Serie
 
     let width = nz.to_string().len().max(5);
     let per_slice = nx * ny;
-    let mut files = Vec::with_capacity(nz);
-    for k in 0..nz {
+    let write_slice = |k: usize| -> Result<PathBuf> {
         let mut obj = common.clone();
         let sop_uid = new_uid();
         let p = g.ijk_to_physical(Ijk([0, 0, k])).0;
@@ -501,8 +520,18 @@ pub fn write_series<T: Voxel>(volume: &Volume<T>, folder: &Path, options: &Serie
         put_pixels(&mut obj, &enc, words);
         let path = folder.join(format!("IM{:0width$}.dcm", k + 1));
         write_object(obj, modality.sop_class_uid(), &sop_uid, &path)?;
-        files.push(path);
-    }
+        Ok(path)
+    };
+    #[cfg(feature = "rayon")]
+    let files = {
+        use rayon::prelude::*;
+        (0..nz)
+            .into_par_iter()
+            .map(write_slice)
+            .collect::<Result<Vec<_>>>()?
+    };
+    #[cfg(not(feature = "rayon"))]
+    let files = (0..nz).map(write_slice).collect::<Result<Vec<_>>>()?;
     Ok(WrittenSeries {
         files,
         series_instance_uid: series_uid,
@@ -516,7 +545,11 @@ pub fn write_series<T: Voxel>(volume: &Volume<T>, folder: &Path, options: &Serie
 ///
 /// # Errors
 /// As [`write_series`].
-pub fn write_series_dyn(volume: &DynVolume, folder: &Path, options: &SeriesOptions) -> Result<WrittenSeries> {
+pub fn write_series_dyn(
+    volume: &DynVolume,
+    folder: &Path,
+    options: &SeriesOptions,
+) -> Result<WrittenSeries> {
     medvol_core::map_dyn!(volume, v => write_series(v, folder, options))
 }
 
@@ -545,14 +578,13 @@ pub fn save_with_pixels<T: Voxel>(input: &Path, output: &Path, pixels: &Volume<T
             reason: "refusing to overwrite the input file".into(),
         });
     }
-    let mut file: FileDicomObject<InMemDicomObject> =
-        OpenFileOptions::new()
-            .open_file(input)
-            .map_err(|e| Error::Invalid {
-                path: input.to_path_buf(),
-                format: "DICOM",
-                reason: e.to_string(),
-            })?;
+    let mut file: FileDicomObject<InMemDicomObject> = OpenFileOptions::new()
+        .open_file(input)
+        .map_err(|e| Error::Invalid {
+            path: input.to_path_buf(),
+            format: "DICOM",
+            reason: e.to_string(),
+        })?;
     let int = |tag: Tag| -> Option<u32> { file.get(tag)?.to_int::<u32>().ok() };
     let samples = int(Tag(0x0028, 0x0002)).unwrap_or(1);
     if samples != 1 {
@@ -609,7 +641,10 @@ mod tests {
             let s = decimal_string(x);
             assert!(s.len() <= 16, "{s}");
             let back: f64 = s.parse().unwrap();
-            assert!((back - x).abs() <= 1e-10 * x.abs().max(1e-300), "{x} -> {s}");
+            assert!(
+                (back - x).abs() <= 1e-10 * x.abs().max(1e-300),
+                "{x} -> {s}"
+            );
         }
     }
 
@@ -632,6 +667,9 @@ mod tests {
         assert!(encode(&[70_000i32], p).is_err());
         assert!(encode::<u8>(&[], p).is_err());
         let e = encode(&[2.5f64, 2.5], p).unwrap();
-        assert_eq!((e.slope_value, e.intercept_value, e.words[0]), (1.0, 2.5, 0));
+        assert_eq!(
+            (e.slope_value, e.intercept_value, e.words[0]),
+            (1.0, 2.5, 0)
+        );
     }
 }

@@ -185,7 +185,13 @@ impl Header {
 
     /// Dimensions (i, j, k) of each 3-D volume (1 beyond the rank).
     pub fn volume_dims(&self) -> [u64; 3] {
-        [1, 2, 3].map(|a| if a <= self.rank() { self.dim[a] as u64 } else { 1 })
+        [1, 2, 3].map(|a| {
+            if a <= self.rank() {
+                self.dim[a] as u64
+            } else {
+                1
+            }
+        })
     }
 
     /// Number of 3-D volumes: the product of `dim[4..=rank]`.
@@ -196,7 +202,11 @@ impl Header {
     /// `(slope, intercept)` when the header asks for a scaling other than the identity.
     pub fn scaling(&self) -> Option<(f64, f64)> {
         let slope = self.scl_slope;
-        let inter = if self.scl_inter.is_finite() { self.scl_inter } else { 0.0 };
+        let inter = if self.scl_inter.is_finite() {
+            self.scl_inter
+        } else {
+            0.0
+        };
         if slope == 0.0 || !slope.is_finite() || (slope == 1.0 && inter == 0.0) {
             None
         } else {
@@ -219,7 +229,9 @@ pub(crate) fn detect(path: &Path, first4: [u8; 4]) -> Result<(u8, ByteOrder)> {
         (_, 540) => Ok((2, ByteOrder::Big)),
         _ => Err(invalid(
             path,
-            format!("sizeof_hdr is {le} (expected 348 for NIfTI-1 or 540 for NIfTI-2): not a NIfTI file"),
+            format!(
+                "sizeof_hdr is {le} (expected 348 for NIfTI-1 or 540 for NIfTI-2): not a NIfTI file"
+            ),
         )),
     }
 }
@@ -330,7 +342,10 @@ pub(crate) fn parse(
     } else {
         let vox_offset = f.i64(168);
         if vox_offset < 0 {
-            return Err(invalid(path, format!("vox_offset {vox_offset} is negative")));
+            return Err(invalid(
+                path,
+                format!("vox_offset {vox_offset} is negative"),
+            ));
         }
         Header {
             version,
@@ -372,8 +387,15 @@ fn datatype(path: &Path, code: i16) -> Result<Datatype> {
 }
 
 fn offset(path: &Path, vox_offset: f64) -> Result<u64> {
-    if !vox_offset.is_finite() || vox_offset < 0.0 || vox_offset.fract() != 0.0 || vox_offset > 2f64.powi(62) {
-        return Err(invalid(path, format!("vox_offset {vox_offset} is not a byte offset")));
+    if !vox_offset.is_finite()
+        || vox_offset < 0.0
+        || vox_offset.fract() != 0.0
+        || vox_offset > 2f64.powi(62)
+    {
+        return Err(invalid(
+            path,
+            format!("vox_offset {vox_offset} is not a byte offset"),
+        ));
     }
     Ok(vox_offset as u64)
 }
@@ -381,25 +403,39 @@ fn offset(path: &Path, vox_offset: f64) -> Result<u64> {
 fn validate(path: &Path, mut h: Header, warnings: &mut Vec<String>) -> Result<Header> {
     let rank = h.dim[0];
     if !(1..=7).contains(&rank) {
-        return Err(invalid(path, format!("dim[0] = {rank} is out of range 1..=7")));
+        return Err(invalid(
+            path,
+            format!("dim[0] = {rank} is out of range 1..=7"),
+        ));
     }
     let rank = rank as usize;
     let mut total: u64 = 1;
     for a in 1..=rank {
         let n = h.dim[a];
         if n < 1 {
-            return Err(invalid(path, format!("dim[{a}] = {n}: every used dimension must be >= 1")));
+            return Err(invalid(
+                path,
+                format!("dim[{a}] = {n}: every used dimension must be >= 1"),
+            ));
         }
         total = total.checked_mul(n as u64).ok_or_else(|| {
             invalid(
                 path,
-                format!("dim {:?} has a voxel count that overflows 64 bits", &h.dim[1..=rank]),
+                format!(
+                    "dim {:?} has a voxel count that overflows 64 bits",
+                    &h.dim[1..=rank]
+                ),
             )
         })?;
     }
     total
         .checked_mul(h.datatype.size_bytes() as u64)
-        .ok_or_else(|| invalid(path, format!("dim {:?} overflows the byte count", &h.dim[1..=rank])))?;
+        .ok_or_else(|| {
+            invalid(
+                path,
+                format!("dim {:?} overflows the byte count", &h.dim[1..=rank]),
+            )
+        })?;
     if !h.pair && h.vox_offset < h.size_bytes() as u64 {
         return Err(invalid(
             path,
@@ -556,7 +592,11 @@ mod tests {
             sform_code: 2,
             quatern: [0.0, 0.5, 0.5],
             qoffset: [1.5, -2.0, 3.25],
-            srow: [[1.0, 0.0, 0.0, 1.5], [0.0, 0.0, 2.5, -2.0], [0.0, 0.75, 0.0, 3.25]],
+            srow: [
+                [1.0, 0.0, 0.0, 1.5],
+                [0.0, 0.0, 2.5, -2.0],
+                [0.0, 0.75, 0.0, 3.25],
+            ],
         }
     }
 
@@ -567,7 +607,10 @@ mod tests {
             let bytes = encode(&h);
             assert_eq!(bytes.len() as u64, h.vox_offset);
             let first4 = [bytes[0], bytes[1], bytes[2], bytes[3]];
-            assert_eq!(detect(Path::new("t.nii"), first4).unwrap(), (version, ByteOrder::Little));
+            assert_eq!(
+                detect(Path::new("t.nii"), first4).unwrap(),
+                (version, ByteOrder::Little)
+            );
             let mut w = Vec::new();
             let back = parse(
                 Path::new("t.nii"),

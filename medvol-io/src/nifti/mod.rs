@@ -1,11 +1,11 @@
 //! NIfTI-1 and NIfTI-2: `.nii`, `.nii.gz` and `.hdr`/`.img` pairs, read into [`DynVolume`]s
 //! with LPS geometry, and written back.
 //!
-//! - [`read`] / [`read_with_options`] return a [`Nifti`]: the [`Header`], one volume per time
+//! - [`read()`] / [`read_with_options`] return a [`Nifti`]: the [`Header`], one volume per time
 //!   point and the warnings; [`read_volume`] returns the first volume only.
 //! - The geometry comes from the sform or the qform exactly as ITK (SimpleITK, 3D Slicer)
 //!   chooses it ([`Transform`]); RAS becomes LPS in this module and nowhere else.
-//! - [`write`], [`write_dyn`], [`write_with_options`] and [`write_volumes`] write NIfTI-1 (or
+//! - [`write()`], [`write_dyn`], [`write_with_options`] and [`write_volumes`] write NIfTI-1 (or
 //!   NIfTI-2 for dimensions over 32767 or when asked) with qform and sform both set, atomically.
 //!
 //! ```

@@ -68,9 +68,21 @@ pub(crate) fn quatern_to_matrix(bcd: [f64; 3], qfac: f64) -> [[f64; 3]; 3] {
         (1.0 - n2).sqrt()
     };
     let mut r = [
-        [a * a + b * b - c * c - d * d, 2.0 * (b * c - a * d), 2.0 * (b * d + a * c)],
-        [2.0 * (b * c + a * d), a * a + c * c - b * b - d * d, 2.0 * (c * d - a * b)],
-        [2.0 * (b * d - a * c), 2.0 * (c * d + a * b), a * a + d * d - c * c - b * b],
+        [
+            a * a + b * b - c * c - d * d,
+            2.0 * (b * c - a * d),
+            2.0 * (b * d + a * c),
+        ],
+        [
+            2.0 * (b * c + a * d),
+            a * a + c * c - b * b - d * d,
+            2.0 * (c * d - a * b),
+        ],
+        [
+            2.0 * (b * d - a * c),
+            2.0 * (c * d + a * b),
+            a * a + d * d - c * c - b * b,
+        ],
     ];
     for row in r.iter_mut() {
         row[2] *= qfac;
@@ -97,16 +109,36 @@ pub(crate) fn matrix_to_quatern(m: [[f64; 3]; 3]) -> ([f64; 3], f64) {
     // Divide by the largest component to stay accurate near half turns.
     let [a, b, c, d] = if trace > 0.5 {
         let a = 0.5 * trace.sqrt();
-        [a, 0.25 * (r[2][1] - r[1][2]) / a, 0.25 * (r[0][2] - r[2][0]) / a, 0.25 * (r[1][0] - r[0][1]) / a]
+        [
+            a,
+            0.25 * (r[2][1] - r[1][2]) / a,
+            0.25 * (r[0][2] - r[2][0]) / a,
+            0.25 * (r[1][0] - r[0][1]) / a,
+        ]
     } else if xd > 1.0 {
         let b = 0.5 * xd.sqrt();
-        [0.25 * (r[2][1] - r[1][2]) / b, b, 0.25 * (r[0][1] + r[1][0]) / b, 0.25 * (r[0][2] + r[2][0]) / b]
+        [
+            0.25 * (r[2][1] - r[1][2]) / b,
+            b,
+            0.25 * (r[0][1] + r[1][0]) / b,
+            0.25 * (r[0][2] + r[2][0]) / b,
+        ]
     } else if yd > 1.0 {
         let c = 0.5 * yd.sqrt();
-        [0.25 * (r[0][2] - r[2][0]) / c, 0.25 * (r[0][1] + r[1][0]) / c, c, 0.25 * (r[1][2] + r[2][1]) / c]
+        [
+            0.25 * (r[0][2] - r[2][0]) / c,
+            0.25 * (r[0][1] + r[1][0]) / c,
+            c,
+            0.25 * (r[1][2] + r[2][1]) / c,
+        ]
     } else {
         let d = 0.5 * zd.sqrt();
-        [0.25 * (r[1][0] - r[0][1]) / d, 0.25 * (r[0][2] + r[2][0]) / d, 0.25 * (r[1][2] + r[2][1]) / d, d]
+        [
+            0.25 * (r[1][0] - r[0][1]) / d,
+            0.25 * (r[0][2] + r[2][0]) / d,
+            0.25 * (r[1][2] + r[2][1]) / d,
+            d,
+        ]
     };
     // The quaternion and its negation are the same rotation; NIfTI keeps a >= 0.
     let s = if a < 0.0 { -1.0 } else { 1.0 };
@@ -164,11 +196,16 @@ fn max_axis_cosine(a: &Affine) -> f64 {
 }
 
 fn same_transform(a: &Affine, b: &Affine) -> bool {
-    let scale = a.iter().take(3).flat_map(|r| r.iter()).fold(1.0f64, |m, v| m.max(v.abs()));
-    a.iter()
-        .zip(b)
+    let scale = a
+        .iter()
         .take(3)
-        .all(|(x, y)| x.iter().zip(y).all(|(u, v)| (u - v).abs() <= RIGID_TOLERANCE * scale))
+        .flat_map(|r| r.iter())
+        .fold(1.0f64, |m, v| m.max(v.abs()));
+    a.iter().zip(b).take(3).all(|(x, y)| {
+        x.iter()
+            .zip(y)
+            .all(|(u, v)| (u - v).abs() <= RIGID_TOLERANCE * scale)
+    })
 }
 
 /// The geometry of a header's volumes (LPS), chosen as ITK's NIfTI reader chooses it:
@@ -182,15 +219,38 @@ fn same_transform(a: &Affine, b: &Affine) -> bool {
 ///
 /// # Errors
 /// [`Error::Geometry`] when the chosen transform is singular or not finite.
-pub(crate) fn geometry(path: &Path, h: &Header, warnings: &mut Vec<String>) -> Result<(Geometry, Transform)> {
+pub(crate) fn geometry(
+    path: &Path,
+    h: &Header,
+    warnings: &mut Vec<String>,
+) -> Result<(Geometry, Transform)> {
     let sform = sform_ras(h);
     let qform = qform_ras(h);
     let has_s = h.sform_code > 0;
     let has_q = h.qform_code > 0;
     let rigid = max_axis_cosine(&sform) <= RIGID_TOLERANCE;
-    let use_sform = has_s && (if rigid { h.sform_code == 1 || !has_q || same_transform(&sform, &qform) } else { !has_q });
+    let use_sform = has_s
+        && (if rigid {
+            h.sform_code == 1 || !has_q || same_transform(&sform, &qform)
+        } else {
+            !has_q
+        });
     if use_sform {
         let (g, change) = geometry_of_affine(path, &ras_lps(sform))?;
+        // The sform's column lengths carry f32 rounding; pixdim holds the voxel size itself
+        // (ITK reports it): keep it when the two agree.
+        let spacing = std::array::from_fn(|a| {
+            let (norm, p) = (g.spacing()[a], h.pixdim[a + 1]);
+            if (norm - p).abs() <= RIGID_TOLERANCE * p {
+                p
+            } else {
+                norm
+            }
+        });
+        let g = g.with_spacing(spacing).map_err(|source| Error::Geometry {
+            path: path.to_path_buf(),
+            source,
+        })?;
         if !rigid {
             warnings.push(format!(
                 "sform has non-orthogonal axes (shear, largest axis cosine {:.4}) and there is no \
@@ -216,17 +276,22 @@ pub(crate) fn geometry(path: &Path, h: &Header, warnings: &mut Vec<String>) -> R
         let (g, _) = geometry_of_affine(path, &ras_lps(qform))?;
         return Ok((g, Transform::Qform));
     }
-    warnings.push("no qform or sform: spacing from pixdim, identity direction, origin 0 (as ITK)".into());
+    warnings.push(
+        "no qform or sform: spacing from pixdim, identity direction, origin 0 (as ITK)".into(),
+    );
     let spacing = [h.pixdim[1], h.pixdim[2], h.pixdim[3]];
-    let g = Geometry::new(spacing, Point::ORIGIN, Direction::IDENTITY).map_err(|source| Error::Geometry {
-        path: path.to_path_buf(),
-        source,
+    let g = Geometry::new(spacing, Point::ORIGIN, Direction::IDENTITY).map_err(|source| {
+        Error::Geometry {
+            path: path.to_path_buf(),
+            source,
+        }
     })?;
     Ok((g, Transform::Pixdim))
 }
 
 fn det3(m: &[[f64; 3]; 3]) -> f64 {
-    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
         + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
 }
 
@@ -291,7 +356,12 @@ mod tests {
 
     #[test]
     fn ras_lps_negates_first_two_rows() {
-        let a = [[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], [9.0, 10.0, 11.0, 12.0], [0.0, 0.0, 0.0, 1.0]];
+        let a = [
+            [1.0, 2.0, 3.0, 4.0],
+            [5.0, 6.0, 7.0, 8.0],
+            [9.0, 10.0, 11.0, 12.0],
+            [0.0, 0.0, 0.0, 1.0],
+        ];
         let b = ras_lps(a);
         assert_eq!(b[0], [-1.0, -2.0, -3.0, -4.0]);
         assert_eq!(b[1], [-5.0, -6.0, -7.0, -8.0]);

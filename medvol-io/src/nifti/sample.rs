@@ -68,7 +68,9 @@ mod tests {
         i16::encode_le(&a[..2], &mut out);
         assert_eq!(out, le);
         let mut f: Vec<f64> = Vec::new();
-        f32::decode(&1.5f32.to_be_bytes(), ByteOrder::Big, &mut f, |v| v.as_f64() * 2.0);
+        f32::decode(&1.5f32.to_be_bytes(), ByteOrder::Big, &mut f, |v| {
+            v.as_f64() * 2.0
+        });
         assert_eq!(f, [3.0]);
         assert_eq!(u64::DATATYPE.code(), 1280);
     }

@@ -96,13 +96,18 @@ impl Default for WriteOptions {
 /// [`Error::Unsupported`] for another extension, [`Error::Io`] when the file cannot be
 /// written (no partial file remains).
 pub fn write<T: Voxel>(path: impl AsRef<Path>, volume: &Volume<T>) -> Result<()> {
-    write_voxels(path.as_ref(), &[Voxels::of(volume)], volume.geometry(), &WriteOptions::default())
+    write_voxels(
+        path.as_ref(),
+        &[Voxels::of(volume)],
+        volume.geometry(),
+        &WriteOptions::default(),
+    )
 }
 
-/// Writes a [`DynVolume`]; see [`write`].
+/// Writes a [`DynVolume`]; see [`write()`].
 ///
 /// # Errors
-/// As [`write`].
+/// As [`write()`].
 pub fn write_dyn(path: impl AsRef<Path>, volume: &DynVolume) -> Result<()> {
     write_with_options(path, volume, &WriteOptions::default())
 }
@@ -110,9 +115,18 @@ pub fn write_dyn(path: impl AsRef<Path>, volume: &DynVolume) -> Result<()> {
 /// Writes a [`DynVolume`] with explicit options (NIfTI-2, gzip level, an affine override).
 ///
 /// # Errors
-/// As [`write`]; [`Error::Geometry`] when the affine override is singular or not finite.
-pub fn write_with_options(path: impl AsRef<Path>, volume: &DynVolume, options: &WriteOptions) -> Result<()> {
-    write_voxels(path.as_ref(), &[Voxels::of_dyn(volume)], volume.geometry(), options)
+/// As [`write()`]; [`Error::Geometry`] when the affine override is singular or not finite.
+pub fn write_with_options(
+    path: impl AsRef<Path>,
+    volume: &DynVolume,
+    options: &WriteOptions,
+) -> Result<()> {
+    write_voxels(
+        path.as_ref(),
+        &[Voxels::of_dyn(volume)],
+        volume.geometry(),
+        options,
+    )
 }
 
 /// Writes several volumes of the same size, type and geometry as one 4-D file (time points).
@@ -120,14 +134,21 @@ pub fn write_with_options(path: impl AsRef<Path>, volume: &DynVolume, options: &
 /// # Errors
 /// As [`write_with_options`]; [`Error::InconsistentSeries`] when the volumes differ in size,
 /// type or geometry, [`Error::NotFound`] when `volumes` is empty.
-pub fn write_volumes(path: impl AsRef<Path>, volumes: &[DynVolume], options: &WriteOptions) -> Result<()> {
+pub fn write_volumes(
+    path: impl AsRef<Path>,
+    volumes: &[DynVolume],
+    options: &WriteOptions,
+) -> Result<()> {
     let path = path.as_ref();
     let first = volumes.first().ok_or_else(|| Error::NotFound {
         path: path.to_path_buf(),
         reason: "no volumes to write".into(),
     })?;
     for (t, v) in volumes.iter().enumerate() {
-        if v.dims() != first.dims() || v.kind() != first.kind() || !v.geometry().approx_eq(first.geometry(), 1e-6) {
+        if v.dims() != first.dims()
+            || v.kind() != first.kind()
+            || !v.geometry().approx_eq(first.geometry(), 1e-6)
+        {
             return Err(Error::InconsistentSeries {
                 path: path.to_path_buf(),
                 reason: format!(
@@ -227,7 +248,10 @@ fn write_samples<S: Sample>(w: &mut impl Write, src: &[S]) -> io::Result<()> {
 
 /// `true` for `.nii.gz`, `false` for `.nii` (any case).
 fn gzipped(path: &Path) -> Result<bool> {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     if name.ends_with(".nii.gz") {
         Ok(true)
     } else if name.ends_with(".nii") {
@@ -240,7 +264,12 @@ fn gzipped(path: &Path) -> Result<bool> {
     }
 }
 
-fn write_voxels(path: &Path, volumes: &[Voxels<'_>], geometry: &Geometry, options: &WriteOptions) -> Result<()> {
+fn write_voxels(
+    path: &Path,
+    volumes: &[Voxels<'_>],
+    geometry: &Geometry,
+    options: &WriteOptions,
+) -> Result<()> {
     let gz = gzipped(path)?;
     if !(1..=9).contains(&options.gzip_level) {
         return Err(Error::Unsupported {
@@ -269,11 +298,20 @@ fn write_voxels(path: &Path, volumes: &[Voxels<'_>], geometry: &Geometry, option
     .map_err(|e| Error::io(path, e))
 }
 
-fn build_header(path: &Path, volumes: &[Voxels<'_>], geometry: &Geometry, options: &WriteOptions) -> Result<Header> {
+fn build_header(
+    path: &Path,
+    volumes: &[Voxels<'_>],
+    geometry: &Geometry,
+    options: &WriteOptions,
+) -> Result<Header> {
     let dims = volumes[0].dims();
     let datatype = volumes[0].datatype();
     let t = volumes.len();
-    let version = if options.nifti2 || dims.iter().chain([&t]).any(|&d| d > N1_MAX_DIM) { 2 } else { 1 };
+    let version = if options.nifti2 || dims.iter().chain([&t]).any(|&d| d > N1_MAX_DIM) {
+        2
+    } else {
+        1
+    };
     // sform: the exact affine; qform: its rigid part.
     let (lps, rigid) = match &options.affine_lps {
         Some(a) => {
@@ -313,7 +351,11 @@ fn build_header(path: &Path, volumes: &[Voxels<'_>], geometry: &Geometry, option
         datatype,
         bitpix: 8 * datatype.size_bytes() as i16,
         pixdim: [qfac, spacing[0], spacing[1], spacing[2], 1.0, 1.0, 1.0, 1.0],
-        vox_offset: (if version == 1 { header::N1_SIZE } else { header::N2_SIZE } + 4) as u64,
+        vox_offset: (if version == 1 {
+            header::N1_SIZE
+        } else {
+            header::N2_SIZE
+        } + 4) as u64,
         scl_slope: 1.0,
         scl_inter: 0.0,
         cal_min: 0.0,

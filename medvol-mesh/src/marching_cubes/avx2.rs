@@ -42,3 +42,27 @@ pub(crate) fn classify<T: Voxel>(values: &[T], threshold: T, out: &mut [u64]) {
         *word = bits;
     }
 }
+
+/// Numbers of cut edges along i, j and k of a bit row `row`, given the rows above it along j
+/// and k (absent at the end of the grid) and the valid i-edge positions `limit`.
+#[allow(unused_braces)]
+#[multiversion(targets("x86_64+avx2+fma+popcnt", "aarch64+neon"))]
+pub(crate) fn count_cuts(
+    row: &[u64],
+    up_j: Option<&[u64]>,
+    up_k: Option<&[u64]>,
+    limit: &[u64],
+) -> [u32; 3] {
+    let mut n = [0u32; 3];
+    for w in 0..row.len() {
+        let next = row.get(w + 1).copied().unwrap_or(0);
+        n[0] += ((row[w] ^ ((row[w] >> 1) | (next << 63))) & limit[w]).count_ones();
+        if let Some(up) = up_j {
+            n[1] += (row[w] ^ up[w]).count_ones();
+        }
+        if let Some(up) = up_k {
+            n[2] += (row[w] ^ up[w]).count_ones();
+        }
+    }
+    n
+}

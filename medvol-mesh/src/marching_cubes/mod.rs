@@ -127,7 +127,11 @@ impl<'a> MarchingCubes<'a> {
     /// Forces the instruction set of the classification kernel (one of [`Isa::available`];
     /// any other falls back to the best available). The output is the same for every ISA.
     pub fn with_isa(mut self, isa: Isa) -> Self {
-        self.isa = if Isa::available().contains(&isa) { isa } else { Isa::best() };
+        self.isa = if Isa::available().contains(&isa) {
+            isa
+        } else {
+            Isa::best()
+        };
         self
     }
 
@@ -207,7 +211,11 @@ impl<U: Voxel> Threshold<U> {
             }
             // Rounded down to f32: the next f32 up is the least value >= level.
             let f = level as f32;
-            let up = f32::from_bits(if f >= 0.0 { f.to_bits() + 1 } else { f.to_bits() - 1 });
+            let up = f32::from_bits(if f >= 0.0 {
+                f.to_bits() + 1
+            } else {
+                f.to_bits() - 1
+            });
             Threshold::AtLeast(U::from_f64_saturating(f64::from(up)))
         } else {
             let c = level.ceil();
@@ -296,7 +304,7 @@ impl<T: Voxel> Grid<'_, T> {
             Some(idx) => {
                 let v = self.data[idx].to_f64();
                 match self.mask {
-                    Some(m) if m[idx] == 0 && !(v < self.level) => f64::NAN,
+                    Some(m) if m[idx] == 0 && (v >= self.level || v.is_nan()) => f64::NAN,
                     _ => v,
                 }
             }
@@ -314,10 +322,17 @@ impl<T: Voxel> Grid<'_, T> {
             let Some(start) = self.volume_index([self.pad, j, k]) else {
                 continue;
             };
-            classify(self.isa, &self.data[start..start + rx], self.threshold, bits);
+            classify(
+                self.isa,
+                &self.data[start..start + rx],
+                self.threshold,
+                bits,
+            );
             if let Some(mask) = self.mask {
                 classify(self.isa, &mask[start..start + rx], 1u8, mask_bits);
-                bits.iter_mut().zip(mask_bits.iter()).for_each(|(b, m)| *b &= m);
+                bits.iter_mut()
+                    .zip(mask_bits.iter())
+                    .for_each(|(b, m)| *b &= m);
             }
             let out = &mut plane[j * self.words..(j + 1) * self.words];
             if self.pad == 0 {
@@ -346,7 +361,11 @@ impl<T: Voxel> Grid<'_, T> {
             .map(|w| {
                 let lo = w * 64;
                 let valid = (self.n[0] - 1).saturating_sub(lo).min(64);
-                if valid == 64 { u64::MAX } else { (1u64 << valid) - 1 }
+                if valid == 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << valid) - 1
+                }
             })
             .collect()
     }
@@ -388,11 +407,11 @@ impl<T: Voxel> Grid<'_, T> {
         // 2. count cut edges per row, then prefix sums
         let limit = self.edge_limit();
         let counts: Vec<Vec<RowCounts>> = map_range(nz, |k| {
-            let mut m = [0, 1, 2].map(|_| vec![0u64; self.words]);
             (0..ny)
                 .map(|j| {
-                    self.edge_masks(&bits, &limit, j, k, &mut m);
-                    m.each_ref().map(|v| v.iter().map(|w| w.count_ones()).sum::<u32>())
+                    let up_j = (j + 1 < ny).then(|| self.row(&bits, j + 1, k));
+                    let up_k = (k + 1 < nz).then(|| self.row(&bits, j, k + 1));
+                    avx2::count_cuts(self.row(&bits, j, k), up_j, up_k, &limit)
                 })
                 .collect()
         });
@@ -434,13 +453,19 @@ impl<T: Voxel> Grid<'_, T> {
         });
         // 4. triangles
         let flip = geometry.direction().determinant() < 0.0;
-        let table = case_table();
-        let planes: Vec<Vec<[u32; 3]>> = map_range(nz - 1, |k| {
-            let mut tris = Vec::new();
-            self.plane_triangles(&bits, &limit, &counts, &bases, k, flip, table, &mut tris);
-            tris
+        let full = self.full_row();
+        let tri_counts = map_range(nz - 1, |k| {
+            self.plane_triangle_count(&bits, &limit, &full, k)
         });
-        let faces = concat(planes);
+        let mut tri_starts = vec![0usize];
+        tri_starts.extend(tri_counts.iter().scan(0, |acc, n| {
+            *acc += n;
+            Some(*acc)
+        }));
+        let mut faces = vec![[0u32; 3]; *tri_starts.last().expect("one start")];
+        for_each_split(&mut faces, &tri_starts, |k, out| {
+            self.plane_triangles(&bits, &limit, &full, &counts, &bases, k, flip, out)
+        });
         Ok(Mesh::from_valid(positions, faces, normals, frame))
     }
 
@@ -476,7 +501,9 @@ impl<T: Voxel> Grid<'_, T> {
                         }
                         idx[axis] += t;
                         let p = [0, 1, 2].map(|r| {
-                            (affine[r][0] * idx[0] + affine[r][1] * idx[1] + affine[r][2] * idx[2]
+                            (affine[r][0] * idx[0]
+                                + affine[r][1] * idx[1]
+                                + affine[r][2] * idx[2]
                                 + affine[r][3]) as f32
                         });
                         put(slot, p, (l0, axis, t));
@@ -490,15 +517,33 @@ impl<T: Voxel> Grid<'_, T> {
     /// Where the surface crosses the edge from `l0` to `l1`, as a fraction from `l0`, clamped
     /// to `[EDGE_CLAMP, 1 - EDGE_CLAMP]`.
     fn crossing(&self, l0: [usize; 3], l1: [usize; 3], first_inside: bool) -> f64 {
-        let (a, b) = (self.value(l0), self.value(l1));
+        let (a, b) = if self.pad == 0 && self.mask.is_none() {
+            // Inside the region without mask: plain voxel values.
+            let at = |l: [usize; 3]| {
+                let v = [0, 1, 2].map(|a| (l[a] as isize + self.offset[a]) as usize);
+                self.data[(v[2] * self.dims[1] + v[1]) * self.dims[0] + v[0]].to_f64()
+            };
+            (at(l0), at(l1))
+        } else {
+            (self.value(l0), self.value(l1))
+        };
         let outside = if first_inside { b } else { a };
-        let t = if outside < self.level { (self.level - a) / (b - a) } else { 0.5 };
-        if t.is_nan() { 0.5 } else { t.clamp(EDGE_CLAMP, 1.0 - EDGE_CLAMP) }
+        let t = if outside < self.level {
+            (self.level - a) / (b - a)
+        } else {
+            0.5
+        };
+        if t.is_nan() {
+            0.5
+        } else {
+            t.clamp(EDGE_CLAMP, 1.0 - EDGE_CLAMP)
+        }
     }
 
     /// Volume value at logical `l` clamped into the volume, for gradients.
     fn clamped(&self, l: [isize; 3]) -> f64 {
-        let v = [0, 1, 2].map(|a| (l[a] + self.offset[a]).clamp(0, self.dims[a] as isize - 1) as usize);
+        let v =
+            [0, 1, 2].map(|a| (l[a] + self.offset[a]).clamp(0, self.dims[a] as isize - 1) as usize);
         self.data[(v[2] * self.dims[1] + v[1]) * self.dims[0] + v[0]].to_f64()
     }
 
@@ -517,116 +562,174 @@ impl<T: Voxel> Grid<'_, T> {
         l1[axis] += 1;
         let (g0, g1) = (grad(l), grad(l1));
         let g = [0, 1, 2].map(|a| g0[a] * (1.0 - t) + g1[a] * t);
-        let n = [0, 1, 2].map(|r| -(gradient_map[r][0] * g[0] + gradient_map[r][1] * g[1] + gradient_map[r][2] * g[2]));
+        let n = [0, 1, 2].map(|r| {
+            -(gradient_map[r][0] * g[0] + gradient_map[r][1] * g[1] + gradient_map[r][2] * g[2])
+        });
         let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
-        if len > 0.0 { n.map(|x| (x / len) as f32) } else { [0.0; 3] }
+        if len > 0.0 {
+            n.map(|x| (x / len) as f32)
+        } else {
+            [0.0; 3]
+        }
     }
 
-    /// Emits the triangles of the cells between planes `k` and `k + 1`, in cell order.
+    /// Calls `f(i, case)` for every cell of row (j, k) whose corners are not all alike.
+    fn for_each_cell(
+        &self,
+        bits: &[u64],
+        limit: &[u64],
+        full: &[u64],
+        j: usize,
+        k: usize,
+        mut f: impl FnMut(usize, usize),
+    ) {
+        let r = [(j, k), (j + 1, k), (j, k + 1), (j + 1, k + 1)].map(|(j, k)| self.row(bits, j, k));
+        // Skip cell rows whose eight corners are all outside or all inside.
+        if r[1..].iter().all(|row| *row == r[0]) && (r[0].iter().all(|&w| w == 0) || r[0] == full) {
+            return;
+        }
+        let words = self.words;
+        for w in 0..words {
+            let mut lo = [0u64; 4];
+            let mut hi = [0u64; 4];
+            for s in 0..4 {
+                lo[s] = r[s][w];
+                let next = if w + 1 < words { r[s][w + 1] } else { 0 };
+                hi[s] = (lo[s] >> 1) | (next << 63);
+            }
+            let all = lo[0] & lo[1] & lo[2] & lo[3] & hi[0] & hi[1] & hi[2] & hi[3];
+            let any = lo[0] | lo[1] | lo[2] | lo[3] | hi[0] | hi[1] | hi[2] | hi[3];
+            let mut active = any & !all & limit[w];
+            while active != 0 {
+                let b = active.trailing_zeros();
+                active &= active - 1;
+                let mut case = 0u64;
+                for s in 0..4 {
+                    case |= ((lo[s] >> b) & 1) << (2 * s);
+                    case |= ((hi[s] >> b) & 1) << (2 * s + 1);
+                }
+                f(w * 64 + b as usize, case as usize);
+            }
+        }
+    }
+
+    /// Words with bit i set for every voxel of a row (i < n0).
+    fn full_row(&self) -> Vec<u64> {
+        (0..self.words)
+            .map(|w| {
+                let valid = (self.n[0] - w * 64).min(64);
+                if valid == 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << valid) - 1
+                }
+            })
+            .collect()
+    }
+
+    /// Number of triangles of the cells between planes `k` and `k + 1`.
+    fn plane_triangle_count(&self, bits: &[u64], limit: &[u64], full: &[u64], k: usize) -> usize {
+        let counts = &case_table().counts;
+        let mut n = 0;
+        for j in 0..self.n[1] - 1 {
+            self.for_each_cell(bits, limit, full, j, k, |_, case| {
+                n += usize::from(counts[case])
+            });
+        }
+        n
+    }
+
+    /// Writes the triangles of the cells between planes `k` and `k + 1`, in cell order.
     #[allow(clippy::too_many_arguments)]
     fn plane_triangles(
         &self,
         bits: &[u64],
         limit: &[u64],
+        full: &[u64],
         counts: &[RowCounts],
         bases: &[u32],
         k: usize,
         flip: bool,
-        table: &tables::CaseTable,
-        out: &mut Vec<[u32; 3]>,
+        out: &mut [[u32; 3]],
     ) {
+        let table = case_table();
         let words = self.words;
         // Edge sets of a cell row: i-edges of rows a, b, c, d; j-edges of a, c; k-edges of a, b,
         // where a = (j, k), b = (j + 1, k), c = (j, k + 1), d = (j + 1, k + 1).
-        let mut masks = [0; 8].map(|_| vec![0u64; words]);
-        let mut ranks = [0; 8].map(|_| vec![0u32; words]);
-        let mut base = [0u32; 8];
+        let n0 = self.n[0];
+        // ids[set * n0 + i]: vertex id of the edge of `set` at i (filled where the edge is cut).
+        let mut ids_row = vec![0u32; 8 * n0];
         let mut m = [0, 1, 2].map(|_| vec![0u64; words]);
-        let full: Vec<u64> = (0..words)
-            .map(|w| {
-                let valid = (self.n[0] - w * 64).min(64);
-                if valid == 64 { u64::MAX } else { (1u64 << valid) - 1 }
-            })
-            .collect();
+        let mut cursor = 0;
         for j in 0..self.n[1] - 1 {
-            let rows = [(j, k), (j + 1, k), (j, k + 1), (j + 1, k + 1)];
-            let r: [&[u64]; 4] = rows.map(|(j, k)| self.row(bits, j, k));
-            // Skip cell rows whose eight corners are all outside or all inside.
-            if r[1..].iter().all(|row| *row == r[0])
-                && (r[0].iter().all(|&w| w == 0) || r[0] == full.as_slice())
-            {
-                continue;
-            }
-            for (s, &(rj, rk)) in rows.iter().enumerate() {
-                let ri = self.row_index(rj, rk);
-                self.edge_masks(bits, limit, rj, rk, &mut m);
-                let c = counts[ri];
-                let set_of = |axis: usize| -> Option<usize> {
-                    match (axis, s) {
-                        (0, _) => Some(s),
-                        (1, 0) => Some(4),
-                        (1, 2) => Some(5),
-                        (2, 0) => Some(6),
-                        (2, 1) => Some(7),
-                        _ => None,
-                    }
-                };
-                let offsets = [0, c[0], c[0] + c[1]];
-                for axis in 0..3 {
-                    if let Some(set) = set_of(axis) {
-                        masks[set].copy_from_slice(&m[axis]);
-                        base[set] = bases[ri] + offsets[axis];
-                        let mut acc = 0;
-                        for w in 0..words {
-                            ranks[set][w] = acc;
-                            acc += masks[set][w].count_ones();
+            let mut ready = false;
+            self.for_each_cell(bits, limit, full, j, k, |i, case| {
+                if !ready {
+                    ready = true;
+                    for (s, (rj, rk)) in [(j, k), (j + 1, k), (j, k + 1), (j + 1, k + 1)]
+                        .into_iter()
+                        .enumerate()
+                    {
+                        let ri = self.row_index(rj, rk);
+                        self.edge_masks(bits, limit, rj, rk, &mut m);
+                        let c = counts[ri];
+                        let mut id = bases[ri];
+                        let sets = [
+                            Some(s),
+                            [Some(4), None, Some(5), None][s],
+                            [Some(6), Some(7), None, None][s],
+                        ];
+                        for axis in 0..3 {
+                            let Some(set) = sets[axis] else {
+                                id += c[axis];
+                                continue;
+                            };
+                            let dst = &mut ids_row[set * n0..(set + 1) * n0];
+                            for (w, &word) in m[axis].iter().enumerate() {
+                                let mut word = word;
+                                while word != 0 {
+                                    dst[w * 64 + word.trailing_zeros() as usize] = id;
+                                    id += 1;
+                                    word &= word - 1;
+                                }
+                            }
                         }
                     }
                 }
-            }
-            let id = |set: usize, p: usize| -> u32 {
-                let (w, b) = (p / 64, p % 64);
-                base[set] + ranks[set][w] + (masks[set][w] & ((1u64 << b) - 1)).count_ones()
-            };
-            for w in 0..words {
-                let mut lo = [0u64; 4];
-                let mut hi = [0u64; 4];
-                for s in 0..4 {
-                    lo[s] = r[s][w];
-                    hi[s] = (r[s][w] >> 1) | (r[s].get(w + 1).copied().unwrap_or(0) << 63);
+                let mut ids = [0u32; 12];
+                let mut cut = table.cut_edges[case];
+                while cut != 0 {
+                    let e = cut.trailing_zeros() as usize;
+                    cut &= cut - 1;
+                    let (set, dx) = EDGE_SETS[e];
+                    ids[e] = ids_row[set * n0 + i + dx];
                 }
-                let all = lo.iter().chain(&hi).fold(u64::MAX, |m, x| m & x);
-                let any = lo.iter().chain(&hi).fold(0, |m, x| m | x);
-                let mut active = any & !all & limit[w];
-                while active != 0 {
-                    let b = active.trailing_zeros();
-                    active &= active - 1;
-                    let i = w * 64 + b as usize;
-                    let mut case = 0usize;
-                    for s in 0..4 {
-                        case |= (((lo[s] >> b) & 1) as usize) << (2 * s);
-                        case |= (((hi[s] >> b) & 1) as usize) << (2 * s + 1);
-                    }
-                    let mut ids = [0u32; 12];
-                    let mut cut = table.cut_edges[case];
-                    while cut != 0 {
-                        let e = cut.trailing_zeros() as usize;
-                        cut &= cut - 1;
-                        ids[e] = match e / 4 {
-                            0 => id(e, i),
-                            1 => id(4 + (e - 4) / 2, i + (e & 1)),
-                            _ => id(6 + (e - 8) / 2, i + (e & 1)),
-                        };
-                    }
-                    for t in &table.triangles[case][..usize::from(table.counts[case])] {
-                        let [a, b, c] = t.map(|e| ids[usize::from(e)]);
-                        out.push(if flip { [a, c, b] } else { [a, b, c] });
-                    }
+                for t in &table.triangles[case][..usize::from(table.counts[case])] {
+                    let [a, b, c] = t.map(|e| ids[usize::from(e)]);
+                    out[cursor] = if flip { [a, c, b] } else { [a, b, c] };
+                    cursor += 1;
                 }
-            }
+            });
         }
+        debug_assert_eq!(cursor, out.len());
     }
 }
+
+/// The edge set (see [`Grid::plane_triangles`]) and i offset of each cell edge.
+const EDGE_SETS: [(usize, usize); 12] = [
+    (0, 0),
+    (1, 0),
+    (2, 0),
+    (3, 0),
+    (4, 0),
+    (4, 1),
+    (5, 0),
+    (5, 1),
+    (6, 0),
+    (6, 1),
+    (7, 0),
+    (7, 1),
+];
 
 /// The 3x4 matrix from volume index to output millimetres (LPS, or RAS with x, y negated).
 fn output_affine(geometry: &Geometry, frame: Frame) -> [[f64; 4]; 3] {
@@ -645,17 +748,14 @@ fn output_affine(geometry: &Geometry, frame: Frame) -> [[f64; 4]; 3] {
 fn normal_matrix(geometry: &Geometry, frame: Frame) -> [[f64; 3]; 3] {
     let d = geometry.direction().rows();
     let s = geometry.spacing();
-    let sign = |r: usize| if frame == Frame::Ras && r < 2 { -1.0 } else { 1.0 };
+    let sign = |r: usize| {
+        if frame == Frame::Ras && r < 2 {
+            -1.0
+        } else {
+            1.0
+        }
+    };
     [0, 1, 2].map(|r| [0, 1, 2].map(|c| sign(r) * d[r][c] / s[c]))
-}
-
-fn concat<T: Copy + Send + Sync>(parts: Vec<Vec<T>>) -> Vec<T> {
-    let len = parts.iter().map(Vec::len).sum();
-    let mut out = Vec::with_capacity(len);
-    for p in parts {
-        out.extend_from_slice(&p);
-    }
-    out
 }
 
 /// `f(k)` for k in 0..n, in parallel with the rayon feature, results in order.
@@ -676,14 +776,20 @@ fn for_each_chunk<T: Send>(data: &mut [T], len: usize, f: impl Fn(usize, &mut [T
     #[cfg(feature = "rayon")]
     {
         use rayon::prelude::*;
-        data.par_chunks_mut(len).enumerate().for_each(|(k, c)| f(k, c));
+        data.par_chunks_mut(len)
+            .enumerate()
+            .for_each(|(k, c)| f(k, c));
     }
     #[cfg(not(feature = "rayon"))]
     data.chunks_mut(len).enumerate().for_each(|(k, c)| f(k, c));
 }
 
 /// `f(k, part)` over the parts `data[starts[k]..starts[k + 1]]`.
-fn for_each_split<T: Send>(data: &mut [T], starts: &[usize], f: impl Fn(usize, &mut [T]) + Sync + Send) {
+fn for_each_split<T: Send>(
+    data: &mut [T],
+    starts: &[usize],
+    f: impl Fn(usize, &mut [T]) + Sync + Send,
+) {
     let mut parts = Vec::with_capacity(starts.len());
     let mut rest = data;
     for w in starts.windows(2) {
@@ -713,13 +819,22 @@ mod tests {
                 for &isa in Isa::available() {
                     let mut out = vec![u64::MAX; len.div_ceil(64)];
                     classify(isa, v, threshold, &mut out);
-                    assert_eq!(out, reference, "{isa:?} {:?} offset {offset} len {len}", T::KIND);
+                    assert_eq!(
+                        out,
+                        reference,
+                        "{isa:?} {:?} offset {offset} len {len}",
+                        T::KIND
+                    );
                 }
                 for (i, x) in v.iter().enumerate() {
                     assert_eq!((reference[i / 64] >> (i % 64)) & 1 == 1, *x >= threshold);
                 }
                 if len % 64 != 0 {
-                    assert_eq!(reference.last().unwrap() >> (len % 64), 0, "bits past the end");
+                    assert_eq!(
+                        reference.last().unwrap() >> (len % 64),
+                        0,
+                        "bits past the end"
+                    );
                 }
             }
         }
@@ -730,16 +845,32 @@ mod tests {
         let pattern = |i: usize| ((i * 37 + 11) % 19) as f64 - 9.0;
         let n = 67 + 2;
         check_kernels(&(0..n).map(|i| pattern(i) as i16).collect::<Vec<_>>(), 0i16);
-        check_kernels(&(0..n).map(|i| (pattern(i) + 9.0) as u8).collect::<Vec<_>>(), 9u8);
-        check_kernels(&(0..n).map(|i| (pattern(i) + 9.0) as u16).collect::<Vec<_>>(), 3u16);
+        check_kernels(
+            &(0..n).map(|i| (pattern(i) + 9.0) as u8).collect::<Vec<_>>(),
+            9u8,
+        );
+        check_kernels(
+            &(0..n)
+                .map(|i| (pattern(i) + 9.0) as u16)
+                .collect::<Vec<_>>(),
+            3u16,
+        );
         check_kernels(&(0..n).map(|i| pattern(i) as i8).collect::<Vec<_>>(), -2i8);
         check_kernels(&(0..n).map(|i| pattern(i) as i32).collect::<Vec<_>>(), 1i32);
-        check_kernels(&(0..n).map(|i| (pattern(i) + 9.0) as u32).collect::<Vec<_>>(), 5u32);
+        check_kernels(
+            &(0..n)
+                .map(|i| (pattern(i) + 9.0) as u32)
+                .collect::<Vec<_>>(),
+            5u32,
+        );
         let mut f: Vec<f32> = (0..n).map(|i| pattern(i) as f32 * 0.5).collect();
         f[5] = f32::NAN;
         f[70 - 3] = f32::INFINITY;
         check_kernels(&f, 0.5f32);
-        check_kernels(&f.iter().map(|&x| f64::from(x)).collect::<Vec<_>>(), -0.5f64);
+        check_kernels(
+            &f.iter().map(|&x| f64::from(x)).collect::<Vec<_>>(),
+            -0.5f64,
+        );
         // A long row exercises the vector body many times.
         let long: Vec<i16> = (0..1000).map(|i| (pattern(i) * 100.0) as i16).collect();
         let mut a = vec![0; 16];

@@ -14,8 +14,9 @@
 //!    follows, so the topology matches VTK's (inside is 6-connected, outside 18-connected).
 //! 2. Each segment is directed so that, seen from outside the cell, the inside corners lie on
 //!    its right; the segments then chain into closed loops around the cell.
-//! 3. Each loop is filled with a disk: the triangulation of least area, measured with the cut
-//!    points at edge midpoints. Triangles follow the loop's direction, so by the right-hand rule
+//! 3. Each loop is filled with a disk: the triangulation with the shortest diagonals, measured
+//!    with the cut points at edge midpoints, none joining two edges of one face (the neighbour
+//!    could draw the same one). Triangles follow the loop's direction, so by the right-hand rule
 //!    their normals point from inside to outside.
 
 use std::sync::OnceLock;
@@ -97,14 +98,19 @@ pub(crate) fn face_corners(axis: usize, side: usize) -> [usize; 4] {
 pub(crate) fn face_segments(case: usize, axis: usize, side: usize) -> Vec<(usize, usize)> {
     let q = face_corners(axis, side);
     let inside = |c: usize| (case >> c) & 1 == 1;
-    let cuts: Vec<usize> = (0..4).filter(|&k| inside(q[k]) != inside(q[(k + 1) % 4])).collect();
+    let cuts: Vec<usize> = (0..4)
+        .filter(|&k| inside(q[k]) != inside(q[(k + 1) % 4]))
+        .collect();
     // (edge, edge, an inside corner on the segment's inside side)
     let undirected: Vec<(usize, usize, usize)> = match cuts.len() {
         0 => Vec::new(),
         2 => {
             let e0 = edge_between(q[cuts[0]], q[(cuts[0] + 1) % 4]);
             let e1 = edge_between(q[cuts[1]], q[(cuts[1] + 1) % 4]);
-            let h = q.into_iter().find(|&c| inside(c)).expect("a cut face has an inside corner");
+            let h = q
+                .into_iter()
+                .find(|&c| inside(c))
+                .expect("a cut face has an inside corner");
             vec![(e0, e1, h)]
         }
         _ => (0..4)
@@ -158,6 +164,12 @@ fn loops(case: usize) -> Vec<Vec<usize>> {
     out
 }
 
+fn distance(a: usize, b: usize) -> f64 {
+    let v = sub(edge_midpoint(a), edge_midpoint(b));
+    dot(v, v).sqrt()
+}
+
+#[cfg(test)]
 fn triangle_area(a: usize, b: usize, c: usize) -> f64 {
     let (pa, pb, pc) = (edge_midpoint(a), edge_midpoint(b), edge_midpoint(c));
     let n = cross(sub(pb, pa), sub(pc, pa));
@@ -177,15 +189,18 @@ fn share_face(a: usize, b: usize) -> bool {
     edge_faces(a).iter().any(|f| edge_faces(b).contains(f))
 }
 
-/// The least-area triangulation of a closed loop, triangles in the loop's direction.
+/// The triangulation of a closed loop with the shortest diagonals (measured between edge
+/// midpoints), triangles in the loop's direction. Short diagonals make well-shaped triangles.
 ///
 /// A diagonal may not join two edges of a common face: the neighbour across that face could
 /// draw the same diagonal, and the edge would then have four triangles. Every other diagonal
 /// belongs to this cell alone.
+#[allow(clippy::needless_range_loop)] // a dynamic programme over index pairs
 fn triangulate(lp: &[usize]) -> Vec<[usize; 3]> {
     let n = lp.len();
-    let chord_ok = |i: usize, j: usize| j == i + 1 || (i == 0 && j == n - 1) || !share_face(lp[i], lp[j]);
-    // cost[i][j]: least area of the polygon lp[i..=j]; split[i][j]: its apex.
+    let chord_ok =
+        |i: usize, j: usize| j == i + 1 || (i == 0 && j == n - 1) || !share_face(lp[i], lp[j]);
+    // cost[i][j]: least diagonal length inside the polygon lp[i..=j]; split[i][j]: its apex.
     let mut cost = vec![vec![0.0f64; n]; n];
     let mut split = vec![vec![0usize; n]; n];
     for len in 2..n {
@@ -196,7 +211,17 @@ fn triangulate(lp: &[usize]) -> Vec<[usize; 3]> {
                 if !(chord_ok(i, k) && chord_ok(k, j) && chord_ok(i, j)) {
                     continue;
                 }
-                let c = cost[i][k] + cost[k][j] + triangle_area(lp[i], lp[k], lp[j]);
+                // Diagonals added by this triangle: the sides (i, k) and (k, j) when they are
+                // not sides of the loop ((i, j) is counted by the enclosing triangle).
+                let diagonal = |a: usize, b: usize| {
+                    if b == a + 1 {
+                        0.0
+                    } else {
+                        distance(lp[a], lp[b])
+                    }
+                };
+                let tri_cost = diagonal(i, k) + diagonal(k, j);
+                let c = cost[i][k] + cost[k][j] + tri_cost;
                 // Strictly better by a margin, so ties keep the first apex on every platform.
                 if c < best - 1e-12 {
                     best = c;
@@ -213,7 +238,10 @@ fn triangulate(lp: &[usize]) -> Vec<[usize; 3]> {
             continue;
         }
         let k = split[i][j];
-        assert!(cost[i][j].is_finite(), "loop {lp:?} has no valid triangulation");
+        assert!(
+            cost[i][j].is_finite(),
+            "loop {lp:?} has no valid triangulation"
+        );
         tris.push([lp[i], lp[k], lp[j]]);
         stack.push((i, k));
         stack.push((k, j));
@@ -229,7 +257,11 @@ fn build() -> CaseTable {
     };
     for case in 0..256 {
         let tris: Vec<[usize; 3]> = loops(case).iter().flat_map(|l| triangulate(l)).collect();
-        assert!(tris.len() <= MAX_TRIANGLES, "case {case}: {} triangles", tris.len());
+        assert!(
+            tris.len() <= MAX_TRIANGLES,
+            "case {case}: {} triangles",
+            tris.len()
+        );
         for (slot, t) in table.triangles[case].iter_mut().zip(&tris) {
             *slot = t.map(|e| e as u8);
         }
@@ -313,7 +345,10 @@ mod tests {
             assert_eq!(used, t.cut_edges[case], "case {case}");
             for tri in &tris {
                 assert!(tri[0] != tri[1] && tri[1] != tri[2] && tri[0] != tri[2]);
-                assert!(triangle_area(tri[0], tri[1], tri[2]) > 1e-6, "case {case}: flat triangle");
+                assert!(
+                    triangle_area(tri[0], tri[1], tri[2]) > 1e-6,
+                    "case {case}: flat triangle"
+                );
             }
             // Every boundary edge of the patch lies on a face of the cell, and on each face the
             // boundary is exactly the face rule's segments: the patch closes up inside the cell.
@@ -341,7 +376,11 @@ mod tests {
                 let outs = b.iter().filter(|s| s.0 == e).count();
                 let ins = b.iter().filter(|s| s.1 == e).count();
                 let cut = (t.cut_edges[case] >> e) & 1;
-                assert_eq!((outs, ins), (cut as usize, cut as usize), "case {case} edge {e}");
+                assert_eq!(
+                    (outs, ins),
+                    (cut as usize, cut as usize),
+                    "case {case} edge {e}"
+                );
             }
         }
     }
@@ -357,7 +396,9 @@ mod tests {
                 for side in 0..2 {
                     let on_face: BTreeSet<_> = b
                         .iter()
-                        .filter(|(p, q)| edge_on_face(*p, axis, side) && edge_on_face(*q, axis, side))
+                        .filter(|(p, q)| {
+                            edge_on_face(*p, axis, side) && edge_on_face(*q, axis, side)
+                        })
                         .copied()
                         .collect();
                     let key = (axis, side, face_bits(case, axis, side));
@@ -371,8 +412,10 @@ mod tests {
                 // The neighbour's low face has the same corner pattern in the same cyclic order.
                 let upper = &seen[&(axis, 1, bits)];
                 let lower = &seen[&(axis, 0, bits)];
-                let mapped: BTreeSet<_> =
-                    upper.iter().map(|&(p, q)| (across(q, axis), across(p, axis))).collect();
+                let mapped: BTreeSet<_> = upper
+                    .iter()
+                    .map(|&(p, q)| (across(q, axis), across(p, axis)))
+                    .collect();
                 assert_eq!(&mapped, lower, "axis {axis} bits {bits:04b}");
             }
         }
@@ -399,7 +442,8 @@ mod tests {
                 (0..3).for_each(|x| vector_area[x] += n[x]);
             }
             let d = dot(vector_area, towards_outside);
-            if dot(towards_outside, towards_outside) > 1e-9 && dot(vector_area, vector_area) > 1e-9 {
+            if dot(towards_outside, towards_outside) > 1e-9 && dot(vector_area, vector_area) > 1e-9
+            {
                 assert!(d > 0.0, "case {case:08b}: {d}");
             }
         }

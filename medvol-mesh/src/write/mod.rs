@@ -34,7 +34,10 @@ impl Format {
     /// # Errors
     /// [`Error::InvalidParameter`] for another extension.
     pub fn from_path(path: &Path) -> Result<Format> {
-        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
         match ext.as_deref() {
             Some("stl") => Ok(Format::StlBinary),
             Some("ply") => Ok(Format::PlyBinary),
@@ -75,9 +78,11 @@ pub fn write(mesh: &Mesh, path: &Path) -> Result<()> {
 /// # Errors
 /// [`Error::Io`] naming the path.
 pub fn write_as(mesh: &Mesh, path: &Path, format: Format) -> Result<()> {
-    medvol_core::atomic::write_file(path, |w| format.write_to(mesh, w)).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
+    medvol_core::atomic::write_file(path, |w| format.write_to(mesh, w)).map_err(|source| {
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     })
 }
 
@@ -109,7 +114,11 @@ fn frame_comment(mesh: &Mesh) -> String {
 
 /// The frame a comment written by [`frame_comment`] names (LPS when absent).
 fn frame_from_comment(text: &str) -> crate::Frame {
-    if text.contains("RAS mm") { crate::Frame::Ras } else { crate::Frame::Lps }
+    if text.contains("RAS mm") {
+        crate::Frame::Ras
+    } else {
+        crate::Frame::Lps
+    }
 }
 
 /// Unit normal of triangle `f` (zero for a degenerate triangle).
@@ -119,7 +128,11 @@ fn face_normal(mesh: &Mesh, f: &[u32; 3]) -> [f32; 3] {
     let v = [0, 1, 2].map(|a| p[2][a] - p[0][a]);
     let n = crate::marching_cubes::tables::cross(u, v);
     let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
-    if len > 0.0 { n.map(|x| (x / len) as f32) } else { [0.0; 3] }
+    if len > 0.0 {
+        n.map(|x| (x / len) as f32)
+    } else {
+        [0.0; 3]
+    }
 }
 
 #[cfg(test)]
@@ -130,10 +143,24 @@ mod tests {
     use medvol_core::{Geometry, Point};
 
     fn torus_mesh(normals: bool) -> Mesh {
-        let t = Torus { center: Point::new(0.5, -0.25, 0.1), major_radius_mm: 8.0, minor_radius_mm: 3.0 };
-        let g = Geometry::new([0.9, 1.0, 1.1], Point::new(-14.0, -14.0, -7.0), Default::default()).unwrap();
+        let t = Torus {
+            center: Point::new(0.5, -0.25, 0.1),
+            major_radius_mm: 8.0,
+            minor_radius_mm: 3.0,
+        };
+        let g = Geometry::new(
+            [0.9, 1.0, 1.1],
+            Point::new(-14.0, -14.0, -7.0),
+            Default::default(),
+        )
+        .unwrap();
         let vol = t.distance_volume([32, 30, 14], g).unwrap();
-        MarchingCubes::new(0.0).unwrap().with_normals(normals).with_frame(Frame::Ras).run(&vol).unwrap()
+        MarchingCubes::new(0.0)
+            .unwrap()
+            .with_normals(normals)
+            .with_frame(Frame::Ras)
+            .run(&vol)
+            .unwrap()
     }
 
     /// Same triangles (as coordinate triples) in the same order.
@@ -143,7 +170,10 @@ mod tests {
             for s in 0..3 {
                 let (p, q) = (a.positions()[fa[s] as usize], b.positions()[fb[s] as usize]);
                 for x in 0..3 {
-                    assert!((p[x] - q[x]).abs() <= tol * p[x].abs().max(1.0), "{p:?} vs {q:?}");
+                    assert!(
+                        (p[x] - q[x]).abs() <= tol * p[x].abs().max(1.0),
+                        "{p:?} vs {q:?}"
+                    );
                 }
             }
         }
@@ -167,7 +197,11 @@ mod tests {
                 assert_eq!(back.frame(), Frame::Ras, "{name}");
                 // STL loses sharing only for bit-identical duplicates: the counts come back.
                 assert_eq!(back.vertex_count(), mesh.vertex_count(), "{name}");
-                let tol = if matches!(format, Format::StlBinary | Format::PlyBinary) { 0.0 } else { 1e-6 };
+                let tol = if matches!(format, Format::StlBinary | Format::PlyBinary) {
+                    0.0
+                } else {
+                    1e-6
+                };
                 same_triangles(&mesh, &back, tol);
                 if matches!(format, Format::PlyBinary | Format::PlyAscii) {
                     assert_eq!(back.normals().is_some(), normals);
@@ -178,16 +212,35 @@ mod tests {
             let obj = dir.path().join("e.obj");
             write(&mesh, &obj).unwrap();
             let text = std::fs::read_to_string(&obj).unwrap();
-            assert_eq!(text.lines().filter(|l| l.starts_with("v ")).count(), mesh.vertex_count());
-            assert_eq!(text.lines().filter(|l| l.starts_with("f ")).count(), mesh.triangle_count());
-            assert_eq!(text.lines().filter(|l| l.starts_with("vn ")).count(), if normals { mesh.vertex_count() } else { 0 });
+            assert_eq!(
+                text.lines().filter(|l| l.starts_with("v ")).count(),
+                mesh.vertex_count()
+            );
+            assert_eq!(
+                text.lines().filter(|l| l.starts_with("f ")).count(),
+                mesh.triangle_count()
+            );
+            assert_eq!(
+                text.lines().filter(|l| l.starts_with("vn ")).count(),
+                if normals { mesh.vertex_count() } else { 0 }
+            );
             assert!(text.contains("RAS mm"));
         }
         assert!(read(&dir.path().join("missing.stl")).is_err());
-        std::fs::write(dir.path().join("bad.ply"), b"ply\nformat binary_big_endian 1.0\n").unwrap();
-        assert!(matches!(read(&dir.path().join("bad.ply")), Err(Error::Parse { .. })));
+        std::fs::write(
+            dir.path().join("bad.ply"),
+            b"ply\nformat binary_big_endian 1.0\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            read(&dir.path().join("bad.ply")),
+            Err(Error::Parse { .. })
+        ));
         std::fs::write(dir.path().join("short.stl"), [0u8; 90]).unwrap();
-        assert!(matches!(read(&dir.path().join("short.stl")), Err(Error::Parse { .. })));
+        assert!(matches!(
+            read(&dir.path().join("short.stl")),
+            Err(Error::Parse { .. })
+        ));
         assert!(write(&torus_mesh(false), &dir.path().join("x.vtk")).is_err());
     }
 }

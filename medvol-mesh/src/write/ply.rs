@@ -9,15 +9,27 @@ use std::io::{self, Write};
 /// # Errors
 /// The writer's errors.
 pub fn write<W: Write>(mesh: &Mesh, w: &mut W, binary: bool) -> io::Result<()> {
-    let format = if binary { "binary_little_endian" } else { "ascii" };
-    writeln!(w, "ply\nformat {format} 1.0\ncomment {}", frame_comment(mesh))?;
+    let format = if binary {
+        "binary_little_endian"
+    } else {
+        "ascii"
+    };
+    writeln!(
+        w,
+        "ply\nformat {format} 1.0\ncomment {}",
+        frame_comment(mesh)
+    )?;
     writeln!(w, "element vertex {}", mesh.vertex_count())?;
     writeln!(w, "property float x\nproperty float y\nproperty float z")?;
     let normals = mesh.normals();
     if normals.is_some() {
         writeln!(w, "property float nx\nproperty float ny\nproperty float nz")?;
     }
-    writeln!(w, "element face {}\nproperty list uchar uint vertex_indices\nend_header", mesh.triangle_count())?;
+    writeln!(
+        w,
+        "element face {}\nproperty list uchar uint vertex_indices\nend_header",
+        mesh.triangle_count()
+    )?;
     let vertex = |i: usize| -> Vec<f32> {
         let mut v = mesh.positions()[i].to_vec();
         if let Some(n) = normals {
@@ -28,7 +40,9 @@ pub fn write<W: Write>(mesh: &Mesh, w: &mut W, binary: bool) -> io::Result<()> {
     if binary {
         let mut buf = Vec::with_capacity(1 << 16);
         for i in 0..mesh.vertex_count() {
-            vertex(i).iter().for_each(|x| buf.extend_from_slice(&x.to_le_bytes()));
+            vertex(i)
+                .iter()
+                .for_each(|x| buf.extend_from_slice(&x.to_le_bytes()));
             if buf.len() > 60_000 {
                 w.write_all(&buf)?;
                 buf.clear();
@@ -36,7 +50,8 @@ pub fn write<W: Write>(mesh: &Mesh, w: &mut W, binary: bool) -> io::Result<()> {
         }
         for f in mesh.faces() {
             buf.push(3);
-            f.iter().for_each(|x| buf.extend_from_slice(&x.to_le_bytes()));
+            f.iter()
+                .for_each(|x| buf.extend_from_slice(&x.to_le_bytes()));
             if buf.len() > 60_000 {
                 w.write_all(&buf)?;
                 buf.clear();
@@ -92,7 +107,9 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Mesh, String> {
             }
             ["element", other, _] => return Err(format!("unsupported element {other}")),
             ["property", "list", c, i, _] if element == "face" => list = Some((size(c)?, size(i)?)),
-            ["property", t, name] if element == "vertex" => props.push((name.to_string(), size(t)?)),
+            ["property", t, name] if element == "vertex" => {
+                props.push((name.to_string(), size(t)?))
+            }
             _ => return Err(format!("unsupported header line `{line}`")),
         }
     }
@@ -105,9 +122,20 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Mesh, String> {
     let xyz = [xyz[0]?, xyz[1]?, xyz[2]?];
     let has_normals = nxyz.iter().all(Option::is_some);
     // Refuse counts the body cannot hold before allocating.
-    let min_vertex = if binary { props.iter().map(|p| p.1).sum() } else { 2 * props.len() };
-    if vertices.saturating_mul(min_vertex).saturating_add(faces.saturating_mul(4)) > body.len() {
-        return Err(format!("{vertices} vertices and {faces} faces do not fit in {} bytes", body.len()));
+    let min_vertex = if binary {
+        props.iter().map(|p| p.1).sum()
+    } else {
+        2 * props.len()
+    };
+    if vertices
+        .saturating_mul(min_vertex)
+        .saturating_add(faces.saturating_mul(4))
+        > body.len()
+    {
+        return Err(format!(
+            "{vertices} vertices and {faces} faces do not fit in {} bytes",
+            body.len()
+        ));
     }
     let mut positions = Vec::with_capacity(vertices);
     let mut normals = Vec::new();
@@ -138,7 +166,9 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Mesh, String> {
         for _ in 0..faces {
             let n = uint(take(count_size)?);
             if n != 3 {
-                return Err(format!("face with {n} vertices: only triangles are supported"));
+                return Err(format!(
+                    "face with {n} vertices: only triangles are supported"
+                ));
             }
             let mut f = [0u32; 3];
             for v in &mut f {
@@ -151,7 +181,11 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Mesh, String> {
         let mut rows = text.lines().filter(|l| !l.trim().is_empty());
         for _ in 0..vertices {
             let row = rows.next().ok_or("file is truncated")?;
-            let vals: Vec<f64> = row.split_whitespace().map(str::parse).collect::<Result<_, _>>().map_err(|e| format!("{e}"))?;
+            let vals: Vec<f64> = row
+                .split_whitespace()
+                .map(str::parse)
+                .collect::<Result<_, _>>()
+                .map_err(|e| format!("{e}"))?;
             if vals.len() != props.len() {
                 return Err(format!("vertex row `{row}`"));
             }
@@ -162,7 +196,11 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Mesh, String> {
         }
         for _ in 0..faces {
             let row = rows.next().ok_or("file is truncated")?;
-            let vals: Vec<u32> = row.split_whitespace().map(str::parse).collect::<Result<_, _>>().map_err(|e| format!("{e}"))?;
+            let vals: Vec<u32> = row
+                .split_whitespace()
+                .map(str::parse)
+                .collect::<Result<_, _>>()
+                .map_err(|e| format!("{e}"))?;
             match vals.as_slice() {
                 [3, a, b, c] => tris.push([*a, *b, *c]),
                 _ => return Err(format!("face row `{row}`: only triangles are supported")),
@@ -170,7 +208,11 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Mesh, String> {
         }
     }
     let mesh = Mesh::new(positions, tris, Frame::Lps).map_err(|e| e.to_string())?;
-    let mesh = if has_normals { mesh.with_normals(normals).map_err(|e| e.to_string())? } else { mesh };
+    let mesh = if has_normals {
+        mesh.with_normals(normals).map_err(|e| e.to_string())?
+    } else {
+        mesh
+    };
     let (p, f, n) = mesh.into_parts();
     Ok(Mesh::from_valid(p, f, n, frame))
 }

@@ -62,7 +62,9 @@ pub fn write_ascii<W: Write>(mesh: &Mesh, w: &mut W) -> io::Result<()> {
 pub(crate) fn parse(bytes: &[u8]) -> Result<Mesh, String> {
     let binary_size = |n: u32| 84 + 50 * n as usize;
     let is_binary = bytes.len() >= 84
-        && binary_size(u32::from_le_bytes(bytes[80..84].try_into().expect("4 bytes"))) == bytes.len();
+        && binary_size(u32::from_le_bytes(
+            bytes[80..84].try_into().expect("4 bytes"),
+        )) == bytes.len();
     let mut corners = Vec::new();
     let frame;
     if is_binary {
@@ -77,7 +79,8 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Mesh, String> {
             }
         }
     } else {
-        let text = std::str::from_utf8(bytes).map_err(|_| "neither binary STL nor ASCII".to_string())?;
+        let text =
+            std::str::from_utf8(bytes).map_err(|_| "neither binary STL nor ASCII".to_string())?;
         let first = text.lines().next().unwrap_or("");
         if !first.trim_start().starts_with("solid") {
             return Err("neither binary STL (size mismatch) nor ASCII STL".into());
@@ -86,13 +89,21 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Mesh, String> {
         for (n, line) in text.lines().enumerate() {
             let mut it = line.split_whitespace();
             if it.next() == Some("vertex") {
-                let p: Vec<f32> = it.map(str::parse).collect::<Result<_, _>>().map_err(|e| format!("line {}: {e}", n + 1))?;
-                let p: [f32; 3] = p.try_into().map_err(|_| format!("line {}: not 3 coordinates", n + 1))?;
+                let p: Vec<f32> = it
+                    .map(str::parse)
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| format!("line {}: {e}", n + 1))?;
+                let p: [f32; 3] = p
+                    .try_into()
+                    .map_err(|_| format!("line {}: not 3 coordinates", n + 1))?;
                 corners.push(p);
             }
         }
         if corners.len() % 3 != 0 {
-            return Err(format!("{} vertices is not a whole number of triangles", corners.len()));
+            return Err(format!(
+                "{} vertices is not a whole number of triangles",
+                corners.len()
+            ));
         }
     }
     let mut index = HashMap::new();
@@ -108,7 +119,11 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Mesh, String> {
         .collect();
     let faces = ids.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect();
     let mesh = Mesh::new(positions, faces, Frame::Lps).map_err(|e| e.to_string())?;
-    Ok(if frame == Frame::Ras { relabel(mesh) } else { mesh })
+    Ok(if frame == Frame::Ras {
+        relabel(mesh)
+    } else {
+        mesh
+    })
 }
 
 /// Marks a mesh read from a RAS file as RAS without moving its coordinates.

@@ -1,0 +1,7 @@
+//! Fuzz target: see `harness::nifti_read`.
+#![no_main]
+
+#[path = "harness/mod.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::nifti_read(data));
