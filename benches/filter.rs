@@ -6,18 +6,22 @@
 //! `$MEDVOL_FILTER_BENCH_RAW` (default: `medvol-bench-phantom-256-f32.raw` in the system temp
 //! dir) so peers time the same voxels: `benches/filter_peers.py <raw>`.
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use medvol_core::phantom::HeadPhantom;
 use medvol_core::{Isa, Volume};
 use medvol_filter::{
-    Blocked, Filter, Gaussian, GaussianMethod, Interpolation, Median, Normalize, Resample, Sigma, Threshold,
+    Blocked, Filter, Gaussian, GaussianMethod, Interpolation, Median, Normalize, Resample, Sigma,
+    Threshold,
 };
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
 fn phantom() -> Volume<f32> {
-    let v = HeadPhantom::default().with_noise(7, 20.0).generate().cast::<f32>();
+    let v = HeadPhantom::default()
+        .with_noise(7, 20.0)
+        .generate()
+        .cast::<f32>();
     let path = std::env::var_os("MEDVOL_FILTER_BENCH_RAW")
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("medvol-bench-phantom-256-f32.raw"));
@@ -39,10 +43,14 @@ where
 {
     let mut g = c.benchmark_group(name);
     g.throughput(Throughput::Elements(v.len() as u64));
-    g.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(4));
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(4));
     g.bench_function("scalar", |b| b.iter(|| make(Isa::Scalar).apply(v).unwrap()));
     g.bench_function("simd", |b| b.iter(|| make(Isa::best()).apply(v).unwrap()));
-    g.bench_function("blocked", |b| b.iter(|| Blocked::new(make(Isa::best())).apply(v).unwrap()));
+    g.bench_function("blocked", |b| {
+        b.iter(|| Blocked::new(make(Isa::best())).apply(v).unwrap())
+    });
     g.finish();
 }
 
@@ -50,23 +58,46 @@ fn filters(c: &mut Criterion) {
     let v = phantom();
     let stats = v.statistics();
     let sigma = Sigma::iso_mm(1.0);
-    three_ways(c, &v, "gaussian_discrete_1mm", |isa| Gaussian::new(sigma).unwrap().with_isa(isa));
-    three_ways(c, &v, "gaussian_recursive_1mm", |isa| {
-        Gaussian::new(sigma).unwrap().with_method(GaussianMethod::Recursive).with_isa(isa)
+    three_ways(c, &v, "gaussian_discrete_1mm", |isa| {
+        Gaussian::new(sigma).unwrap().with_isa(isa)
     });
-    three_ways(c, &v, "median_r1", |isa| Median::new([1; 3]).unwrap().with_isa(isa));
-    three_ways(c, &v, "median_r2", |isa| Median::new([2; 3]).unwrap().with_isa(isa));
-    three_ways(c, &v, "rescale", |isa| Normalize::range(&stats, 0.0, 1.0).unwrap().with_isa(isa));
-    three_ways(c, &v, "threshold", |isa| Threshold::above(300.0).unwrap().with_isa(isa));
+    three_ways(c, &v, "gaussian_recursive_1mm", |isa| {
+        Gaussian::new(sigma)
+            .unwrap()
+            .with_method(GaussianMethod::Recursive)
+            .with_isa(isa)
+    });
+    three_ways(c, &v, "median_r1", |isa| {
+        Median::new([1; 3]).unwrap().with_isa(isa)
+    });
+    three_ways(c, &v, "median_r2", |isa| {
+        Median::new([2; 3]).unwrap().with_isa(isa)
+    });
+    three_ways(c, &v, "rescale", |isa| {
+        Normalize::range(&stats, 0.0, 1.0).unwrap().with_isa(isa)
+    });
+    three_ways(c, &v, "threshold", |isa| {
+        Threshold::above(300.0).unwrap().with_isa(isa)
+    });
 
     // z-score includes computing the statistics, as numpy's (v - v.mean()) / v.std(ddof=1).
     let mut g = c.benchmark_group("zscore");
     g.throughput(Throughput::Elements(v.len() as u64));
     g.sample_size(10).measurement_time(Duration::from_secs(3));
     for isa in [Isa::Scalar, Isa::best()] {
-        g.bench_with_input(BenchmarkId::new(isa.name(), "with_stats"), &isa, |b, &isa| {
-            b.iter(|| Normalize::zscore(&v.statistics()).unwrap().with_isa(isa).apply(&v).unwrap())
-        });
+        g.bench_with_input(
+            BenchmarkId::new(isa.name(), "with_stats"),
+            &isa,
+            |b, &isa| {
+                b.iter(|| {
+                    Normalize::zscore(&v.statistics())
+                        .unwrap()
+                        .with_isa(isa)
+                        .apply(&v)
+                        .unwrap()
+                })
+            },
+        );
     }
     g.finish();
 
@@ -74,7 +105,9 @@ fn filters(c: &mut Criterion) {
     let mut g = c.benchmark_group("resample_1mm");
     g.sample_size(10).measurement_time(Duration::from_secs(3));
     let r = Resample::isotropic(v.geometry(), v.dims(), 1.0).unwrap();
-    g.throughput(Throughput::Elements(r.dims().iter().product::<usize>() as u64));
+    g.throughput(Throughput::Elements(
+        r.dims().iter().product::<usize>() as u64
+    ));
     for interp in [Interpolation::Linear, Interpolation::Nearest] {
         for isa in [Isa::Scalar, Isa::best()] {
             let r = r.clone().with_interpolation(interp).with_isa(isa);

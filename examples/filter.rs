@@ -27,11 +27,12 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget};
+use medvol::core::map_dyn;
 use medvol::filter::{
-    Blocked, Filter, Gaussian, GaussianMethod, Interpolation, Median, Normalize, Resample, Sigma, Threshold,
+    Blocked, Filter, Gaussian, GaussianMethod, Interpolation, Median, Normalize, Resample, Sigma,
+    Threshold,
 };
 use medvol::io::nifti;
-use medvol::core::map_dyn;
 use medvol::{DynVolume, Input, Volume, Voxel};
 use serde::Serialize;
 use std::error::Error;
@@ -87,10 +88,21 @@ enum Op {
         #[arg(long, conflicts_with_all = ["range", "window"], required_unless_present_any = ["range", "window"])]
         zscore: bool,
         /// Min-max rescale onto LO,HI.
-        #[arg(long, value_name = "LO,HI", value_delimiter = ',', num_args = 2, allow_negative_numbers = true, conflicts_with = "window")]
+        #[arg(
+            long,
+            value_name = "LO,HI",
+            value_delimiter = ',',
+            allow_hyphen_values = true,
+            conflicts_with = "window"
+        )]
         range: Option<Vec<f64>>,
         /// Window CENTER,WIDTH onto [0, 1], clipped.
-        #[arg(long, value_name = "CENTER,WIDTH", value_delimiter = ',', num_args = 2, allow_negative_numbers = true)]
+        #[arg(
+            long,
+            value_name = "CENTER,WIDTH",
+            value_delimiter = ',',
+            allow_hyphen_values = true
+        )]
         window: Option<Vec<f64>>,
     },
     /// Binary mask (u8) of the voxels in [L, U].
@@ -143,7 +155,11 @@ impl Op {
 }
 
 /// `filter` applied to `v`, whole or in z-slabs of `slices`.
-fn run<T: Voxel, F: Filter<T>>(filter: F, v: &Volume<T>, slices: Option<usize>) -> Result<DynVolume, Box<dyn Error>>
+fn run<T: Voxel, F: Filter<T>>(
+    filter: F,
+    v: &Volume<T>,
+    slices: Option<usize>,
+) -> Result<DynVolume, Box<dyn Error>>
 where
     F::Output: Voxel,
 {
@@ -175,15 +191,35 @@ fn apply(op: &Op, input: DynVolume, slices: Option<usize>) -> Result<DynVolume, 
                     let r = r.with_interpolation(Interpolation::Nearest);
                     map_dyn!(&input, v => DynVolume::from(r.apply(v)?))
                 }
-                Interp::Linear => r.with_interpolation(Interpolation::Linear).apply(&input.into_f32())?.into(),
-                Interp::Cubic => r.with_interpolation(Interpolation::CubicBSpline).apply(&input.into_f32())?.into(),
+                Interp::Linear => r
+                    .with_interpolation(Interpolation::Linear)
+                    .apply(&input.into_f32())?
+                    .into(),
+                Interp::Cubic => r
+                    .with_interpolation(Interpolation::CubicBSpline)
+                    .apply(&input.into_f32())?
+                    .into(),
             })
         }
-        Op::Normalize { zscore, range, window } => {
+        Op::Normalize {
+            zscore,
+            range,
+            window,
+        } => {
             let stats = input.statistics();
+            let pair = |v: &[f64], what: &str| match v {
+                [a, b] => Ok((*a, *b)),
+                _ => Err(format!("--{what} needs two numbers separated by a comma")),
+            };
             let n = match (zscore, range, window) {
-                (_, Some(r), _) => Normalize::range(&stats, r[0], r[1])?,
-                (_, _, Some(w)) => Normalize::window(w[0], w[1])?,
+                (_, Some(r), _) => {
+                    let (lo, hi) = pair(r, "range")?;
+                    Normalize::range(&stats, lo, hi)?
+                }
+                (_, _, Some(w)) => {
+                    let (c, w) = pair(w, "window")?;
+                    Normalize::window(c, w)?
+                }
                 _ => Normalize::zscore(&stats)?,
             };
             map_dyn!(&input, v => run(n, v, slices))
@@ -238,7 +274,9 @@ fn real_main(args: &Args) -> Result<(), Box<dyn Error>> {
     let loaded = with_spinner("reading", || input.load())?;
     let read = ms(t);
     let t = Instant::now();
-    let out = with_spinner("filtering", || apply(&args.op, loaded.volume, args.block_slices))?;
+    let out = with_spinner("filtering", || {
+        apply(&args.op, loaded.volume, args.block_slices)
+    })?;
     let filter = ms(t);
     let t = Instant::now();
     with_spinner("writing", || nifti::write_dyn(&args.output, &out))?;
@@ -247,7 +285,11 @@ fn real_main(args: &Args) -> Result<(), Box<dyn Error>> {
         op: args.op.name(),
         dims: out.dims(),
         spacing: out.geometry().spacing(),
-        timings_ms: Timings { read, filter, write },
+        timings_ms: Timings {
+            read,
+            filter,
+            write,
+        },
     };
     if args.json {
         println!("{}", serde_json::to_string(&report)?);

@@ -5,14 +5,26 @@
 //! To add a crash: minimise it (`cargo fuzz tmin <target> <artifact>`), copy the result into
 //! the target's folder here with a name saying what it caught.
 
+mod common;
 #[path = "../fuzz/fuzz_targets/harness/mod.rs"]
 mod harness;
+
+#[global_allocator]
+static ALLOCATOR: common::Tracking = common::Tracking;
+
+/// The fuzz runs use `-malloc_limit_mb=512`; the harness limits are 32 MiB of voxels, so any
+/// single allocation above this is a reader trusting a length word.
+const MAX_ALLOCATION: usize = 64 << 20;
 
 use std::path::{Path, PathBuf};
 
 fn inputs(target: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions").join(target);
-    let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz_regressions")
+        .join(target);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
     let mut files: Vec<PathBuf> = entries
         .map(|e| e.unwrap().path())
         .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "md"))
@@ -26,6 +38,8 @@ fn replay(target: &str, run: fn(&[u8])) {
         let data = std::fs::read(&path).unwrap();
         let outcome = std::panic::catch_unwind(|| run(&data));
         assert!(outcome.is_ok(), "{target}: {} panics again", path.display());
+        let largest = common::largest_allocation();
+        assert!(largest <= MAX_ALLOCATION, "{target}: {} allocates {largest} bytes", path.display());
     }
 }
 

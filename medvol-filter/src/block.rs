@@ -37,12 +37,15 @@ pub struct Blocked<F> {
 
 impl<F> Blocked<F> {
     /// Voxels per block when the block size is chosen automatically: z-slabs of at least this
-    /// many voxels (one slice at least).
+    /// many voxels (one slice at least) and at least four times the filter's k halo.
     pub const AUTO_BLOCK_VOXELS: usize = 1 << 18;
 
     /// `filter` run in z-slabs of about [`Blocked::AUTO_BLOCK_VOXELS`] voxels.
     pub fn new(filter: F) -> Self {
-        Self { filter, block: None }
+        Self {
+            filter,
+            block: None,
+        }
     }
     /// Blocks of `size` voxels along (i, j, k); the last block along an axis may be smaller.
     /// Use `usize::MAX` for a whole axis: `[usize::MAX, usize::MAX, n]` is z-slabs of `n` slices.
@@ -51,7 +54,10 @@ impl<F> Blocked<F> {
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) when a size is 0.
     pub fn with_block_size(mut self, size: [usize; 3]) -> Result<Self> {
         if size.contains(&0) {
-            return Err(invalid("block size", format!("{size:?}: every size must be >= 1")));
+            return Err(invalid(
+                "block size",
+                format!("{size:?}: every size must be >= 1"),
+            ));
         }
         self.block = Some(size);
         Ok(self)
@@ -76,19 +82,29 @@ impl<T: Voxel, F: Filter<T>> Filter<T> for Blocked<F> {
         self.filter.halo(geometry)
     }
 
-    fn apply_region(&self, src: VolumeView<'_, T>, region: Region, mut dst: VolumeViewMut<'_, F::Output>) -> Result<()> {
+    fn apply_region(
+        &self,
+        src: VolumeView<'_, T>,
+        region: Region,
+        mut dst: VolumeViewMut<'_, F::Output>,
+    ) -> Result<()> {
         check_region(src.dims(), &region, dst.dims())?;
         let halo = self.filter.halo(src.geometry());
         let sz = region.size;
         let block = self.block.unwrap_or_else(|| {
             let slice = (sz[0] * sz[1]).max(1);
-            [usize::MAX, usize::MAX, Self::AUTO_BLOCK_VOXELS.div_ceil(slice)]
+            // At least four halos thick, so the re-read context stays under half the slab.
+            let slices = Self::AUTO_BLOCK_VOXELS.div_ceil(slice).max(4 * halo[2]);
+            [usize::MAX, usize::MAX, slices]
         });
         let b = [0, 1, 2].map(|a| block[a].min(sz[a]));
         // Disjoint output tiles (axes k, j, i), each with its region in `src` coordinates.
         let geometry = *dst.geometry();
         let mut tiles = Vec::new();
-        for (bk, slab) in split(dst.as_array_mut().view_mut(), 0, b[2]).into_iter().enumerate() {
+        for (bk, slab) in split(dst.as_array_mut().view_mut(), 0, b[2])
+            .into_iter()
+            .enumerate()
+        {
             for (bj, rows) in split(slab, 1, b[1]).into_iter().enumerate() {
                 for (bi, tile) in split(rows, 2, b[0]).into_iter().enumerate() {
                     let (k, j, i) = tile.dim();
@@ -108,15 +124,24 @@ impl<T: Voxel, F: Filter<T>> Filter<T> for Blocked<F> {
             |_, (tile_region, tile)| {
                 let grown = tile_region.grow_clipped(halo, src.dims());
                 let r = src.into_region(grown).map_err(Into::into).and_then(|sub| {
-                    let out = VolumeViewMut::from_array(tile, geometry.region(&tile_region.relative_to(&region)));
-                    self.filter.apply_region(sub, tile_region.relative_to(&grown), out)
+                    let out = VolumeViewMut::from_array(
+                        tile,
+                        geometry.region(&tile_region.relative_to(&region)),
+                    );
+                    self.filter
+                        .apply_region(sub, tile_region.relative_to(&grown), out)
                 });
                 if let Err(e) = r {
                     results.lock().unwrap_or_else(|p| p.into_inner()).push(e);
                 }
             },
         );
-        match results.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().next() {
+        match results
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+            .into_iter()
+            .next()
+        {
             Some(e) => Err(e),
             None => Ok(()),
         }

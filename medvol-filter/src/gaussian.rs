@@ -98,7 +98,10 @@ impl Gaussian {
     /// and positive.
     pub fn new(sigma: Sigma) -> Result<Self> {
         if sigma.mm.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
-            return Err(invalid("sigma", format!("{:?} mm: every sigma must be finite and > 0", sigma.mm)));
+            return Err(invalid(
+                "sigma",
+                format!("{:?} mm: every sigma must be finite and > 0", sigma.mm),
+            ));
         }
         Ok(Self {
             sigma,
@@ -120,7 +123,10 @@ impl Gaussian {
     /// and positive.
     pub fn with_truncate(mut self, sigmas: f64) -> Result<Self> {
         if !(sigmas.is_finite() && sigmas > 0.0) {
-            return Err(invalid("truncate", format!("{sigmas}: must be finite and > 0")));
+            return Err(invalid(
+                "truncate",
+                format!("{sigmas}: must be finite and > 0"),
+            ));
         }
         self.truncate = sigmas;
         Ok(self)
@@ -208,7 +214,12 @@ impl Iir {
         let scale = 1.0 / (2.0 * sn / sd - n0);
         let n = [n0, n1, n2, n3].map(|v| v * scale);
         let d = [d1, d2, d3, d4];
-        let m = [n[1] - d1 * n[0], n[2] - d2 * n[0], n[3] - d3 * n[0], -d4 * n[0]];
+        let m = [
+            n[1] - d1 * n[0],
+            n[2] - d2 * n[0],
+            n[3] - d3 * n[0],
+            -d4 * n[0],
+        ];
         Self {
             n,
             m,
@@ -219,7 +230,14 @@ impl Iir {
     }
 
     /// Filters `n` lines of `width` values in place (line `m` at `data[m·width..]`).
-    fn run<R: Real>(&self, isa: Isa, data: &mut [R], n: usize, width: usize, scratch: &mut IirScratch<R>) {
+    fn run<R: Real>(
+        &self,
+        isa: Isa,
+        data: &mut [R],
+        n: usize,
+        width: usize,
+        scratch: &mut IirScratch<R>,
+    ) {
         let len = n * width;
         scratch.causal.resize(len, R::default());
         scratch.anti.resize(len, R::default());
@@ -269,21 +287,35 @@ impl<T: Voxel> Filter<T> for Gaussian {
     type Output = T;
 
     fn halo(&self, geometry: &Geometry) -> [usize; 3] {
-        let sv = self.sigma.voxels(geometry).map(|s| s.min(Self::MAX_SIGMA_VOXELS));
+        let sv = self
+            .sigma
+            .voxels(geometry)
+            .map(|s| s.min(Self::MAX_SIGMA_VOXELS));
         match self.method {
             GaussianMethod::Discrete => sv.map(|s| (self.truncate * s + 0.5) as usize),
-            GaussianMethod::Recursive => sv.map(|s| (Self::RECURSIVE_HALO_SIGMAS * s).ceil() as usize + 4),
+            GaussianMethod::Recursive => {
+                sv.map(|s| (Self::RECURSIVE_HALO_SIGMAS * s).ceil() as usize + 4)
+            }
         }
     }
 
-    fn apply_region(&self, src: VolumeView<'_, T>, region: Region, dst: VolumeViewMut<'_, T>) -> Result<()> {
+    fn apply_region(
+        &self,
+        src: VolumeView<'_, T>,
+        region: Region,
+        dst: VolumeViewMut<'_, T>,
+    ) -> Result<()> {
         check_region(src.dims(), &region, dst.dims())?;
         let sv = self.sigma_voxels(src.geometry())?;
         with_contiguous_rows(src, |src| {
             match (self.method, T::KIND) {
-                (GaussianMethod::Discrete, VoxelKind::F64) => self.discrete::<T, f64>(src, region, dst, sv),
+                (GaussianMethod::Discrete, VoxelKind::F64) => {
+                    self.discrete::<T, f64>(src, region, dst, sv)
+                }
                 (GaussianMethod::Discrete, _) => self.discrete::<T, f32>(src, region, dst, sv),
-                (GaussianMethod::Recursive, VoxelKind::F64) => self.recursive::<T, f64>(src, region, dst, sv),
+                (GaussianMethod::Recursive, VoxelKind::F64) => {
+                    self.recursive::<T, f64>(src, region, dst, sv)
+                }
                 (GaussianMethod::Recursive, _) => self.recursive::<T, f32>(src, region, dst, sv),
             }
             Ok(())
@@ -304,8 +336,19 @@ struct DiscreteScratch<R> {
 }
 
 impl Gaussian {
-    fn discrete<T: Voxel, R: Real>(&self, src: VolumeView<'_, T>, region: Region, mut dst: VolumeViewMut<'_, T>, sv: [f64; 3]) {
-        let w: [Vec<R>; 3] = sv.map(|s| discrete_kernel(s, self.truncate).into_iter().map(R::from_f64).collect());
+    fn discrete<T: Voxel, R: Real>(
+        &self,
+        src: VolumeView<'_, T>,
+        region: Region,
+        mut dst: VolumeViewMut<'_, T>,
+        sv: [f64; 3],
+    ) {
+        let w: [Vec<R>; 3] = sv.map(|s| {
+            discrete_kernel(s, self.truncate)
+                .into_iter()
+                .map(R::from_f64)
+                .collect()
+        });
         let r = [0, 1, 2].map(|a| w[a].len() - 1);
         let dims = src.dims();
         let a = *src.as_array();
@@ -323,74 +366,114 @@ impl Gaussian {
             line: vec![R::default(); sz[0] + 2 * r[0]],
             out: vec![R::default(); sz[0]],
         };
-        for_each_slice(dst.as_array_mut().view_mut(), 0, init, |sc, kk, mut dslice| {
-            let k = st[2] + kk;
-            let krow = |q: isize, j: usize| row(&a, clamp(q, dims[2]), j, ia..ib);
-            for j in ja..jb {
-                let pairs: Vec<(&[T], &[T])> = (1..=r[2] as isize)
-                    .map(|t| (krow(k as isize - t, j), krow(k as isize + t, j)))
-                    .collect();
-                let out = &mut sc.k[(j - ja) * wi..(j - ja + 1) * wi];
-                kernel::conv_sym(isa, out, krow(k as isize, j), &pairs, &w[2]);
-            }
-            let kbuf = &sc.k;
-            let jrow = |q: isize| {
-                let j = clamp(q, dims[1]) - ja;
-                &kbuf[j * wi..(j + 1) * wi]
-            };
-            for jj in 0..sz[1] {
-                let j = (st[1] + jj) as isize;
-                let pairs: Vec<(&[R], &[R])> = (1..=r[1] as isize).map(|t| (jrow(j - t), jrow(j + t))).collect();
-                kernel::conv_sym(isa, &mut sc.j[jj * wi..(jj + 1) * wi], jrow(j), &pairs, &w[1]);
-            }
-            let ri = r[0];
-            for jj in 0..sz[1] {
-                // The row holds source voxels ia..ib; pad it to st[0]-ri .. st[0]+sz[0]+ri.
-                let jr = &sc.j[jj * wi..(jj + 1) * wi];
-                pad_line(jr, st[0] as isize - ri as isize - ia as isize, &mut sc.line);
-                let l = &sc.line;
-                let pairs: Vec<(&[R], &[R])> = (1..=ri).map(|t| (&l[ri - t..], &l[ri + t..])).collect();
-                kernel::conv_sym(isa, &mut sc.out, &l[ri..ri + sz[0]], &pairs, &w[0]);
-                store_row(dslice.row_mut(jj), &sc.out);
-            }
-        });
+        for_each_slice(
+            dst.as_array_mut().view_mut(),
+            0,
+            init,
+            |sc, kk, mut dslice| {
+                let k = st[2] + kk;
+                let krow = |q: isize, j: usize| row(&a, clamp(q, dims[2]), j, ia..ib);
+                for j in ja..jb {
+                    let pairs: Vec<(&[T], &[T])> = (1..=r[2] as isize)
+                        .map(|t| (krow(k as isize - t, j), krow(k as isize + t, j)))
+                        .collect();
+                    let out = &mut sc.k[(j - ja) * wi..(j - ja + 1) * wi];
+                    kernel::conv_sym(isa, out, krow(k as isize, j), &pairs, &w[2]);
+                }
+                let kbuf = &sc.k;
+                let jrow = |q: isize| {
+                    let j = clamp(q, dims[1]) - ja;
+                    &kbuf[j * wi..(j + 1) * wi]
+                };
+                for jj in 0..sz[1] {
+                    let j = (st[1] + jj) as isize;
+                    let pairs: Vec<(&[R], &[R])> = (1..=r[1] as isize)
+                        .map(|t| (jrow(j - t), jrow(j + t)))
+                        .collect();
+                    kernel::conv_sym(
+                        isa,
+                        &mut sc.j[jj * wi..(jj + 1) * wi],
+                        jrow(j),
+                        &pairs,
+                        &w[1],
+                    );
+                }
+                let ri = r[0];
+                for jj in 0..sz[1] {
+                    // The row holds source voxels ia..ib; pad it to st[0]-ri .. st[0]+sz[0]+ri.
+                    let jr = &sc.j[jj * wi..(jj + 1) * wi];
+                    pad_line(jr, st[0] as isize - ri as isize - ia as isize, &mut sc.line);
+                    let l = &sc.line;
+                    let pairs: Vec<(&[R], &[R])> =
+                        (1..=ri).map(|t| (&l[ri - t..], &l[ri + t..])).collect();
+                    kernel::conv_sym(isa, &mut sc.out, &l[ri..ri + sz[0]], &pairs, &w[0]);
+                    store_row(dslice.row_mut(jj), &sc.out);
+                }
+            },
+        );
     }
 
-    fn recursive<T: Voxel, R: Real>(&self, src: VolumeView<'_, T>, region: Region, mut dst: VolumeViewMut<'_, T>, sv: [f64; 3]) {
+    fn recursive<T: Voxel, R: Real>(
+        &self,
+        src: VolumeView<'_, T>,
+        region: Region,
+        mut dst: VolumeViewMut<'_, T>,
+        sv: [f64; 3],
+    ) {
         let [ni, nj, nk] = src.dims();
         let iir = sv.map(Iir::new);
         let isa = self.isa;
         let mut buf: Array3<R> = src.as_array().mapv(R::of);
         // i pass: transpose each slice so the recursion runs across rows of j.
-        for_each_slice(buf.view_mut(), 0, IirScratch::default, |sc, _, mut slice| {
-            sc.lines.clear();
-            sc.lines.extend(slice.t().iter().copied());
-            let mut lines = std::mem::take(&mut sc.lines);
-            iir[0].run(isa, &mut lines, ni, nj, sc);
-            for (d, v) in slice.view_mut().reversed_axes().iter_mut().zip(&lines) {
-                *d = *v;
-            }
-            sc.lines = lines;
-        });
+        for_each_slice(
+            buf.view_mut(),
+            0,
+            IirScratch::default,
+            |sc, _, mut slice| {
+                sc.lines.clear();
+                sc.lines.extend(slice.t().iter().copied());
+                let mut lines = std::mem::take(&mut sc.lines);
+                iir[0].run(isa, &mut lines, ni, nj, sc);
+                for (d, v) in slice.view_mut().reversed_axes().iter_mut().zip(&lines) {
+                    *d = *v;
+                }
+                sc.lines = lines;
+            },
+        );
         // j pass: rows are contiguous lines of width ni.
-        for_each_slice(buf.view_mut(), 0, IirScratch::default, |sc, _, mut slice| {
-            let data = slice.as_slice_mut().expect("owned standard-layout buffer");
-            iir[1].run(isa, data, nj, ni, sc);
-        });
+        for_each_slice(
+            buf.view_mut(),
+            0,
+            IirScratch::default,
+            |sc, _, mut slice| {
+                let data = slice.as_slice_mut().expect("owned standard-layout buffer");
+                iir[1].run(isa, data, nj, ni, sc);
+            },
+        );
         // k pass: for each j, the (k, i) plane as nk lines of width ni.
-        for_each_slice(buf.view_mut(), 1, IirScratch::default, |sc, _, mut plane| {
-            sc.lines.clear();
-            sc.lines.extend(plane.iter().copied());
-            let mut lines = std::mem::take(&mut sc.lines);
-            iir[2].run(isa, &mut lines, nk, ni, sc);
-            for (d, v) in plane.iter_mut().zip(&lines) {
-                *d = *v;
-            }
-            sc.lines = lines;
-        });
+        for_each_slice(
+            buf.view_mut(),
+            1,
+            IirScratch::default,
+            |sc, _, mut plane| {
+                sc.lines.clear();
+                sc.lines.extend(plane.iter().copied());
+                let mut lines = std::mem::take(&mut sc.lines);
+                iir[2].run(isa, &mut lines, nk, ni, sc);
+                for (d, v) in plane.iter_mut().zip(&lines) {
+                    *d = *v;
+                }
+                sc.lines = lines;
+            },
+        );
         let (st, en) = (region.start.0, region.end());
         let part = buf.slice(s![st[2]..en[2], st[1]..en[1], st[0]..en[0]]);
-        for (d, v) in dst.as_array_mut().lanes_mut(Axis(2)).into_iter().zip(part.lanes(Axis(2))) {
+        for (d, v) in dst
+            .as_array_mut()
+            .lanes_mut(Axis(2))
+            .into_iter()
+            .zip(part.lanes(Axis(2)))
+        {
             let vals: Vec<R> = v.to_vec();
             store_row(d, &vals);
         }
@@ -416,7 +499,13 @@ mod tests {
         // scipy.ndimage._filters._gaussian_kernel1d(1.0, 0, 4)
         let w = discrete_kernel(1.0, 4.0);
         assert_eq!(w.len(), 5);
-        let want = [0.398943469356, 0.241971445657, 0.053991127421, 0.004431861620, 0.000133830625];
+        let want = [
+            0.398943469356,
+            0.241971445657,
+            0.053991127421,
+            0.004431861620,
+            0.000133830625,
+        ];
         for (a, b) in w.iter().zip(want) {
             assert!((a - b).abs() < 1e-11, "{w:?}");
         }
@@ -434,9 +523,17 @@ mod tests {
             x[100] = 1.0;
             iir.run(Isa::Scalar, &mut x, n, 1, &mut IirScratch::default());
             let sum: f64 = x.iter().sum();
-            let var: f64 = x.iter().enumerate().map(|(i, v)| v * (i as f64 - 100.0).powi(2)).sum();
+            let var: f64 = x
+                .iter()
+                .enumerate()
+                .map(|(i, v)| v * (i as f64 - 100.0).powi(2))
+                .sum();
             assert!((sum - 1.0).abs() < 1e-9);
-            assert!((var.sqrt() / sigma - 1.0).abs() < 0.05, "sigma {sigma}: {}", var.sqrt());
+            assert!(
+                (var.sqrt() / sigma - 1.0).abs() < 0.05,
+                "sigma {sigma}: {}",
+                var.sqrt()
+            );
         }
     }
 
@@ -444,7 +541,12 @@ mod tests {
     fn rejects_bad_parameters() {
         assert!(Gaussian::new(Sigma::iso_mm(0.0)).is_err());
         assert!(Gaussian::new(Sigma::mm([1.0, f64::NAN, 1.0])).is_err());
-        assert!(Gaussian::new(Sigma::iso_mm(1.0)).unwrap().with_truncate(-1.0).is_err());
+        assert!(
+            Gaussian::new(Sigma::iso_mm(1.0))
+                .unwrap()
+                .with_truncate(-1.0)
+                .is_err()
+        );
         let v = Volume::<f32>::zeros([3, 3, 3], Geometry::default()).unwrap();
         assert!(gaussian(&v, 2000.0).is_err());
     }

@@ -15,7 +15,10 @@ pub(crate) fn clamp(v: isize, n: usize) -> usize {
 }
 
 /// Runs `f` on `src` if its rows are contiguous, else on a contiguous copy.
-pub(crate) fn with_contiguous_rows<T: Voxel, R>(src: VolumeView<'_, T>, f: impl FnOnce(VolumeView<'_, T>) -> R) -> R {
+pub(crate) fn with_contiguous_rows<T: Voxel, R>(
+    src: VolumeView<'_, T>,
+    f: impl FnOnce(VolumeView<'_, T>) -> R,
+) -> R {
     let a = src.as_array();
     if a.dim().2 <= 1 || a.strides()[2] == 1 {
         f(src)
@@ -30,7 +33,12 @@ pub(crate) fn with_contiguous_rows<T: Voxel, R>(src: VolumeView<'_, T>, f: impl 
 /// # Panics
 /// When the row is not contiguous (callers go through [`with_contiguous_rows`]).
 #[inline]
-pub(crate) fn row<'a, T>(a: &ArrayView3<'a, T>, k: usize, j: usize, range: Range<usize>) -> &'a [T] {
+pub(crate) fn row<'a, T>(
+    a: &ArrayView3<'a, T>,
+    k: usize,
+    j: usize,
+    range: Range<usize>,
+) -> &'a [T] {
     (*a).slice_move(s![k, j, range])
         .to_slice()
         .expect("rows are contiguous")
@@ -45,7 +53,8 @@ pub(crate) fn pad_line<T: Copy>(line: &[T], start: isize, out: &mut [T]) {
     let hi = (n - start).clamp(lo, len);
     out[..lo as usize].fill(line[0]);
     if hi > lo {
-        out[lo as usize..hi as usize].copy_from_slice(&line[(start + lo) as usize..(start + hi) as usize]);
+        out[lo as usize..hi as usize]
+            .copy_from_slice(&line[(start + lo) as usize..(start + hi) as usize]);
     }
     out[hi as usize..].fill(line[(n - 1) as usize]);
 }

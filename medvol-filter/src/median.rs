@@ -49,7 +49,10 @@ impl Median {
         if radius_vox.iter().any(|r| *r > Self::MAX_RADIUS) {
             return Err(invalid(
                 "radius",
-                format!("{radius_vox:?} voxels: at most {} per axis", Self::MAX_RADIUS),
+                format!(
+                    "{radius_vox:?} voxels: at most {} per axis",
+                    Self::MAX_RADIUS
+                ),
             ));
         }
         let n = radius_vox.iter().map(|r| 2 * r + 1).product::<usize>();
@@ -158,7 +161,12 @@ impl<T: Voxel> Filter<T> for Median {
         self.radius
     }
 
-    fn apply_region(&self, src: VolumeView<'_, T>, region: Region, mut dst: VolumeViewMut<'_, T>) -> Result<()> {
+    fn apply_region(
+        &self,
+        src: VolumeView<'_, T>,
+        region: Region,
+        mut dst: VolumeViewMut<'_, T>,
+    ) -> Result<()> {
         check_region(src.dims(), &region, dst.dims())?;
         with_contiguous_rows(src, |src| {
             let dims = src.dims();
@@ -179,52 +187,78 @@ impl<T: Voxel> Filter<T> for Median {
                 rows: vec![T::default(); nrows * plen],
                 wires: vec![T::default(); n * chunk],
             };
-            for_each_slice(dst.as_array_mut().view_mut(), 0, init, |sc, kk, mut dslice| {
-                let k = (st[2] + kk) as isize;
-                for jj in 0..sz[1] {
-                    let j = (st[1] + jj) as isize;
-                    let mut q = 0;
-                    for dk in -(rk as isize)..=rk as isize {
-                        for dj in -(rj as isize)..=rj as isize {
-                            let line = row(&a, clamp(k + dk, dims[2]), clamp(j + dj, dims[1]), 0..dims[0]);
-                            pad_line(line, st[0] as isize - ri as isize, &mut sc.rows[q * plen..(q + 1) * plen]);
-                            q += 1;
+            for_each_slice(
+                dst.as_array_mut().view_mut(),
+                0,
+                init,
+                |sc, kk, mut dslice| {
+                    let k = (st[2] + kk) as isize;
+                    for jj in 0..sz[1] {
+                        let j = (st[1] + jj) as isize;
+                        let mut q = 0;
+                        for dk in -(rk as isize)..=rk as isize {
+                            for dj in -(rj as isize)..=rj as isize {
+                                let line = row(
+                                    &a,
+                                    clamp(k + dk, dims[2]),
+                                    clamp(j + dj, dims[1]),
+                                    0..dims[0],
+                                );
+                                pad_line(
+                                    line,
+                                    st[0] as isize - ri as isize,
+                                    &mut sc.rows[q * plen..(q + 1) * plen],
+                                );
+                                q += 1;
+                            }
                         }
-                    }
-                    let mut drow = dslice.row_mut(jj);
-                    let mut x0 = 0;
-                    while x0 < sz[0] {
-                        let len = chunk.min(sz[0] - x0);
-                        if use_net {
-                            let mut w = 0;
-                            for q in 0..nrows {
-                                let prow = &sc.rows[q * plen..(q + 1) * plen];
-                                for di in 0..=2 * ri {
-                                    sc.wires[w * len..(w + 1) * len].copy_from_slice(&prow[x0 + di..x0 + di + len]);
-                                    w += 1;
+                        let mut drow = dslice.row_mut(jj);
+                        let mut x0 = 0;
+                        while x0 < sz[0] {
+                            let len = chunk.min(sz[0] - x0);
+                            if use_net {
+                                let mut w = 0;
+                                for q in 0..nrows {
+                                    let prow = &sc.rows[q * plen..(q + 1) * plen];
+                                    for di in 0..=2 * ri {
+                                        sc.wires[w * len..(w + 1) * len]
+                                            .copy_from_slice(&prow[x0 + di..x0 + di + len]);
+                                        w += 1;
+                                    }
                                 }
+                                kernel::network(
+                                    self.isa,
+                                    &self.network,
+                                    &mut sc.wires[..n * len],
+                                    len,
+                                );
+                                let res = &sc.wires[self.out_wire * len..(self.out_wire + 1) * len];
+                                for (d, v) in drow
+                                    .slice_mut(medvol_core::ndarray::s![x0..x0 + len])
+                                    .iter_mut()
+                                    .zip(res)
+                                {
+                                    *d = *v;
+                                }
+                            } else {
+                                let win = &mut sc.wires;
+                                win.clear();
+                                for q in 0..nrows {
+                                    win.extend_from_slice(
+                                        &sc.rows[q * plen + x0..q * plen + x0 + 2 * ri + 1],
+                                    );
+                                }
+                                let mid = (n - 1) / 2;
+                                let (_, m, _) = win.select_nth_unstable_by(mid, |x, y| {
+                                    x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal)
+                                });
+                                drow[x0] = *m;
                             }
-                            kernel::network(self.isa, &self.network, &mut sc.wires[..n * len], len);
-                            let res = &sc.wires[self.out_wire * len..(self.out_wire + 1) * len];
-                            for (d, v) in drow.slice_mut(medvol_core::ndarray::s![x0..x0 + len]).iter_mut().zip(res) {
-                                *d = *v;
-                            }
-                        } else {
-                            let win = &mut sc.wires;
-                            win.clear();
-                            for q in 0..nrows {
-                                win.extend_from_slice(&sc.rows[q * plen + x0..q * plen + x0 + 2 * ri + 1]);
-                            }
-                            let mid = (n - 1) / 2;
-                            let (_, m, _) = win.select_nth_unstable_by(mid, |x, y| {
-                                x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal)
-                            });
-                            drow[x0] = *m;
+                            x0 += len;
                         }
-                        x0 += len;
                     }
-                }
-            });
+                },
+            );
             Ok(())
         })
     }

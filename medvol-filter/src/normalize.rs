@@ -56,7 +56,10 @@ impl Normalize {
     pub fn zscore(stats: &Statistics) -> Result<Self> {
         let sd = stats.std_sample();
         if !(sd.is_finite() && sd > 0.0) {
-            return Err(invalid("zscore", format!("standard deviation {sd}: the volume is constant")));
+            return Err(invalid(
+                "zscore",
+                format!("standard deviation {sd}: the volume is constant"),
+            ));
         }
         Self::new(1.0 / sd, -stats.mean / sd, f64::NEG_INFINITY, f64::INFINITY)
     }
@@ -69,7 +72,10 @@ impl Normalize {
     pub fn range(stats: &Statistics, lo: f64, hi: f64) -> Result<Self> {
         let span = stats.max - stats.min;
         if !(lo.is_finite() && hi.is_finite() && lo <= hi && span.is_finite()) {
-            return Err(invalid("range", format!("[{lo}, {hi}] for voxels in [{}, {}]", stats.min, stats.max)));
+            return Err(invalid(
+                "range",
+                format!("[{lo}, {hi}] for voxels in [{}, {}]", stats.min, stats.max),
+            ));
         }
         let scale = if span > 0.0 { (hi - lo) / span } else { 0.0 };
         Self::new(scale, lo - stats.min * scale, lo, hi)
@@ -81,7 +87,10 @@ impl Normalize {
     /// is not finite.
     pub fn window(center: f64, width: f64) -> Result<Self> {
         if !(center.is_finite() && width.is_finite() && width > 0.0) {
-            return Err(invalid("window", format!("center {center}, width {width}: width must be > 0")));
+            return Err(invalid(
+                "window",
+                format!("center {center}, width {width}: width must be > 0"),
+            ));
         }
         Self::new(1.0 / width, 0.5 - center / width, 0.0, 1.0)
     }
@@ -110,26 +119,36 @@ impl<T: Voxel> Filter<T> for Normalize {
         [0; 3]
     }
 
-    fn apply_region(&self, src: VolumeView<'_, T>, region: Region, mut dst: VolumeViewMut<'_, f32>) -> Result<()> {
+    fn apply_region(
+        &self,
+        src: VolumeView<'_, T>,
+        region: Region,
+        mut dst: VolumeViewMut<'_, f32>,
+    ) -> Result<()> {
         check_region(src.dims(), &region, dst.dims())?;
         let part = src.into_region(region)?;
         let a = part.as_array();
-        for_each_slice(dst.as_array_mut().view_mut(), 0, Vec::new, |buf, k, mut slice| {
-            for (j, mut d) in slice.axis_iter_mut(Axis(0)).enumerate() {
-                let s = a.index_axis(Axis(0), k);
-                let s = s.index_axis(Axis(0), j);
-                let s = match s.as_slice() {
-                    Some(s) => s,
-                    None => {
-                        buf.clear();
-                        buf.extend(s.iter().copied());
-                        &buf[..]
-                    }
-                };
-                let d = d.as_slice_mut().expect("output rows are contiguous");
-                kernel::linear_map(self.isa, s, d, self.scale, self.offset, self.lo, self.hi);
-            }
-        });
+        for_each_slice(
+            dst.as_array_mut().view_mut(),
+            0,
+            Vec::new,
+            |buf, k, mut slice| {
+                for (j, mut d) in slice.axis_iter_mut(Axis(0)).enumerate() {
+                    let s = a.index_axis(Axis(0), k);
+                    let s = s.index_axis(Axis(0), j);
+                    let s = match s.as_slice() {
+                        Some(s) => s,
+                        None => {
+                            buf.clear();
+                            buf.extend(s.iter().copied());
+                            &buf[..]
+                        }
+                    };
+                    let d = d.as_slice_mut().expect("output rows are contiguous");
+                    kernel::linear_map(self.isa, s, d, self.scale, self.offset, self.lo, self.hi);
+                }
+            },
+        );
         Ok(())
     }
 }

@@ -35,7 +35,10 @@ impl Threshold {
     /// `lower > upper`.
     pub fn new(lower: f64, upper: f64) -> Result<Self> {
         if lower.is_nan() || upper.is_nan() || lower > upper {
-            return Err(invalid("threshold", format!("[{lower}, {upper}] is not a range")));
+            return Err(invalid(
+                "threshold",
+                format!("[{lower}, {upper}] is not a range"),
+            ));
         }
         Ok(Self {
             lower,
@@ -68,26 +71,36 @@ impl<T: Voxel> Filter<T> for Threshold {
         [0; 3]
     }
 
-    fn apply_region(&self, src: VolumeView<'_, T>, region: Region, mut dst: VolumeViewMut<'_, u8>) -> Result<()> {
+    fn apply_region(
+        &self,
+        src: VolumeView<'_, T>,
+        region: Region,
+        mut dst: VolumeViewMut<'_, u8>,
+    ) -> Result<()> {
         check_region(src.dims(), &region, dst.dims())?;
         let part = src.into_region(region)?;
         let a = part.as_array();
-        for_each_slice(dst.as_array_mut().view_mut(), 0, Vec::new, |buf, k, mut slice| {
-            for (j, mut d) in slice.axis_iter_mut(Axis(0)).enumerate() {
-                let s = a.index_axis(Axis(0), k);
-                let s = s.index_axis(Axis(0), j);
-                let s = match s.as_slice() {
-                    Some(s) => s,
-                    None => {
-                        buf.clear();
-                        buf.extend(s.iter().copied());
-                        &buf[..]
-                    }
-                };
-                let d = d.as_slice_mut().expect("output rows are contiguous");
-                kernel::threshold(self.isa, s, d, self.lower, self.upper);
-            }
-        });
+        for_each_slice(
+            dst.as_array_mut().view_mut(),
+            0,
+            Vec::new,
+            |buf, k, mut slice| {
+                for (j, mut d) in slice.axis_iter_mut(Axis(0)).enumerate() {
+                    let s = a.index_axis(Axis(0), k);
+                    let s = s.index_axis(Axis(0), j);
+                    let s = match s.as_slice() {
+                        Some(s) => s,
+                        None => {
+                            buf.clear();
+                            buf.extend(s.iter().copied());
+                            &buf[..]
+                        }
+                    };
+                    let d = d.as_slice_mut().expect("output rows are contiguous");
+                    kernel::threshold(self.isa, s, d, self.lower, self.upper);
+                }
+            },
+        );
         Ok(())
     }
 }
@@ -121,13 +134,21 @@ pub fn otsu_threshold<T: Voxel>(volume: &Volume<T>) -> Result<f64> {
     const BINS: usize = 256;
     let s = volume.statistics();
     if s.count == 0 || !(s.min.is_finite() && s.max.is_finite()) || s.max <= s.min {
-        return Err(invalid("otsu", format!("no threshold for voxels in [{}, {}]", s.min, s.max)));
+        return Err(invalid(
+            "otsu",
+            format!("no threshold for voxels in [{}, {}]", s.min, s.max),
+        ));
     }
     let h = volume.histogram(BINS, s.min, s.max)?;
     let width = (s.max - s.min) / BINS as f64;
     let centre = |b: usize| s.min + (b as f64 + 0.5) * width;
     let total: f64 = h.counts.iter().map(|&c| c as f64).sum();
-    let total_mass: f64 = h.counts.iter().enumerate().map(|(b, &c)| c as f64 * centre(b)).sum();
+    let total_mass: f64 = h
+        .counts
+        .iter()
+        .enumerate()
+        .map(|(b, &c)| c as f64 * centre(b))
+        .sum();
     let (mut w0, mut m0) = (0.0, 0.0);
     let mut best = (f64::NEG_INFINITY, 0);
     for b in 0..BINS - 1 {

@@ -3,7 +3,8 @@
 
 use medvol_core::{Direction, Geometry, Isa, Point, Volume, Voxel};
 use medvol_filter::{
-    Blocked, Filter, Gaussian, GaussianMethod, Interpolation, Median, Normalize, Resample, Sigma, Threshold,
+    Blocked, Filter, Gaussian, GaussianMethod, Interpolation, Median, Normalize, Resample, Sigma,
+    Threshold,
 };
 use proptest::prelude::*;
 
@@ -20,14 +21,22 @@ fn volume<T: Voxel>(dims: [usize; 3], spacing: [f64; 3], seed: u64) -> Volume<T>
         s ^= s >> 7;
         s ^= s << 17;
         let noise = (s % 200) as f64;
-        let blob = if p.i() * 2 > dims[0] && p.k() * 3 < 2 * dims[2] { 600.0 } else { 0.0 };
+        let blob = if p.i() * 2 > dims[0] && p.k() * 3 < 2 * dims[2] {
+            600.0
+        } else {
+            0.0
+        };
         T::from_f64_saturating(noise + blob - 50.0)
     })
     .unwrap()
 }
 
 fn in_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(f)
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(f)
 }
 
 /// Blocked with `block` on `threads` threads equals the whole-volume run on one thread.
@@ -41,11 +50,25 @@ where
     F::Output: PartialEq,
 {
     let whole = in_pool(1, || f.apply(v)).unwrap();
-    let blocked = in_pool(threads, || Blocked::new(f.clone()).with_block_size(block).unwrap().apply(v)).unwrap();
-    prop_assert!(whole.as_slice() == blocked.as_slice(), "block {:?}, {} threads", block, threads);
+    let blocked = in_pool(threads, || {
+        Blocked::new(f.clone())
+            .with_block_size(block)
+            .unwrap()
+            .apply(v)
+    })
+    .unwrap();
+    prop_assert!(
+        whole.as_slice() == blocked.as_slice(),
+        "block {:?}, {} threads",
+        block,
+        threads
+    );
     prop_assert_eq!(whole.geometry(), blocked.geometry());
     let parallel = in_pool(threads, || f.apply(v)).unwrap();
-    prop_assert!(whole.as_slice() == parallel.as_slice(), "parallel != serial");
+    prop_assert!(
+        whole.as_slice() == parallel.as_slice(),
+        "parallel != serial"
+    );
     Ok(())
 }
 
@@ -155,7 +178,9 @@ fn nested_blocked_is_exact() {
     let v = volume::<f32>([17, 13, 11], [0.9, 0.9, 1.4], 7);
     let m = Median::new([1, 2, 1]).unwrap();
     let whole = m.apply(&v).unwrap();
-    let nested = Blocked::new(Blocked::new(m).with_block_size([5, 4, 3]).unwrap()).with_slices(4).unwrap();
+    let nested = Blocked::new(Blocked::new(m).with_block_size([5, 4, 3]).unwrap())
+        .with_slices(4)
+        .unwrap();
     assert_eq!(nested.apply(&v).unwrap(), whole);
 }
 
@@ -166,19 +191,28 @@ fn recursive_gaussian_blocked_bound_on_long_axes() {
     let s = v.statistics();
     let bound = 1e-6 * (s.max - s.min);
     for sigma in [0.7, 1.5, 3.0] {
-        let g = Gaussian::new(Sigma::iso_mm(sigma)).unwrap().with_method(GaussianMethod::Recursive);
+        let g = Gaussian::new(Sigma::iso_mm(sigma))
+            .unwrap()
+            .with_method(GaussianMethod::Recursive);
         let halo = Filter::<f64>::halo(&g, v.geometry());
         assert_eq!(halo[0], (12.0 * sigma).ceil() as usize + 4);
         let whole = g.apply(&v).unwrap();
         for block in [[usize::MAX, usize::MAX, 3], [7, 6, 11]] {
-            let blocked = Blocked::new(g.clone()).with_block_size(block).unwrap().apply(&v).unwrap();
+            let blocked = Blocked::new(g.clone())
+                .with_block_size(block)
+                .unwrap()
+                .apply(&v)
+                .unwrap();
             let worst = whole
                 .as_slice()
                 .iter()
                 .zip(blocked.as_slice())
                 .map(|(a, b)| (a - b).abs())
                 .fold(0.0, f64::max);
-            assert!(worst <= bound, "sigma {sigma} block {block:?}: {worst} > {bound}");
+            assert!(
+                worst <= bound,
+                "sigma {sigma} block {block:?}: {worst} > {bound}"
+            );
         }
     }
 }

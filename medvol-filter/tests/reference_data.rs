@@ -6,12 +6,16 @@
 //! on SimpleITK's series volume cast to float64.
 
 use medvol_core::{Ijk, Volume};
-use medvol_filter::{Filter, Gaussian, GaussianMethod, Interpolation, Median, Normalize, Resample, Sigma};
+use medvol_filter::{
+    Filter, Gaussian, GaussianMethod, Interpolation, Median, Normalize, Resample, Sigma,
+};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn data_dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data")
+        .join(name)
 }
 
 struct Case {
@@ -37,7 +41,12 @@ fn load(name: &str) -> Case {
 }
 
 fn dims_of(f: &Value) -> Vec<usize> {
-    f["shape_xyz"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect()
+    f["shape_xyz"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect()
 }
 
 fn probes(f: &Value) -> Vec<(Ijk, f64)> {
@@ -46,7 +55,12 @@ fn probes(f: &Value) -> Vec<(Ijk, f64)> {
         .unwrap()
         .iter()
         .map(|p| {
-            let ijk: Vec<usize> = p[0].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+            let ijk: Vec<usize> = p[0]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap() as usize)
+                .collect();
             (Ijk::new(ijk[0], ijk[1], ijk[2]), p[1].as_f64().unwrap())
         })
         .collect()
@@ -66,8 +80,18 @@ fn reference<'a>(case: &'a Case, name: &str) -> &'a Value {
 fn check<T: medvol_core::Voxel>(case: &Case, name: &str, out: &Volume<T>, tol: f64) {
     let r = reference(case, name);
     assert_eq!(out.dims().to_vec(), dims_of(r), "{name} dims");
-    let sp: Vec<f64> = r["spacing"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-    let or: Vec<f64> = r["origin"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let sp: Vec<f64> = r["spacing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let or: Vec<f64> = r["origin"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
     let g = out.geometry();
     for a in 0..3 {
         assert!((g.spacing()[a] - sp[a]).abs() < 1e-5, "{name} spacing");
@@ -75,7 +99,10 @@ fn check<T: medvol_core::Voxel>(case: &Case, name: &str, out: &Volume<T>, tol: f
     }
     for (ijk, want) in probes(r) {
         let got = out[ijk].to_f64();
-        assert!((got - want).abs() <= tol, "{name} probe {ijk:?}: {got} vs {want} (tol {tol})");
+        assert!(
+            (got - want).abs() <= tol,
+            "{name} probe {ijk:?}: {got} vs {want} (tol {tol})"
+        );
     }
     let s = out.statistics();
     let n = s.count as f64;
@@ -89,7 +116,10 @@ fn check<T: medvol_core::Voxel>(case: &Case, name: &str, out: &Volume<T>, tol: f
         let want = r[key].as_f64().unwrap();
         // Statistics are sums over the volume: allow their rounding (relative 1e-9).
         let t = t + 1e-9 * want.abs();
-        assert!((got - want).abs() <= t, "{name} {key}: {got} vs {want} (tol {t})");
+        assert!(
+            (got - want).abs() <= t,
+            "{name} {key}: {got} vs {want} (tol {t})"
+        );
     }
 }
 
@@ -97,9 +127,16 @@ fn check<T: medvol_core::Voxel>(case: &Case, name: &str, out: &Volume<T>, tol: f
 /// `tol` plus the float32 rounding of the reference.
 fn check_volume<T: medvol_core::Voxel>(file: &str, out: &Volume<T>, tol: f64) -> f64 {
     let path = data_dir("mr_toshiba_ax30_b0/ref_filters").join(file);
-    let r = medvol_io::nifti::read_volume(&path).expect("reference NIfTI").to_f64();
+    let r = medvol_io::nifti::read_volume(&path)
+        .expect("reference NIfTI")
+        .to_f64();
     assert_eq!(r.dims(), out.dims(), "{file} dims");
-    assert!(r.geometry().approx_eq(out.geometry(), 1e-4), "{file} geometry {:?} vs {:?}", r.geometry(), out.geometry());
+    assert!(
+        r.geometry().approx_eq(out.geometry(), 1e-4),
+        "{file} geometry {:?} vs {:?}",
+        r.geometry(),
+        out.geometry()
+    );
     let mut worst: f64 = 0.0;
     for (a, b) in out.as_slice().iter().zip(r.as_slice()) {
         let d = (a.to_f64() - b).abs();
@@ -111,7 +148,9 @@ fn check_volume<T: medvol_core::Voxel>(file: &str, out: &Volume<T>, tol: f64) ->
 }
 
 fn gaussian(method: GaussianMethod) -> Gaussian {
-    Gaussian::new(Sigma::iso_mm(2.0)).unwrap().with_method(method)
+    Gaussian::new(Sigma::iso_mm(2.0))
+        .unwrap()
+        .with_method(method)
 }
 
 fn run_all(name: &str) {
@@ -135,7 +174,11 @@ fn run_all(name: &str) {
         (Interpolation::Linear, "resample_linear_2mm"),
         (Interpolation::Nearest, "resample_nearest_2mm"),
     ] {
-        let r = Resample::isotropic(v.geometry(), v.dims(), 2.0).unwrap().with_interpolation(interp).apply(v).unwrap();
+        let r = Resample::isotropic(v.geometry(), v.dims(), 2.0)
+            .unwrap()
+            .with_interpolation(interp)
+            .apply(v)
+            .unwrap();
         check(&case, reference_name, &r, 1e-4);
     }
 
@@ -152,7 +195,10 @@ fn run_all(name: &str) {
             check_volume("median_sitk_r1.nii.gz", &median, 0.0),
             check_volume(
                 "resample_linear_2mm.nii.gz",
-                &Resample::isotropic(v.geometry(), v.dims(), 2.0).unwrap().apply(v).unwrap(),
+                &Resample::isotropic(v.geometry(), v.dims(), 2.0)
+                    .unwrap()
+                    .apply(v)
+                    .unwrap(),
                 1e-4,
             ),
         ];

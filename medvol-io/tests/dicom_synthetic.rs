@@ -447,3 +447,23 @@ fn truncated_pixel_data_error_names_the_file() {
     let err = report.read(0, &ReadOptions::default()).unwrap_err();
     assert!(err.path().ends_with("t1.dcm"), "{err}");
 }
+
+#[test]
+fn pixel_data_not_last_goes_through_the_full_parser() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = axial("1.2.826.0.1.3680043.10.9.600", 3);
+    s.junk = true;
+    s.write_all(tmp.path(), |k| format!("p{k}.dcm"), |k| k as i32 + 1);
+    for k in 0..3 {
+        let path = tmp.path().join(format!("p{k}.dcm"));
+        let mut obj = dicom_object::open_file(&path).unwrap();
+        obj.put(DataElement::new(
+            dicom_core::Tag(0xFFFC, 0xFFFC),
+            VR::OB,
+            PrimitiveValue::from(vec![0u8; 6]),
+        ));
+        obj.write_to_file(&path).unwrap();
+    }
+    let v = medvol_io::dicom::read_first(tmp.path()).unwrap();
+    assert_placed(&v.volume, &s, "trailing padding");
+}

@@ -10,7 +10,7 @@
 //!   level to values below). See [`marching_cubes`] for the edge-based, parallel design.
 //! - Measures on [`Mesh`]: area, enclosed volume, bounding box, [`EdgeReport`], Euler
 //!   characteristic, [`Component`]s, `largest_component`, `remove_small_components`.
-//! - [`write`]: STL (binary, ASCII), PLY (binary, ASCII), OBJ, atomic; STL/PLY readers.
+//! - [`write`](mod@write): STL (binary, ASCII), PLY (binary, ASCII), OBJ, atomic; STL/PLY readers.
 //!
 //! ```
 //! use medvol_core::phantom::HeadPhantom;

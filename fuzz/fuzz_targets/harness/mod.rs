@@ -15,11 +15,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Marks the start of the next file in a `dicom_folder` input (`seed.sh` uses the same bytes).
-pub const SEPARATOR: &[u8] = b"--medvol-next-file--";
+pub(crate) const SEPARATOR: &[u8] = b"--medvol-next-file--";
 
 /// Limits small enough that a header claiming a huge volume is refused long before the
 /// fuzzer's malloc limit (see README.md).
-pub fn limits() -> Limits {
+pub(crate) fn limits() -> Limits {
     Limits::default()
         .with_max_voxels(4 << 20)
         .with_max_bytes(32 << 20)
@@ -45,14 +45,19 @@ fn put(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 fn assert_names_input(e: &medvol_io::Error, dir: &Path) {
-    assert!(e.path().starts_with(dir), "error does not name the input: {e}");
+    assert!(
+        e.path().starts_with(dir),
+        "error does not name the input: {e}"
+    );
 }
 
 /// NIfTI: the first byte picks the container: `.nii`, `.nii.gz` (compressed here, so the
 /// fuzzer mutates the uncompressed file) or a `.hdr`/`.img` pair split after the header
 /// (540 bytes when `sizeof_hdr` says NIfTI-2, else 348).
-pub fn nifti_read(data: &[u8]) {
-    let Some((&mode, body)) = data.split_first() else { return };
+pub(crate) fn nifti_read(data: &[u8]) {
+    let Some((&mode, body)) = data.split_first() else {
+        return;
+    };
     let dir = fresh_dir();
     let path = match mode % 3 {
         0 => put(&dir, "f.nii", body),
@@ -62,7 +67,11 @@ pub fn nifti_read(data: &[u8]) {
             put(&dir, "f.nii.gz", &gz.finish().expect("in memory"))
         }
         _ => {
-            let split = if body.get(..4) == Some(&540i32.to_le_bytes()[..]) { 540 } else { 348 };
+            let split = if body.get(..4) == Some(&540i32.to_le_bytes()[..]) {
+                540
+            } else {
+                348
+            };
             let split = split.min(body.len());
             put(&dir, "f.img", &body[split..]);
             put(&dir, "f.hdr", &body[..split])
@@ -75,7 +84,7 @@ pub fn nifti_read(data: &[u8]) {
 }
 
 /// One DICOM file: scanned, then each volume it holds (at most two) decoded.
-pub fn dicom_file(data: &[u8]) {
+pub(crate) fn dicom_file(data: &[u8]) {
     let dir = fresh_dir();
     let path = put(&dir, "x.dcm", data);
     scan_and_read(&path, &dir, 2);
@@ -83,11 +92,15 @@ pub fn dicom_file(data: &[u8]) {
 
 /// A folder of up to four DICOM files (the input split at each [`SEPARATOR`]): scanned,
 /// then its first volume decoded.
-pub fn dicom_folder(data: &[u8]) {
+pub(crate) fn dicom_folder(data: &[u8]) {
     let dir = fresh_dir();
     let mut rest = data;
     for i in 0..4 {
-        let at = if i == 3 { None } else { rest.windows(SEPARATOR.len()).position(|w| w == SEPARATOR) };
+        let at = if i == 3 {
+            None
+        } else {
+            rest.windows(SEPARATOR.len()).position(|w| w == SEPARATOR)
+        };
         let (part, next) = match at {
             Some(at) => (&rest[..at], &rest[at + SEPARATOR.len()..]),
             None => (rest, &[][..]),
@@ -118,15 +131,23 @@ fn scan_and_read(path: &Path, dir: &Path, volumes: usize) {
 }
 
 /// STL or PLY (binary or ASCII): the first byte picks the extension.
-pub fn mesh_read(data: &[u8]) {
-    let Some((&mode, body)) = data.split_first() else { return };
+pub(crate) fn mesh_read(data: &[u8]) {
+    let Some((&mode, body)) = data.split_first() else {
+        return;
+    };
     let name = if mode % 2 == 0 { "m.stl" } else { "m.ply" };
     let path = put(&fresh_dir(), name, body);
     match medvol_mesh::write::read(&path) {
         Ok(mesh) => {
             let n = mesh.positions().len();
-            assert!(mesh.faces().iter().flatten().all(|&v| (v as usize) < n), "face index out of range");
+            assert!(
+                mesh.faces().iter().flatten().all(|&v| (v as usize) < n),
+                "face index out of range"
+            );
         }
-        Err(e) => assert!(e.to_string().contains(&*path.to_string_lossy()), "error does not name the input: {e}"),
+        Err(e) => assert!(
+            e.to_string().contains(&*path.to_string_lossy()),
+            "error does not name the input: {e}"
+        ),
     }
 }

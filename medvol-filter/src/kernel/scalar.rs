@@ -11,7 +11,12 @@ use medvol_core::Voxel;
 /// `out[x] = w[0]·centre[x] + Σₜ w[t]·(pairs[t-1].0[x] + pairs[t-1].1[x])`, summed in that order
 /// (as `scipy.ndimage.correlate1d` does for symmetric kernels).
 #[inline(always)]
-pub(crate) fn conv_sym<S: Voxel, R: Real>(out: &mut [R], centre: &[S], pairs: &[(&[S], &[S])], w: &[R]) {
+pub(crate) fn conv_sym<S: Voxel, R: Real>(
+    out: &mut [R],
+    centre: &[S],
+    pairs: &[(&[S], &[S])],
+    w: &[R],
+) {
     let w0 = w[0];
     for (o, c) in out.iter_mut().zip(centre) {
         *o = R::of(*c) * w0;
@@ -53,7 +58,12 @@ pub(crate) fn iir_pass<R: Real>(
     for m in 0..n {
         let mi = m as isize;
         let s = tap_start as isize;
-        let xs = [xrow(mi - s), xrow(mi - s - 1), xrow(mi - s - 2), xrow(mi - s - 3)];
+        let xs = [
+            xrow(mi - s),
+            xrow(mi - s - 1),
+            xrow(mi - s - 2),
+            xrow(mi - s - 3),
+        ];
         let p = phys(m);
         // Rows m-1..m-4 of y (already written) or the steady state before the first line.
         let mut prev: [&[R]; 4] = [&steady[..]; 4];
@@ -67,7 +77,11 @@ pub(crate) fn iir_pass<R: Real>(
         for (q, slot) in prev.iter_mut().enumerate() {
             if m > q {
                 let pq = if reverse { n - m + q } else { m - 1 - q };
-                let off = if reverse { (pq - p - 1) * width } else { pq * width };
+                let off = if reverse {
+                    (pq - p - 1) * width
+                } else {
+                    pq * width
+                };
                 *slot = &done[off..off + width];
             }
         }
@@ -99,7 +113,11 @@ pub(crate) fn network<T: Voxel>(ops: &[NetOp], wires: &mut [T], len: usize) {
         let (head, tail) = wires.split_at_mut(hi * len);
         let first = &mut head[lo * len..(lo + 1) * len];
         let second = &mut tail[..len];
-        let (a, b) = if op.a < op.b { (first, second) } else { (second, first) };
+        let (a, b) = if op.a < op.b {
+            (first, second)
+        } else {
+            (second, first)
+        };
         match op.kind {
             super::NetKind::MinMax => {
                 for (a, b) in a.iter_mut().zip(b.iter_mut()) {
@@ -126,7 +144,14 @@ pub(crate) fn network<T: Voxel>(ops: &[NetOp], wires: &mut [T], len: usize) {
 
 /// `dst[x] = clamp(src[x]·scale + offset, lo, hi)` computed in `f64`, stored as `f32`.
 #[inline(always)]
-pub(crate) fn linear_map<T: Voxel>(src: &[T], dst: &mut [f32], scale: f64, offset: f64, lo: f64, hi: f64) {
+pub(crate) fn linear_map<T: Voxel>(
+    src: &[T],
+    dst: &mut [f32],
+    scale: f64,
+    offset: f64,
+    lo: f64,
+    hi: f64,
+) {
     for (d, s) in dst.iter_mut().zip(src) {
         let v = s.to_f64() * scale + offset;
         let v = if v < lo { lo } else { v };

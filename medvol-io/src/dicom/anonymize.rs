@@ -215,13 +215,7 @@ impl Anonymizer {
                 reason: "refusing to de-identify a file in place".into(),
             });
         }
-        let mut obj = OpenFileOptions::new()
-            .open_file(input)
-            .map_err(|e| Error::Invalid {
-                path: input.to_path_buf(),
-                format: "DICOM",
-                reason: e.to_string(),
-            })?;
+        let mut obj = open_dicom(input)?;
         self.apply(&mut obj);
         medvol_core::atomic::write_file(output, |w| obj.write_all(w).map_err(std::io::Error::other))
             .map_err(|e| Error::io(output, e))
@@ -413,6 +407,24 @@ impl Anonymizer {
             DataSetSequence::from(items),
         ));
     }
+}
+
+/// Opens a whole DICOM file (pixel data included); the error says why it is not DICOM.
+pub(crate) fn open_dicom(path: &Path) -> Result<DefaultDicomObject> {
+    OpenFileOptions::new().open_file(path).map_err(|e| {
+        let mut reason = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            reason.push_str(": ");
+            reason.push_str(&s.to_string());
+            source = s.source();
+        }
+        Error::Invalid {
+            path: path.to_path_buf(),
+            format: "DICOM",
+            reason,
+        }
+    })
 }
 
 /// De-identifies `input` into `output` with the basic profile and a fresh UID secret.

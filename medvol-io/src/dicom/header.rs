@@ -6,6 +6,10 @@ use dicom_dictionary_std::tags;
 use dicom_object::{DefaultDicomObject, InMemDicomObject};
 use std::path::PathBuf;
 
+/// Most frames one file may announce: a header word sizes the per-frame table, so it is capped
+/// before anything is allocated (65536 frames of 512 x 512 are already 32 GiB of voxels).
+const MAX_FRAMES: i64 = 1 << 16;
+
 /// One 2-D image of a file (the file itself for single-frame objects, a frame otherwise).
 #[derive(Debug, Clone)]
 pub(crate) struct FrameHeader {
@@ -163,8 +167,10 @@ impl FileHeader {
             ));
         }
         let number_of_frames = int(obj, tags::NUMBER_OF_FRAMES).unwrap_or(1);
-        if !(1..=1 << 24).contains(&number_of_frames) {
-            return Err(format!("invalid NumberOfFrames {number_of_frames}"));
+        if !(1..=MAX_FRAMES).contains(&number_of_frames) {
+            return Err(format!(
+                "NumberOfFrames {number_of_frames} outside 1..={MAX_FRAMES}"
+            ));
         }
         let number_of_frames = number_of_frames as u32;
 

@@ -28,8 +28,8 @@
 
 pub use geometry::SliceSpacing;
 pub use meta::Metadata;
-pub use read::{read_first, DicomVolume, Output, ReadOptions, Tilt, Uniform, Which};
-pub use scan::{scan, ScanOptions, ScanReport};
+pub use read::{DicomVolume, Output, ReadOptions, Tilt, Uniform, Which, read_first};
+pub use scan::{ScanOptions, ScanReport, scan};
 pub use series::{SeriesInfo, Slice};
 
 mod decode;
@@ -40,8 +40,10 @@ mod read;
 mod scan;
 mod series;
 
-pub mod deid_profile;
 mod anonymize;
+pub mod deid_profile;
 pub use anonymize::{AnonymizeReport, Anonymizer, Skipped, anonymize_folder};
 mod write;
-pub use write::{Modality, SeriesOptions, WrittenSeries, save_with_pixels, write_series, write_series_dyn};
+pub use write::{
+    Modality, SeriesOptions, WrittenSeries, save_with_pixels, write_series, write_series_dyn,
+};

@@ -166,10 +166,19 @@ impl ScanReport {
 /// As [`scan`] and [`ScanReport::read`].
 ///
 /// # Examples
-/// ```no_run
-/// let v = medvol_io::dicom::read_first("/data/ct_head")?;
-/// println!("{} {:?}", v.info.label, v.volume.dims());
-/// # Ok::<(), medvol_io::Error>(())
+/// A phantom written as a CT series comes back with its voxels and geometry:
+/// ```
+/// use medvol_core::{phantom::HeadPhantom, DynVolume};
+/// use medvol_io::dicom::{read_first, write_series, Modality, SeriesOptions};
+/// let dir = tempfile::tempdir()?;
+/// let ct = HeadPhantom::new([32, 24, 12], [0.8, 0.8, 2.0])?.generate();
+/// write_series(&ct, dir.path(), &SeriesOptions::default().with_modality(Modality::Ct))?;
+/// let v = read_first(dir.path())?;
+/// assert!(v.warnings.is_empty());
+/// assert!(v.volume.geometry().approx_eq(ct.geometry(), 1e-4));
+/// let DynVolume::I16(hu) = v.volume else { panic!("CT in HU reads as i16") };
+/// assert_eq!(hu.as_slice(), ct.as_slice());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn read_first(path: impl AsRef<Path>) -> Result<DicomVolume> {
     scan(path, &ScanOptions::default())?.read(0, &ReadOptions::default())

@@ -7,13 +7,13 @@
 //! rescale step (the slope). Every output goes through [`medvol_core::atomic::write_file`].
 
 use super::anonymize::{
-    IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, random_key, uid_from_bytes,
+    IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, open_dicom, random_key, uid_from_bytes,
 };
 use crate::{Error, Result};
 use dicom_core::value::{C, PrimitiveValue};
 use dicom_core::{DataElement, Tag, VR};
+use dicom_object::InMemDicomObject;
 use dicom_object::meta::FileMetaTableBuilder;
-use dicom_object::{FileDicomObject, InMemDicomObject, OpenFileOptions};
 use medvol_core::{DynVolume, Ijk, Volume, Voxel};
 use std::path::{Path, PathBuf};
 
@@ -578,13 +578,7 @@ pub fn save_with_pixels<T: Voxel>(input: &Path, output: &Path, pixels: &Volume<T
             reason: "refusing to overwrite the input file".into(),
         });
     }
-    let mut file: FileDicomObject<InMemDicomObject> = OpenFileOptions::new()
-        .open_file(input)
-        .map_err(|e| Error::Invalid {
-            path: input.to_path_buf(),
-            format: "DICOM",
-            reason: e.to_string(),
-        })?;
+    let mut file = open_dicom(input)?;
     let int = |tag: Tag| -> Option<u32> { file.get(tag)?.to_int::<u32>().ok() };
     let samples = int(Tag(0x0028, 0x0002)).unwrap_or(1);
     if samples != 1 {

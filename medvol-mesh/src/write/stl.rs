@@ -20,21 +20,17 @@ pub fn write_binary<W: Write>(mesh: &Mesh, w: &mut W) -> io::Result<()> {
     header[..text.len()].copy_from_slice(text.as_bytes());
     w.write_all(&header)?;
     w.write_all(&count.to_le_bytes())?;
-    let mut buf = Vec::with_capacity(BLOCK * 50);
+    let mut buf = vec![0u8; BLOCK * 50];
     for block in mesh.faces().chunks(BLOCK) {
-        buf.clear();
-        for f in block {
-            for x in face_normal(mesh, f) {
-                buf.extend_from_slice(&x.to_le_bytes());
+        for (f, rec) in block.iter().zip(buf.chunks_exact_mut(50)) {
+            let p = f.map(|v| mesh.positions()[v as usize]);
+            let values = [face_normal(mesh, f), p[0], p[1], p[2]];
+            for (x, out) in values.iter().flatten().zip(rec.chunks_exact_mut(4)) {
+                out.copy_from_slice(&x.to_le_bytes());
             }
-            for &v in f {
-                for x in mesh.positions()[v as usize] {
-                    buf.extend_from_slice(&x.to_le_bytes());
-                }
-            }
-            buf.extend_from_slice(&[0, 0]);
+            rec[48..].fill(0);
         }
-        w.write_all(&buf)?;
+        w.write_all(&buf[..block.len() * 50])?;
     }
     Ok(())
 }
