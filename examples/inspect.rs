@@ -4,8 +4,8 @@
 //! cargo run --release --example inspect -- <path> [--json]
 //! ```
 //!
-//! `<path>` is a NIfTI file (`.nii`, `.nii.gz`, `.hdr`/`.img`). With `--json`, prints exactly
-//! one JSON object on stdout:
+//! `<path>` is a NIfTI file (`.nii`, `.nii.gz`, `.hdr`/`.img`) or a DICOM file or folder
+//! (scanned recursively). With `--json`, prints exactly one JSON object on stdout:
 //!
 //! ```text
 //! {"path": "...", "volumes": [{"name": "...", "dims": [ni, nj, nk], "spacing": [sx, sy, sz],
@@ -14,22 +14,29 @@
 //!  "warnings": ["..."]}
 //! ```
 //!
+//! For DICOM, each volume (one per time point of a 4-D series) also has `"series_uid"`,
+//! `"label"`, `"files"` (count) and `"warnings"` (spacing, gaps, tilt angle, fallbacks), and the
+//! object has a top-level `"skipped"` list of `{"path", "reason"}`. DICOM `corners` are the
+//! physical centres of the 8 corner voxels as acquired (for a tilted CT stack the true sheared
+//! positions from the slices, not those of an orthogonal approximation).
+//!
 //! `direction` is row-major, column c the unit vector of axis c (as SimpleITK's
 //! `GetDirection()`); corners run with i fastest; statistics are of the values after scaling.
 //! Without `--json` the same is printed for a person. Errors: one line on stderr, exit status 1.
 
 use clap::Parser;
-use medvol::DynVolume;
+use medvol::io::dicom::{self, ReadOptions, ScanOptions};
 use medvol::io::nifti;
+use medvol::{DynVolume, Input};
 use serde::Serialize;
 use std::error::Error;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(about = "Print the volumes of a NIfTI file with their LPS geometry and statistics")]
+#[command(about = "Print the volumes of a NIfTI file or DICOM file/folder with their LPS geometry and statistics")]
 struct Args {
-    /// A NIfTI file: .nii, .nii.gz, .hdr or .img.
+    /// A NIfTI file (.nii, .nii.gz, .hdr, .img) or a DICOM file or folder.
     path: PathBuf,
     /// Print one JSON object instead of text.
     #[arg(long)]
@@ -42,6 +49,9 @@ struct Report {
     path: String,
     volumes: Vec<VolumeRecord>,
     warnings: Vec<String>,
+    /// Files a DICOM scan left out, with the reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skipped: Option<Vec<SkippedRecord>>,
     /// Format facts for the text output only (not part of the JSON contract).
     #[serde(skip)]
     details: Vec<String>,
@@ -60,6 +70,24 @@ struct VolumeRecord {
     max: f64,
     mean: f64,
     corners: Vec<[f64; 3]>,
+    /// DICOM only: what the series reader knows and noticed.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    dicom: Option<DicomRecord>,
+}
+
+/// The DICOM fields of a volume record.
+#[derive(Serialize)]
+struct DicomRecord {
+    series_uid: String,
+    label: String,
+    files: usize,
+    warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct SkippedRecord {
+    path: String,
+    reason: String,
 }
 
 fn volume_record(name: String, v: &DynVolume) -> VolumeRecord {
@@ -76,18 +104,8 @@ fn volume_record(name: String, v: &DynVolume) -> VolumeRecord {
         max: s.max,
         mean: s.mean,
         corners: g.corners(v.dims()).iter().map(|p| p.0).collect(),
+        dicom: None,
     }
-}
-
-fn is_nifti(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    let name = name.strip_suffix(".gz").unwrap_or(&name);
-    [".nii", ".hdr", ".img"]
-        .iter()
-        .any(|ext| name.ends_with(ext))
 }
 
 fn inspect_nifti(path: &Path) -> Result<Report, Box<dyn Error>> {
@@ -138,19 +156,64 @@ fn inspect_nifti(path: &Path) -> Result<Report, Box<dyn Error>> {
         path: path.display().to_string(),
         volumes,
         warnings: nii.warnings,
+        skipped: None,
+        details,
+    })
+}
+
+fn inspect_dicom(path: &Path) -> Result<Report, Box<dyn Error>> {
+    let scan = dicom::scan(path, &ScanOptions::default())?;
+    let mut volumes = Vec::with_capacity(scan.volumes.len());
+    let mut warnings = Vec::new();
+    for (i, info) in scan.volumes.iter().enumerate() {
+        match scan.read(i, &ReadOptions::default()) {
+            Ok(dv) => {
+                let mut record = volume_record(info.id.clone(), &dv.volume);
+                record.corners = dv.corners_acquired.iter().map(|p| p.0).collect();
+                record.dicom = Some(DicomRecord {
+                    series_uid: info.series_uid.clone(),
+                    label: info.label.clone(),
+                    files: info.files.len(),
+                    warnings: dv.warnings,
+                });
+                volumes.push(record);
+            }
+            // One undecodable volume does not hide the others.
+            Err(e) => warnings.push(format!("volume {} ({}): {e}", info.id, info.label)),
+        }
+    }
+    if volumes.is_empty() {
+        return Err(match warnings.first() {
+            Some(w) => w.clone().into(),
+            None => format!("{}: no DICOM volume found", path.display()).into(),
+        });
+    }
+    let details = vec![format!(
+        "DICOM: {} volume(s), {} file(s) skipped",
+        scan.volumes.len(),
+        scan.skipped.len()
+    )];
+    Ok(Report {
+        path: path.display().to_string(),
+        volumes,
+        warnings,
+        skipped: Some(
+            scan.skipped
+                .iter()
+                .map(|s| SkippedRecord {
+                    path: s.path.display().to_string(),
+                    reason: s.reason.clone(),
+                })
+                .collect(),
+        ),
         details,
     })
 }
 
 fn inspect(path: &Path) -> Result<Report, Box<dyn Error>> {
-    if is_nifti(path) {
-        inspect_nifti(path)
-    } else {
-        Err(format!(
-            "{}: not a NIfTI file (.nii, .nii.gz, .hdr, .img)",
-            path.display()
-        )
-        .into())
+    match Input::path(path) {
+        Input::Nifti(_) => inspect_nifti(path),
+        _ => inspect_dicom(path),
     }
 }
 
@@ -180,6 +243,12 @@ fn print_text(r: &Report) {
             "  values    min {}  max {}  mean {:.6}",
             v.min, v.max, v.mean
         );
+        if let Some(d) = &v.dicom {
+            println!("  series    {} ({}), {} files", d.label, d.series_uid, d.files);
+            for w in &d.warnings {
+                println!("  warning   {w}");
+            }
+        }
         println!("  corners (LPS mm, i fastest):");
         for c in &v.corners {
             println!("    [{}]", v3(c));
@@ -187,6 +256,9 @@ fn print_text(r: &Report) {
     }
     for w in &r.warnings {
         println!("warning: {w}");
+    }
+    for s in r.skipped.iter().flatten() {
+        println!("skipped {}: {}", s.path, s.reason);
     }
 }
 

@@ -482,9 +482,9 @@ mod tests {
         }
         let aff = g.affine();
         let p = g.ijk_to_physical(Ijk::new(1, 2, 3));
-        for r in 0..3 {
-            let v = aff[r][0] + 2.0 * aff[r][1] + 3.0 * aff[r][2] + aff[r][3];
-            assert!((v - p.0[r]).abs() < 1e-12);
+        for (row, want) in aff.iter().zip(p.0) {
+            let v = row[0] + 2.0 * row[1] + 3.0 * row[2] + row[3];
+            assert!((v - want).abs() < 1e-12);
         }
     }
 }

@@ -100,6 +100,8 @@ pub trait Voxel:
     /// Wraps a typed volume in the matching [`DynVolume`] variant.
     fn into_dyn(volume: Volume<Self>) -> DynVolume;
     /// Unwraps a [`DynVolume`] of this type, or gives it back unchanged.
+    // The error is the caller's volume handed back by value, not an error to propagate.
+    #[allow(clippy::result_large_err)]
     fn try_from_dyn(volume: DynVolume) -> Result<Volume<Self>, DynVolume>;
 }
 

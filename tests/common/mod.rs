@@ -5,7 +5,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Records the largest single allocation ever requested.
-pub struct Tracking;
+pub(crate) struct Tracking;
 
 static LARGEST: AtomicUsize = AtomicUsize::new(0);
 
@@ -34,6 +34,6 @@ unsafe impl GlobalAlloc for Tracking {
 
 
 /// The largest single allocation (bytes) of this test binary so far.
-pub fn largest_allocation() -> usize {
+pub(crate) fn largest_allocation() -> usize {
     LARGEST.load(Ordering::Relaxed)
 }

@@ -131,8 +131,9 @@ fn element_length(w: &mut Walker, s: &Syntax) -> Result<Option<u32>, String> {
     }
 }
 
-/// Walks data set elements up to the pixel data (whose fragments are checked too). Sequence
-/// and item contents are walked in place; other values are checked and skipped.
+/// Walks every data set element, the pixel data and what follows it included (the decoder
+/// parses the whole file). Sequence and item contents are walked in place; other values,
+/// and encapsulated pixel data fragments, are checked and skipped.
 fn walk(w: &mut Walker, s: &Syntax) -> Result<(), String> {
     loop {
         let Some(t) = w.bytes::<4>() else { return Ok(()) };
@@ -146,8 +147,11 @@ fn walk(w: &mut Walker, s: &Syntax) -> Result<(), String> {
             continue;
         }
         let Some(n) = element_length(w, s)? else { return Ok(()) };
-        if tag == PIXEL_DATA {
-            return if n == UNDEFINED { fragments(w, s) } else { w.fits(n, "pixel data") };
+        if tag == PIXEL_DATA && n == UNDEFINED {
+            if !fragments(w, s)? {
+                return Ok(());
+            }
+            continue;
         }
         if n == UNDEFINED {
             // A sequence (or UN holding one): its items follow in place.
@@ -161,16 +165,19 @@ fn walk(w: &mut Walker, s: &Syntax) -> Result<(), String> {
 }
 
 /// Encapsulated pixel data: items of defined length up to the sequence delimiter.
-fn fragments(w: &mut Walker, s: &Syntax) -> Result<(), String> {
+/// `Ok(true)` when the delimiter was reached and the walk can go on after it.
+fn fragments(w: &mut Walker, s: &Syntax) -> Result<bool, String> {
     loop {
-        let Some(t) = w.bytes::<4>() else { return Ok(()) };
-        let Some(n) = w.bytes::<4>().map(|b| u32_of(b, s)) else { return Ok(()) };
-        if (u16_of([t[0], t[1]], s), u16_of([t[2], t[3]], s)) != (0xFFFE, 0xE000) {
-            return Ok(());
+        let Some(t) = w.bytes::<4>() else { return Ok(false) };
+        let Some(n) = w.bytes::<4>().map(|b| u32_of(b, s)) else { return Ok(false) };
+        match (u16_of([t[0], t[1]], s), u16_of([t[2], t[3]], s)) {
+            (0xFFFE, 0xE000) => {}
+            (0xFFFE, 0xE0DD) => return Ok(true),
+            _ => return Ok(false),
         }
         w.fits(n, "pixel data fragment")?;
         if w.skip(u64::from(n)).is_err() {
-            return Ok(());
+            return Ok(false);
         }
     }
 }
