@@ -305,8 +305,10 @@ impl Pipeline {
         if let Some(path) = output {
             stages.run("write", || Ok(medvol_mesh::write::write(&mesh, path)?))?;
         }
+        let (edges, area_mm2, volume_mm3) = stages.run("measure", || {
+            Ok((mesh.edge_report(), mesh.area_mm2(), mesh.signed_volume_mm3()))
+        })?;
         let steps = stages.steps;
-        let edges = mesh.edge_report();
         let report = Report {
             input: loaded.description,
             modality: loaded.modality,
@@ -317,8 +319,8 @@ impl Pipeline {
             steps,
             vertices: mesh.vertex_count(),
             triangles: mesh.triangle_count(),
-            area_mm2: mesh.area_mm2(),
-            volume_mm3: mesh.signed_volume_mm3(),
+            area_mm2,
+            volume_mm3,
             boundary_edges: edges.boundary_edges,
             non_manifold_edges: edges.non_manifold_edges,
             output: output.map(Path::to_path_buf),

@@ -42,7 +42,7 @@ fn philips_head_bone_matches_simpleitk_vtk() {
     let back = medvol::mesh::write::read(&out).unwrap();
     assert_eq!(back.triangle_count(), r.triangles);
     let names: Vec<&str> = r.steps.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["read", "gaussian", "isosurface", "largest", "write"]);
+    assert_eq!(names, ["read", "gaussian", "isosurface", "largest", "write", "measure"]);
 }
 
 #[test]

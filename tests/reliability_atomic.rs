@@ -158,7 +158,7 @@ fn assert_single_file_writer_is_atomic(writer: &str, name: &str) {
     kill_mid_write(writer, &dest, dir.path(), filling);
     assert_eq!(
         others(dir.path()),
-        [dest.clone()],
+        std::slice::from_ref(&dest),
         "{writer}: only the destination besides temporaries"
     );
     assert!(

@@ -100,35 +100,51 @@ impl Mesh {
 
     /// Counts edges, boundary edges, non-manifold and misoriented edges.
     pub fn edge_report(&self) -> EdgeReport {
-        // Directed edges keyed (min, max) with the direction in the low bit, sorted.
-        let mut keys: Vec<u64> = Vec::with_capacity(self.faces().len() * 3);
+        // Directed edges bucketed by their smaller vertex (a counting sort, linear time); each
+        // bucket holds `(larger vertex << 1) | direction` and is a handful of entries long.
+        let n = self.vertex_count();
+        let mut start = vec![0u32; n + 1];
+        for f in self.faces() {
+            for s in 0..3 {
+                start[f[s].min(f[(s + 1) % 3]) as usize + 1] += 1;
+            }
+        }
+        for v in 0..n {
+            start[v + 1] += start[v];
+        }
+        let mut fill = start.clone();
+        let mut entries = vec![0u64; start[n] as usize];
         for f in self.faces() {
             for s in 0..3 {
                 let (a, b) = (f[s], f[(s + 1) % 3]);
                 let (lo, hi, dir) = if a < b { (a, b, 0) } else { (b, a, 1) };
-                keys.push((u64::from(lo) << 33) | (u64::from(hi) << 1) | dir);
+                let slot = &mut fill[lo as usize];
+                entries[*slot as usize] = (u64::from(hi) << 1) | dir;
+                *slot += 1;
             }
         }
-        sort(&mut keys);
         let mut report = EdgeReport::default();
-        let mut i = 0;
-        while i < keys.len() {
-            let edge = keys[i] >> 1;
-            let mut j = i;
-            let mut forward = 0;
-            while j < keys.len() && keys[j] >> 1 == edge {
-                forward += usize::from(keys[j] & 1 == 0);
-                j += 1;
+        for v in 0..n {
+            let bucket = &mut entries[start[v] as usize..start[v + 1] as usize];
+            bucket.sort_unstable();
+            let mut i = 0;
+            while i < bucket.len() {
+                let edge = bucket[i] >> 1;
+                let mut j = i;
+                let mut forward = 0;
+                while j < bucket.len() && bucket[j] >> 1 == edge {
+                    forward += usize::from(bucket[j] & 1 == 0);
+                    j += 1;
+                }
+                report.edges += 1;
+                match j - i {
+                    1 => report.boundary_edges += 1,
+                    2 if forward != 1 => report.misoriented_edges += 1,
+                    2 => {}
+                    _ => report.non_manifold_edges += 1,
+                }
+                i = j;
             }
-            let n = j - i;
-            report.edges += 1;
-            match n {
-                1 => report.boundary_edges += 1,
-                2 if forward != 1 => report.misoriented_edges += 1,
-                2 => {}
-                _ => report.non_manifold_edges += 1,
-            }
-            i = j;
         }
         report
     }
@@ -227,16 +243,6 @@ impl Mesh {
             .collect();
         self.filter_faces(|f| keep[labels[f] as usize])
     }
-}
-
-fn sort(keys: &mut [u64]) {
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::slice::ParallelSliceMut;
-        keys.par_sort_unstable();
-    }
-    #[cfg(not(feature = "rayon"))]
-    keys.sort_unstable();
 }
 
 #[cfg(test)]
