@@ -50,16 +50,7 @@ struct Args {
 }
 
 fn read(path: &Path) -> Result<DynVolume, Box<dyn std::error::Error>> {
-    let name = path.to_string_lossy().to_ascii_lowercase();
-    if path.is_file()
-        && [".nii", ".nii.gz", ".hdr"]
-            .iter()
-            .any(|e| name.ends_with(e))
-    {
-        Ok(medvol::io::nifti::read_volume(path)?)
-    } else {
-        Ok(medvol::io::dicom::read_first(path)?.volume)
-    }
+    Ok(medvol::Input::path(path).load()?.volume)
 }
 
 fn run(args: &Args) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
