@@ -14,8 +14,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 fn phantom_series() -> PathBuf {
-    let dir = std::env::temp_dir().join("medvol-bench").join("phantom256_dicom");
-    let complete = std::fs::read_dir(&dir).map(|d| d.count() == 256).unwrap_or(false);
+    let dir = std::env::temp_dir()
+        .join("medvol-bench")
+        .join("phantom256_dicom");
+    let complete = std::fs::read_dir(&dir)
+        .map(|d| d.count() == 256)
+        .unwrap_or(false);
     if !complete {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("bench folder");
@@ -30,7 +34,9 @@ fn phantom_series() -> PathBuf {
 
 fn pipeline(c: &mut Criterion) {
     let series = phantom_series();
-    let out = std::env::temp_dir().join("medvol-bench").join("phantom_bone.stl");
+    let out = std::env::temp_dir()
+        .join("medvol-bench")
+        .join("phantom_bone.stl");
     let input = Input::Dicom {
         path: series,
         volume: None,
@@ -39,7 +45,9 @@ fn pipeline(c: &mut Criterion) {
         .with_gaussian(1.0)
         .expect("valid sigma");
     let mut group = c.benchmark_group("pipeline");
-    group.sample_size(10).measurement_time(Duration::from_secs(20));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
     group.bench_function("dicom256_gauss1mm_bone_stl", |b| {
         b.iter(|| pipeline.run(&input, Some(&out)).expect("pipeline"))
     });

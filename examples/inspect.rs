@@ -34,7 +34,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(about = "Print the volumes of a NIfTI file or DICOM file/folder with their LPS geometry and statistics")]
+#[command(
+    about = "Print the volumes of a NIfTI file or DICOM file/folder with their LPS geometry and statistics"
+)]
 struct Args {
     /// A NIfTI file (.nii, .nii.gz, .hdr, .img) or a DICOM file or folder.
     path: PathBuf,
@@ -244,7 +246,10 @@ fn print_text(r: &Report) {
             v.min, v.max, v.mean
         );
         if let Some(d) = &v.dicom {
-            println!("  series    {} ({}), {} files", d.label, d.series_uid, d.files);
+            println!(
+                "  series    {} ({}), {} files",
+                d.label, d.series_uid, d.files
+            );
             for w in &d.warnings {
                 println!("  warning   {w}");
             }

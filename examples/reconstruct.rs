@@ -84,7 +84,10 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         (None, _) => (Level::Preset(Preset::Bone), "bone".to_string()),
     };
     let (input, stem) = match &args.input {
-        None => (Input::Phantom(HeadPhantom::default()), "phantom".to_string()),
+        None => (
+            Input::Phantom(HeadPhantom::default()),
+            "phantom".to_string(),
+        ),
         Some(path) => {
             let input = match (Input::path(path), &args.volume) {
                 (Input::Dicom { path, .. }, Some(id)) => Input::Dicom {
@@ -97,7 +100,10 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_else(|| "volume".into());
-            let name = name.trim_end_matches(".gz").trim_end_matches(".nii").to_string();
+            let name = name
+                .trim_end_matches(".gz")
+                .trim_end_matches(".nii")
+                .to_string();
             (input, name)
         }
     };
@@ -124,7 +130,9 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut bar: Option<ProgressBar> = None;
     let mut observer = |event: Event<'_>| match event {
         Event::Started(name) => {
-            let b = ProgressBar::new_spinner().with_style(style.clone()).with_message(name.to_string());
+            let b = ProgressBar::new_spinner()
+                .with_style(style.clone())
+                .with_message(name.to_string());
             b.enable_steady_tick(Duration::from_millis(100));
             bar = Some(b);
         }
@@ -164,7 +172,10 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         println!("{json}");
     } else {
         let [ni, nj, nk] = r.dims;
-        println!("input     {} ({ni} x {nj} x {nk}, {:?} mm, {})", r.input, r.spacing, r.voxel_type);
+        println!(
+            "input     {} ({ni} x {nj} x {nk}, {:?} mm, {})",
+            r.input, r.spacing, r.voxel_type
+        );
         println!("level     {}", r.level);
         for (name, ms) in &r.steps {
             println!("  {name:<11} {ms:>8.1} ms");

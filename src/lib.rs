@@ -9,8 +9,8 @@ pub use medvol_io as io;
 pub use medvol_mesh as mesh;
 
 pub use medvol_core::{
-    phantom, ContinuousIndex, Direction, DynVolume, Geometry, Ijk, Point, Region, Statistics, Vector,
-    Volume, Voxel, VoxelKind,
+    ContinuousIndex, Direction, DynVolume, Geometry, Ijk, Point, Region, Statistics, Vector,
+    Volume, Voxel, VoxelKind, phantom,
 };
 
 pub use error::{Error, Result};

@@ -19,11 +19,11 @@
 //! # Ok::<(), medvol::Error>(())
 //! ```
 
-use crate::{Error, Result};
 pub use crate::input::{Input, Loaded};
+use crate::{Error, Result};
 use medvol_core::{Volume, VoxelKind};
-use medvol_io::dicom::Output;
 use medvol_filter::{Filter, Gaussian, Interpolation, Median, Normalize, Sigma};
+use medvol_io::dicom::Output;
 use medvol_mesh::{Frame, MarchingCubes, Mesh};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -190,7 +190,10 @@ impl Pipeline {
     /// [`Error::Core`] (invalid parameter) when `mm` is not finite and positive.
     pub fn with_spacing_mm(mut self, mm: f64) -> Result<Self> {
         if !(mm.is_finite() && mm > 0.0) {
-            return Err(invalid("spacing_mm", format!("{mm} must be finite and > 0")));
+            return Err(invalid(
+                "spacing_mm",
+                format!("{mm} must be finite and > 0"),
+            ));
         }
         self.spacing_mm = Some(mm);
         Ok(self)
@@ -274,12 +277,18 @@ impl Pipeline {
 
         if let Some(mm) = self.spacing_mm {
             volume = stages.run("resample", || {
-                Ok(medvol_filter::resample_isotropic(&volume, mm, Interpolation::Linear)?)
+                Ok(medvol_filter::resample_isotropic(
+                    &volume,
+                    mm,
+                    Interpolation::Linear,
+                )?)
             })?;
         }
         match self.denoise {
             Some(Denoise::Gaussian(sigma)) => {
-                volume = stages.run("gaussian", || Ok(Gaussian::new(Sigma::iso_mm(sigma))?.apply(&volume)?))?;
+                volume = stages.run("gaussian", || {
+                    Ok(Gaussian::new(Sigma::iso_mm(sigma))?.apply(&volume)?)
+                })?;
             }
             Some(Denoise::Median(r)) => {
                 volume = stages.run("median", || Ok(Median::new([r; 3])?.apply(&volume)?))?;
@@ -306,7 +315,11 @@ impl Pipeline {
             stages.run("write", || Ok(medvol_mesh::write::write(&mesh, path)?))?;
         }
         let (edges, area_mm2, volume_mm3) = stages.run("measure", || {
-            Ok((mesh.edge_report(), mesh.area_mm2(), mesh.signed_volume_mm3()))
+            Ok((
+                mesh.edge_report(),
+                mesh.area_mm2(),
+                mesh.signed_volume_mm3(),
+            ))
         })?;
         let steps = stages.steps;
         let report = Report {

@@ -5,12 +5,14 @@
 //! the surface closes at the border, vtkFlyingEdges3D at 300 HU, vtkPolyDataConnectivityFilter
 //! largest region, vtkMassProperties).
 
-use medvol::pipeline::{Input, Level, Pipeline, Preset};
 use medvol::phantom::HeadPhantom;
+use medvol::pipeline::{Input, Level, Pipeline, Preset};
 use std::path::{Path, PathBuf};
 
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(name)
 }
 
 /// SimpleITK + VTK on ct_philips_head: bone (300 HU), sigma 1 mm, largest component, closed.
@@ -36,13 +38,31 @@ fn philips_head_bone_matches_simpleitk_vtk() {
     assert_eq!(r.non_manifold_edges, 0);
     let area_err = (r.area_mm2 - PHILIPS_BONE_AREA_MM2).abs() / PHILIPS_BONE_AREA_MM2;
     let vol_err = (r.volume_mm3 - PHILIPS_BONE_VOLUME_MM3).abs() / PHILIPS_BONE_VOLUME_MM3;
-    assert!(area_err < 0.01, "area {} vs {PHILIPS_BONE_AREA_MM2}", r.area_mm2);
-    assert!(vol_err < 0.01, "volume {} vs {PHILIPS_BONE_VOLUME_MM3}", r.volume_mm3);
+    assert!(
+        area_err < 0.01,
+        "area {} vs {PHILIPS_BONE_AREA_MM2}",
+        r.area_mm2
+    );
+    assert!(
+        vol_err < 0.01,
+        "volume {} vs {PHILIPS_BONE_VOLUME_MM3}",
+        r.volume_mm3
+    );
     // The file holds the same mesh.
     let back = medvol::mesh::write::read(&out).unwrap();
     assert_eq!(back.triangle_count(), r.triangles);
     let names: Vec<&str> = r.steps.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["read", "gaussian", "isosurface", "largest", "write", "measure"]);
+    assert_eq!(
+        names,
+        [
+            "read",
+            "gaussian",
+            "isosurface",
+            "largest",
+            "write",
+            "measure"
+        ]
+    );
 }
 
 #[test]
@@ -54,14 +74,20 @@ fn presets_are_refused_on_mr() {
     let msg = err.to_string();
     assert!(msg.contains("CT") && msg.contains("MR"), "{msg}");
     // A level works on the same data.
-    let ok = Pipeline::new(Level::Value(1500.0)).run(&input, None).unwrap();
+    let ok = Pipeline::new(Level::Value(1500.0))
+        .run(&input, None)
+        .unwrap();
     assert!(ok.report.triangles > 1000);
     assert_eq!(ok.report.boundary_edges, 0);
 }
 
 #[test]
 fn phantom_pipeline_is_closed_and_deterministic() {
-    let input = Input::Phantom(HeadPhantom::new([72, 72, 60], [2.5, 2.5, 3.0]).unwrap().with_noise(3, 15.0));
+    let input = Input::Phantom(
+        HeadPhantom::new([72, 72, 60], [2.5, 2.5, 3.0])
+            .unwrap()
+            .with_noise(3, 15.0),
+    );
     let pipeline = Pipeline::new(Level::Preset(Preset::Skin))
         .with_spacing_mm(2.0)
         .unwrap()
@@ -75,7 +101,11 @@ fn phantom_pipeline_is_closed_and_deterministic() {
     assert_eq!(a.mesh.positions(), b.mesh.positions());
     assert_eq!(a.mesh.faces(), b.mesh.faces());
     assert_eq!(a.report.boundary_edges, 0);
-    assert_eq!(a.mesh.euler_characteristic(), 2, "the skin is one sphere-like surface");
+    assert_eq!(
+        a.mesh.euler_characteristic(),
+        2,
+        "the skin is one sphere-like surface"
+    );
     // The skin encloses the head ellipsoid: semi-axes 0.80, 0.92, 0.95 of the field of view's
     // smallest half-extent (88.75 mm here), within the smoothing error.
     let scale = 88.75f64;
@@ -87,8 +117,16 @@ fn phantom_pipeline_is_closed_and_deterministic() {
 #[test]
 fn invalid_parameters_are_errors() {
     assert!(Pipeline::new(Level::Value(0.0)).with_gaussian(0.0).is_err());
-    assert!(Pipeline::new(Level::Value(0.0)).with_spacing_mm(-1.0).is_err());
-    assert!(Pipeline::new(Level::Value(0.0)).with_window(5.0, 1.0).is_err());
+    assert!(
+        Pipeline::new(Level::Value(0.0))
+            .with_spacing_mm(-1.0)
+            .is_err()
+    );
+    assert!(
+        Pipeline::new(Level::Value(0.0))
+            .with_window(5.0, 1.0)
+            .is_err()
+    );
     let input = Input::path("/nonexistent/medvol/series");
     assert!(Pipeline::new(Level::Value(0.0)).run(&input, None).is_err());
 }

@@ -29,10 +29,16 @@ pub const TEMP_PREFIX: &str = ".medvol-tmp-";
 ///
 /// # Errors
 /// Any I/O error of creating, writing, syncing or renaming, or the error `write` returns.
-pub fn write_file<R>(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> io::Result<R>) -> io::Result<R> {
+pub fn write_file<R>(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<R>,
+) -> io::Result<R> {
     let tmp = temp_path(path)?;
     let result = (|| {
-        let file = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
         let r = write(&mut w)?;
         w.flush()?;
@@ -51,7 +57,10 @@ pub fn write_file<R>(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> io
 fn temp_path(path: &Path) -> io::Result<PathBuf> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let name = path.file_name().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, format!("{} names no file", path.display()))
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} names no file", path.display()),
+        )
     })?;
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let tmp_name = format!(
@@ -78,7 +87,10 @@ mod tests {
         });
         assert!(err.is_err());
         assert_eq!(fs::read(&out).unwrap(), b"old");
-        let left: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let left: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(left.len(), 1, "{left:?}");
         assert!(write_file(&dir.join("missing-dir/x"), |w| w.write_all(b"x")).is_err());
         fs::remove_dir_all(&dir).unwrap();

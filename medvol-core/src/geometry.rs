@@ -262,9 +262,9 @@ impl Geometry {
     pub fn index_to_physical(&self, index: ContinuousIndex) -> Point {
         let m = &self.direction.m;
         let s = [0, 1, 2].map(|a| index.0[a] * self.spacing[a]);
-        Point([0, 1, 2].map(|r| {
-            self.origin.0[r] + m[r][0] * s[0] + m[r][1] * s[1] + m[r][2] * s[2]
-        }))
+        Point(
+            [0, 1, 2].map(|r| self.origin.0[r] + m[r][0] * s[0] + m[r][1] * s[1] + m[r][2] * s[2]),
+        )
     }
 
     /// Physical position (LPS mm) of the centre of voxel `ijk`.
@@ -277,7 +277,9 @@ impl Geometry {
     pub fn physical_to_index(&self, p: Point) -> ContinuousIndex {
         let d = p - self.origin;
         let inv = &self.inverse;
-        ContinuousIndex([0, 1, 2].map(|r| inv[r][0] * d.0[0] + inv[r][1] * d.0[1] + inv[r][2] * d.0[2]))
+        ContinuousIndex(
+            [0, 1, 2].map(|r| inv[r][0] * d.0[0] + inv[r][1] * d.0[1] + inv[r][2] * d.0[2]),
+        )
     }
 
     /// Centres of the 8 corner voxels of a grid of `dims` (i, j, k), LPS mm, with `i` varying
@@ -330,7 +332,10 @@ impl Geometry {
         let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() <= tol);
         close(&self.spacing, &other.spacing)
             && close(&self.origin.0, &other.origin.0)
-            && close(&self.direction.to_row_major(), &other.direction.to_row_major())
+            && close(
+                &self.direction.to_row_major(),
+                &other.direction.to_row_major(),
+            )
     }
 }
 
@@ -355,7 +360,8 @@ fn orthonormal_deviation(m: &[[f64; 3]; 3]) -> f64 {
 }
 
 fn det3(m: &[[f64; 3]; 3]) -> f64 {
-    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
         + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
 }
 
@@ -365,11 +371,24 @@ fn invert3(m: &[[f64; 3]; 3]) -> Option<[[f64; 3]; 3]> {
         return None;
     }
     let inv_det = 1.0 / det;
-    let c = |r0: usize, r1: usize, c0: usize, c1: usize| m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0];
+    let c =
+        |r0: usize, r1: usize, c0: usize, c1: usize| m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0];
     Some([
-        [c(1, 2, 1, 2) * inv_det, -c(0, 2, 1, 2) * inv_det, c(0, 1, 1, 2) * inv_det],
-        [-c(1, 2, 0, 2) * inv_det, c(0, 2, 0, 2) * inv_det, -c(0, 1, 0, 2) * inv_det],
-        [c(1, 2, 0, 1) * inv_det, -c(0, 2, 0, 1) * inv_det, c(0, 1, 0, 1) * inv_det],
+        [
+            c(1, 2, 1, 2) * inv_det,
+            -c(0, 2, 1, 2) * inv_det,
+            c(0, 1, 1, 2) * inv_det,
+        ],
+        [
+            -c(1, 2, 0, 2) * inv_det,
+            c(0, 2, 0, 2) * inv_det,
+            -c(0, 1, 0, 2) * inv_det,
+        ],
+        [
+            c(1, 2, 0, 1) * inv_det,
+            -c(0, 2, 0, 1) * inv_det,
+            c(0, 1, 0, 1) * inv_det,
+        ],
     ])
 }
 
@@ -455,7 +474,14 @@ mod tests {
             Err(Error::InvalidSpacing { .. })
         ));
         assert!(Geometry::new([1.0, f64::NAN, 1.0], Point::ORIGIN, Direction::IDENTITY).is_err());
-        assert!(Geometry::new([1.0; 3], Point::new(f64::INFINITY, 0.0, 0.0), Direction::IDENTITY).is_err());
+        assert!(
+            Geometry::new(
+                [1.0; 3],
+                Point::new(f64::INFINITY, 0.0, 0.0),
+                Direction::IDENTITY
+            )
+            .is_err()
+        );
         assert!(Direction::from_rows([[1.0, 0.1, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]).is_err());
         assert!(Direction::from_rows([[2.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]).is_err());
         assert!(Direction::nearest_orthonormal([[0.0; 3]; 3]).is_err());

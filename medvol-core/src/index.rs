@@ -157,7 +157,10 @@ impl Region {
     }
     /// The whole of a volume of dimensions `dims`.
     pub const fn whole(dims: [usize; 3]) -> Self {
-        Self { start: Ijk([0; 3]), size: dims }
+        Self {
+            start: Ijk([0; 3]),
+            size: dims,
+        }
     }
     /// One past the last voxel along each axis.
     pub fn end(&self) -> [usize; 3] {
@@ -196,7 +199,10 @@ impl Region {
             start[a] = lo;
             size[a] = hi.saturating_sub(lo);
         }
-        Region { start: Ijk(start), size }
+        Region {
+            start: Ijk(start),
+            size,
+        }
     }
     /// This region expressed relative to `outer`'s start (which must contain it).
     pub fn relative_to(&self, outer: &Region) -> Region {

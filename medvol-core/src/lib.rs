@@ -31,14 +31,13 @@
 
 pub use ndarray;
 
-
 pub use dyn_volume::DynVolume;
 pub use error::{Error, Result};
 pub use geometry::{Direction, Geometry};
 pub use index::{ContinuousIndex, Ijk, Point, Region, Vector};
 pub use simd::Isa;
 pub use stats::{Histogram, Statistics};
-pub use volume::{voxel_count, Volume, VolumeView, VolumeViewMut};
+pub use volume::{Volume, VolumeView, VolumeViewMut, voxel_count};
 pub use voxel::{Voxel, VoxelKind};
 
 pub mod atomic;

@@ -92,7 +92,9 @@ impl HeadPhantom {
             self.dims.map(|d| (d - 1) as f64 / 2.0),
         ));
         let g = self.geometry.with_direction(direction);
-        let c2 = g.index_to_physical(crate::ContinuousIndex(self.dims.map(|d| (d - 1) as f64 / 2.0)));
+        let c2 = g.index_to_physical(crate::ContinuousIndex(
+            self.dims.map(|d| (d - 1) as f64 / 2.0),
+        ));
         let origin = g.origin() + (centre - c2);
         self.geometry = Geometry::new(g.spacing(), origin, direction).expect("finite origin");
         self
@@ -171,22 +173,38 @@ fn head_value(u: [f64; 3], w: f64) -> f64 {
         *v = *v * (1.0 - c) + value * c;
         c > 0.0
     };
-    if !paint(&mut v, ellipsoid(u, [0.0; 3], [0.80, 0.92, 0.95]), hu::SOFT_TISSUE) {
+    if !paint(
+        &mut v,
+        ellipsoid(u, [0.0; 3], [0.80, 0.92, 0.95]),
+        hu::SOFT_TISSUE,
+    ) {
         return v;
     }
     // Skull: bone between two ellipsoids, its density varying around the head.
     let outer = ellipsoid(u, [0.0, 0.0, 0.05], [0.74, 0.86, 0.86]);
     let angle = u[1].atan2(u[0]);
     let t = 0.5 + 0.5 * (3.0 * angle).sin() * (2.5 * u[2]).cos();
-    if !paint(&mut v, outer, hu::BONE_MIN + (hu::BONE_MAX - hu::BONE_MIN) * t) {
+    if !paint(
+        &mut v,
+        outer,
+        hu::BONE_MIN + (hu::BONE_MAX - hu::BONE_MIN) * t,
+    ) {
         return v;
     }
     let inner = ellipsoid(u, [0.0, 0.0, 0.05], [0.67, 0.79, 0.79]);
     if !paint(&mut v, inner, hu::BRAIN) {
         return v;
     }
-    paint(&mut v, ellipsoid(u, [-0.12, 0.05, 0.1], [0.07, 0.22, 0.12]), hu::CSF);
-    paint(&mut v, ellipsoid(u, [0.12, 0.05, 0.1], [0.07, 0.22, 0.12]), hu::CSF);
+    paint(
+        &mut v,
+        ellipsoid(u, [-0.12, 0.05, 0.1], [0.07, 0.22, 0.12]),
+        hu::CSF,
+    );
+    paint(
+        &mut v,
+        ellipsoid(u, [0.12, 0.05, 0.1], [0.07, 0.22, 0.12]),
+        hu::CSF,
+    );
     // Vessels: cylinders along S through the brain, and one along P.
     for (cx, cy) in [(-0.3, -0.3), (0.3, -0.3), (0.0, 0.45)] {
         let r = ((u[0] - cx).powi(2) + (u[1] - cy).powi(2)).sqrt();
@@ -354,17 +372,31 @@ mod tests {
             shape.volume_mm3()
         );
         // and much better than that in practice: within 1 %.
-        assert!(err / shape.volume_mm3() < 0.01, "relative error {}", err / shape.volume_mm3());
+        assert!(
+            err / shape.volume_mm3() < 0.01,
+            "relative error {}",
+            err / shape.volume_mm3()
+        );
     }
 
     #[test]
     fn analytic_shapes_match_voxel_counts() {
-        let sphere = Sphere { center: Point::new(1.0, -2.0, 0.5), radius_mm: 20.0 };
+        let sphere = Sphere {
+            center: Point::new(1.0, -2.0, 0.5),
+            radius_mm: 20.0,
+        };
         check_voxel_count(&sphere, [0.8, 0.9, 1.0], [64, 64, 64]);
-        let cuboid = Cuboid { center: Point::new(0.3, 0.1, -0.2), half_extent_mm: [15.0, 10.0, 12.0] };
+        let cuboid = Cuboid {
+            center: Point::new(0.3, 0.1, -0.2),
+            half_extent_mm: [15.0, 10.0, 12.0],
+        };
         assert!((cuboid.volume_mm3() - 14400.0).abs() < 1e-9);
         check_voxel_count(&cuboid, [0.5, 0.5, 0.6], [96, 96, 96]);
-        let torus = Torus { center: Point::ORIGIN, major_radius_mm: 20.0, minor_radius_mm: 8.0 };
+        let torus = Torus {
+            center: Point::ORIGIN,
+            major_radius_mm: 20.0,
+            minor_radius_mm: 8.0,
+        };
         check_voxel_count(&torus, [0.7, 0.7, 0.7], [96, 96, 48]);
         assert_eq!(torus.genus(), 1);
     }
@@ -381,7 +413,9 @@ mod tests {
         let s = v.statistics();
         assert!(s.max >= 1000.0 && s.max <= hu::BONE_MAX);
         // The geometry is centred on the patient origin.
-        let mid = v.geometry().index_to_physical(crate::ContinuousIndex::new(47.5, 47.5, 31.5));
+        let mid = v
+            .geometry()
+            .index_to_physical(crate::ContinuousIndex::new(47.5, 47.5, 31.5));
         assert!(mid.distance(Point::ORIGIN) < 1e-9);
         let noisy = p.clone().with_noise(7, 20.0).generate();
         assert_eq!(noisy, p.clone().with_noise(7, 20.0).generate());

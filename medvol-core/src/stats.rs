@@ -209,9 +209,14 @@ mod tests {
     #[cfg(feature = "rayon")]
     #[test]
     fn same_bits_for_any_thread_count() {
-        let data: Vec<f32> = (0..500_000u64).map(|i| ((i * 7919) % 10007) as f32 * 0.37 - 900.0).collect();
+        let data: Vec<f32> = (0..500_000u64)
+            .map(|i| ((i * 7919) % 10007) as f32 * 0.37 - 900.0)
+            .collect();
         let run = |threads| {
-            rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
                 .install(|| Statistics::of_slice(&data))
         };
         let one = run(1);

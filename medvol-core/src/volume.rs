@@ -74,10 +74,8 @@ impl<T: Voxel> Volume<T> {
                 len: data.len(),
             });
         }
-        let data = Array3::from_shape_vec(shape_kji(dims), data).map_err(|_| Error::ShapeMismatch {
-            dims,
-            len: n,
-        })?;
+        let data = Array3::from_shape_vec(shape_kji(dims), data)
+            .map_err(|_| Error::ShapeMismatch { dims, len: n })?;
         Ok(Self { data, geometry })
     }
 
@@ -85,7 +83,11 @@ impl<T: Voxel> Volume<T> {
     ///
     /// # Errors
     /// [`Error::TooLarge`] when the voxel count overflows.
-    pub fn from_fn(dims: [usize; 3], geometry: Geometry, mut f: impl FnMut(Ijk) -> T) -> Result<Self> {
+    pub fn from_fn(
+        dims: [usize; 3],
+        geometry: Geometry,
+        mut f: impl FnMut(Ijk) -> T,
+    ) -> Result<Self> {
         voxel_count(dims)?;
         let data = Array3::from_shape_fn(shape_kji(dims), |(k, j, i)| f(Ijk::new(i, j, k)));
         Ok(Self { data, geometry })
@@ -268,7 +270,10 @@ fn check_region(region: &Region, dims: [usize; 3]) -> Result<()> {
 }
 
 /// Narrows an array with axes (k, j, i) to `region` (given in i, j, k).
-fn slice_region<S: ndarray::RawData>(data: &mut ndarray::ArrayBase<S, ndarray::Ix3>, region: &Region) {
+fn slice_region<S: ndarray::RawData>(
+    data: &mut ndarray::ArrayBase<S, ndarray::Ix3>,
+    region: &Region,
+) {
     let st = region.start.0;
     let en = region.end();
     for a in 0..3 {

@@ -15,5 +15,5 @@ pub use limits::Limits;
 
 pub mod dicom;
 mod error;
-pub mod nifti;
 mod limits;
+pub mod nifti;

@@ -32,8 +32,12 @@ unsafe impl GlobalAlloc for Tracking {
     }
 }
 
-
 /// The largest single allocation (bytes) of this test binary so far.
 pub(crate) fn largest_allocation() -> usize {
     LARGEST.load(Ordering::Relaxed)
+}
+
+/// Forgets the largest allocation seen so far.
+pub(crate) fn reset_largest_allocation() {
+    LARGEST.store(0, Ordering::Relaxed);
 }

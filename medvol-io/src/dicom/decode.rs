@@ -415,6 +415,11 @@ pub(crate) fn read_frames<T: Stored>(
             return result;
         }
     }
+    super::guard::check_lengths(&h.path).map_err(|reason| Error::Invalid {
+        path: h.path.clone(),
+        format: "DICOM",
+        reason,
+    })?;
     let obj = dicom_object::OpenFileOptions::new()
         .open_file(&h.path)
         .map_err(|e| decode_error(h, "reading DICOM file", e))?;
@@ -438,13 +443,19 @@ pub(crate) fn read_frames<T: Stored>(
             )
         }
         _ => {
-            let decoded = obj.decode_pixel_data().map_err(|e| {
-                decode_error(
-                    h,
-                    &format!("decoding transfer syntax {}", h.transfer_syntax),
-                    e,
-                )
-            })?;
+            let context = format!("decoding transfer syntax {}", h.transfer_syntax);
+            // The codecs of dicom-pixeldata can panic on corrupt streams (an RLE segment
+            // shorter than the frame indexes out of bounds): that becomes this file's error.
+            let decoded =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| obj.decode_pixel_data()))
+                    .map_err(|_| {
+                        decode_error(
+                            h,
+                            &context,
+                            std::io::Error::other("the decoder panicked on corrupt data"),
+                        )
+                    })?
+                    .map_err(|e| decode_error(h, &context, e))?;
             let bits = decoded.bits_allocated();
             (
                 Samples {

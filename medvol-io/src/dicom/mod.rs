@@ -34,6 +34,7 @@ pub use series::{SeriesInfo, Slice};
 
 mod decode;
 mod geometry;
+mod guard;
 mod header;
 mod meta;
 mod read;

@@ -61,7 +61,13 @@ fn list_files(root: &Path, recursive: bool, limits: &Limits) -> Result<Vec<PathB
     }
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
+    // Folders already listed, by canonical path: symlink loops and links to a parent end here.
+    let mut listed = std::collections::HashSet::new();
     while let Some(dir) = stack.pop() {
+        let canonical = std::fs::canonicalize(&dir).map_err(|e| Error::io(&dir, e))?;
+        if !listed.insert(canonical) {
+            continue;
+        }
         let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
         for e in entries {
             let e = e.map_err(|e| Error::io(&dir, e))?;
@@ -87,6 +93,12 @@ enum Parsed {
 }
 
 fn parse(path: &Path) -> Parsed {
+    // Only regular files are opened: a named pipe or a device would block or never end.
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => return Parsed::Skip("not a regular file".into()),
+        Err(e) => return Parsed::Skip(format!("cannot read: {e}")),
+        Ok(_) => {}
+    }
     let mut magic = [0u8; 132];
     let len = match std::fs::File::open(path).and_then(|mut f| {
         use std::io::Read;
@@ -101,6 +113,9 @@ fn parse(path: &Path) -> Parsed {
     };
     if &magic[128..132] != b"DICM" {
         return Parsed::Skip("not a DICOM file (no DICM marker after the preamble)".into());
+    }
+    if let Err(reason) = super::guard::check_lengths(path) {
+        return Parsed::Skip(format!("truncated or corrupt DICOM file: {reason}"));
     }
     let obj = match dicom_object::OpenFileOptions::new()
         .read_until(dicom_dictionary_std::tags::PIXEL_DATA)
