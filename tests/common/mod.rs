@@ -38,6 +38,7 @@ pub(crate) fn largest_allocation() -> usize {
 }
 
 /// Forgets the largest allocation seen so far.
+#[allow(dead_code, reason = "not every test binary resets")]
 pub(crate) fn reset_largest_allocation() {
     LARGEST.store(0, Ordering::Relaxed);
 }
