@@ -1,6 +1,7 @@
 //! The [`Filter`] trait: a neighbourhood operation that can run on any box of a volume.
 
 use crate::{Error, Result};
+use medvol_core::ndarray::Axis;
 use medvol_core::{Geometry, Region, Volume, VolumeView, VolumeViewMut, Voxel};
 
 /// A filter whose output voxel depends on input voxels within a fixed box around it (its
@@ -70,5 +71,39 @@ pub(crate) fn check_region(src: [usize; 3], region: &Region, dst: [usize; 3]) ->
             dst,
         });
     }
+    Ok(())
+}
+
+/// Runs a voxel-wise `row` function over `region` of `src` into `dst`, one i-row at a time
+/// (rows copied to a scratch buffer when the source view is not contiguous), slices in parallel.
+pub(crate) fn map_rows<T: Voxel, U: Voxel>(
+    src: VolumeView<'_, T>,
+    region: Region,
+    mut dst: VolumeViewMut<'_, U>,
+    row: impl Fn(&[T], &mut [U]) + Sync + Send,
+) -> Result<()> {
+    check_region(src.dims(), &region, dst.dims())?;
+    let part = src.into_region(region)?;
+    let a = part.as_array();
+    crate::parallel::for_each_slice(
+        dst.as_array_mut().view_mut(),
+        0,
+        Vec::new,
+        |buf, k, mut slice| {
+            for (j, mut d) in slice.axis_iter_mut(Axis(0)).enumerate() {
+                let s = a.index_axis(Axis(0), k);
+                let s = s.index_axis(Axis(0), j);
+                let s = match s.as_slice() {
+                    Some(s) => s,
+                    None => {
+                        buf.clear();
+                        buf.extend(s.iter().copied());
+                        &buf[..]
+                    }
+                };
+                row(s, d.as_slice_mut().expect("output rows are contiguous"));
+            }
+        },
+    );
     Ok(())
 }

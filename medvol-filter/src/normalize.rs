@@ -1,11 +1,9 @@
 //! Intensity normalisation: z-score, min-max rescaling, window/level and clamping.
 
 use crate::error::invalid;
-use crate::filter::check_region;
+use crate::filter::map_rows;
 use crate::kernel;
-use crate::parallel::for_each_slice;
 use crate::{Filter, Result};
-use medvol_core::ndarray::Axis;
 use medvol_core::{Geometry, Isa, Region, Statistics, Volume, VolumeView, VolumeViewMut, Voxel};
 
 /// A voxel-wise linear map `clamp(x·scale + offset, lo, hi)` computed in `f64`, output `f32`.
@@ -123,33 +121,11 @@ impl<T: Voxel> Filter<T> for Normalize {
         &self,
         src: VolumeView<'_, T>,
         region: Region,
-        mut dst: VolumeViewMut<'_, f32>,
+        dst: VolumeViewMut<'_, f32>,
     ) -> Result<()> {
-        check_region(src.dims(), &region, dst.dims())?;
-        let part = src.into_region(region)?;
-        let a = part.as_array();
-        for_each_slice(
-            dst.as_array_mut().view_mut(),
-            0,
-            Vec::new,
-            |buf, k, mut slice| {
-                for (j, mut d) in slice.axis_iter_mut(Axis(0)).enumerate() {
-                    let s = a.index_axis(Axis(0), k);
-                    let s = s.index_axis(Axis(0), j);
-                    let s = match s.as_slice() {
-                        Some(s) => s,
-                        None => {
-                            buf.clear();
-                            buf.extend(s.iter().copied());
-                            &buf[..]
-                        }
-                    };
-                    let d = d.as_slice_mut().expect("output rows are contiguous");
-                    kernel::linear_map(self.isa, s, d, self.scale, self.offset, self.lo, self.hi);
-                }
-            },
-        );
-        Ok(())
+        map_rows(src, region, dst, |s, d| {
+            kernel::linear_map(self.isa, s, d, self.scale, self.offset, self.lo, self.hi)
+        })
     }
 }
 

@@ -1,11 +1,9 @@
 //! Binary thresholds and Otsu's threshold value.
 
 use crate::error::invalid;
-use crate::filter::check_region;
+use crate::filter::map_rows;
 use crate::kernel;
-use crate::parallel::for_each_slice;
 use crate::{Filter, Result};
-use medvol_core::ndarray::Axis;
 use medvol_core::{Geometry, Isa, Region, Volume, VolumeView, VolumeViewMut, Voxel};
 
 /// A binary mask: 1 where `lower <= x <= upper`, 0 elsewhere (and for NaN), as SimpleITK's
@@ -75,33 +73,11 @@ impl<T: Voxel> Filter<T> for Threshold {
         &self,
         src: VolumeView<'_, T>,
         region: Region,
-        mut dst: VolumeViewMut<'_, u8>,
+        dst: VolumeViewMut<'_, u8>,
     ) -> Result<()> {
-        check_region(src.dims(), &region, dst.dims())?;
-        let part = src.into_region(region)?;
-        let a = part.as_array();
-        for_each_slice(
-            dst.as_array_mut().view_mut(),
-            0,
-            Vec::new,
-            |buf, k, mut slice| {
-                for (j, mut d) in slice.axis_iter_mut(Axis(0)).enumerate() {
-                    let s = a.index_axis(Axis(0), k);
-                    let s = s.index_axis(Axis(0), j);
-                    let s = match s.as_slice() {
-                        Some(s) => s,
-                        None => {
-                            buf.clear();
-                            buf.extend(s.iter().copied());
-                            &buf[..]
-                        }
-                    };
-                    let d = d.as_slice_mut().expect("output rows are contiguous");
-                    kernel::threshold(self.isa, s, d, self.lower, self.upper);
-                }
-            },
-        );
-        Ok(())
+        map_rows(src, region, dst, |s, d| {
+            kernel::threshold(self.isa, s, d, self.lower, self.upper)
+        })
     }
 }
 
