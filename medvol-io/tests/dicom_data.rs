@@ -5,19 +5,10 @@ use medvol_core::{DynVolume, Point};
 use medvol_io::dicom::{DicomVolume, Output, ReadOptions, ScanOptions, Tilt, Uniform, scan};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-fn data_dir() -> PathBuf {
-    let dir = std::env::var_os("MEDVOL_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    assert!(
-        dir.join("README.md").exists(),
-        "reference data not found at {} (set MEDVOL_DATA)",
-        dir.display()
-    );
-    dir
-}
+mod common;
+use common::data_dir;
 
 fn expected(set: &str) -> Value {
     let text = std::fs::read_to_string(data_dir().join(set).join("expected.json")).unwrap();

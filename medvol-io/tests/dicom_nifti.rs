@@ -4,19 +4,9 @@
 use medvol_io::dicom::{ReadOptions, ScanOptions, scan};
 use medvol_io::nifti::{WriteOptions, read, write_with_options};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 
-fn data_dir() -> PathBuf {
-    let dir = std::env::var_os("MEDVOL_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    assert!(
-        dir.join("README.md").exists(),
-        "reference data not found at {}",
-        dir.display()
-    );
-    dir
-}
+mod common;
+use common::data_dir;
 
 /// The 8 corner voxel centres (first three axes) of an affine, in LPS.
 fn corners_lps(a: &[[f64; 4]], shape: &[usize], ras: bool) -> Vec<[f64; 3]> {
