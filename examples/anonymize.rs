@@ -1,10 +1,11 @@
 //! `cargo run --release --example anonymize -- <in_folder> <out_folder> [--keep-private]
-//! [--date-shift-days N] [--json]`
+//! [--safe-private GGGG,xxEE,CREATOR]... [--date-shift-days N] [--json]`
 //!
 //! De-identifies every DICOM file under `in_folder` into `out_folder` (same relative layout)
 //! with the DICOM PS3.15 Annex E Basic Application Level Confidentiality Profile: identifying
-//! attributes removed or replaced (in sequences too), private attributes removed unless
-//! `--keep-private`, UIDs replaced consistently, dates shifted by N days with
+//! attributes removed or replaced (in sequences too), private attributes removed (with
+//! `--keep-private`, those on the safe list are kept: medvol's built-in list of acquisition
+//! parameters plus each `--safe-private`), UIDs replaced consistently, dates shifted by N days with
 //! `--date-shift-days N` (removed or emptied otherwise). Pixel data are copied untouched: text
 //! burned into the pixels is NOT removed. The output folder must be outside the input folder.
 //!
@@ -17,6 +18,7 @@
 
 use clap::Parser;
 use medvol::io::dicom::Anonymizer;
+use medvol::io::dicom::deid_profile::SafePrivate;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -29,9 +31,14 @@ struct Args {
     in_folder: PathBuf,
     /// New folder for the de-identified copy (outside `in_folder`).
     out_folder: PathBuf,
-    /// Keep private attributes verbatim (removed by default).
+    /// Keep the private attributes on the safe list (PS3.15 Retain Safe Private option);
+    /// all private attributes are removed by default.
     #[arg(long)]
     keep_private: bool,
+    /// Add a private attribute to the safe list (implies --keep-private), as group,
+    /// element and private creator: `0019,xx0C,SIEMENS MR HEADER`. Repeatable.
+    #[arg(long, value_name = "GGGG,xxEE,CREATOR", value_parser = parse_safe_private)]
+    safe_private: Vec<SafePrivate>,
     /// Shift dates by this many days instead of removing them.
     #[arg(long, allow_negative_numbers = true)]
     date_shift_days: Option<i32>,
@@ -44,6 +51,9 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let start = Instant::now();
     let mut anonymizer = Anonymizer::new().with_keep_private(args.keep_private);
+    if !args.safe_private.is_empty() {
+        anonymizer = anonymizer.with_safe_private(args.safe_private);
+    }
     if let Some(days) = args.date_shift_days {
         anonymizer = anonymizer.with_date_shift_days(days);
     }
@@ -91,4 +101,30 @@ fn main() -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Parses `GGGG,xxEE,CREATOR` (hexadecimal group and element number within the block).
+fn parse_safe_private(spec: &str) -> Result<SafePrivate, String> {
+    let mut parts = spec.splitn(3, ',');
+    let (Some(group), Some(element), Some(creator)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err("expected GGGG,xxEE,CREATOR, e.g. 0019,xx0C,SIEMENS MR HEADER".into());
+    };
+    let group =
+        u16::from_str_radix(group.trim(), 16).map_err(|e| format!("group {group:?}: {e}"))?;
+    if group % 2 == 0 {
+        return Err(format!("group {group:04X} is not private (odd)"));
+    }
+    let element = element.trim();
+    let element = element
+        .strip_prefix("xx")
+        .or_else(|| element.strip_prefix("XX"))
+        .unwrap_or(element);
+    let element =
+        u8::from_str_radix(element, 16).map_err(|e| format!("element {element:?}: {e}"))?;
+    let creator = creator.trim();
+    if creator.is_empty() {
+        return Err("the private creator is empty".into());
+    }
+    Ok(SafePrivate::new(group, creator, element))
 }

@@ -6,7 +6,7 @@ use dicom_core::value::Value;
 use dicom_core::{Tag, VR};
 use dicom_object::{DefaultDicomObject, InMemDicomObject, open_file};
 use medvol_io::Error;
-use medvol_io::dicom::deid_profile::{self, Action};
+use medvol_io::dicom::deid_profile::{self, Action, SafePrivate};
 use medvol_io::dicom::{Anonymizer, ReadOptions, ScanOptions, scan};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -433,7 +433,6 @@ fn date_shift_and_keep_private_options() {
     let out = tmp.path().join("shifted");
     Anonymizer::new()
         .with_date_shift_days(-40)
-        .with_keep_private(true)
         .folder(&input, &out)
         .unwrap();
     let original = open_file(input.join("I10")).unwrap();
@@ -462,9 +461,6 @@ fn date_shift_and_keep_private_options() {
         Some("MODIFIED")
     );
     assert_eq!(str_of(&anon, Tag(0x0010, 0x0030)).unwrap_or_default(), "");
-    let private = |o: &InMemDicomObject| o.iter().filter(|e| e.tag().group() % 2 == 1).count();
-    assert!(private(&original) > 0);
-    assert_eq!(private(&original), private(&anon));
     let codes = anon
         .get(Tag(0x0012, 0x0064))
         .and_then(|e| e.items())
@@ -473,6 +469,81 @@ fn date_shift_and_keep_private_options() {
         str_of(&codes[1], Tag(0x0008, 0x0100)).as_deref(),
         Some("113107")
     );
+}
+
+/// The private creator reserving the block of private element `tag` in `obj`, if any.
+fn creator_of(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
+    let block = Tag(tag.group(), tag.element() >> 8);
+    str_of(obj, block).map(|c| c.trim_end_matches([' ', '\0']).to_string())
+}
+
+#[test]
+fn retain_safe_private_keeps_exactly_the_safe_list() {
+    let extra = SafePrivate::new(0x2005, "Philips MR Imaging DD 001", 0x30);
+    let anonymizer = Anonymizer::new()
+        .with_keep_private(true)
+        .with_safe_private([extra.clone()]);
+    let mut safe: BTreeSet<(u16, String, u16)> = deid_profile::SAFE_PRIVATE
+        .iter()
+        .map(|e| (e.group, e.creator.to_string(), u16::from(e.element)))
+        .collect();
+    safe.insert((extra.group, extra.creator.clone(), u16::from(extra.element)));
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, must_keep) in [
+        ("dicom_ts_siemens_mosaic", Tag(0x0019, 0x100A)), // Number of Images in Mosaic
+        ("mr_siemens_t1_sag_hfs", Tag(0x0019, 0x100B)),   // Slice Measurement Duration
+        ("mr_philips_epi_oblique_4d", Tag(0x2001, 0x1003)), // Diffusion B Factor
+    ] {
+        let (_, input) = data_sets().into_iter().find(|(n, _)| n == name).unwrap();
+        let out = tmp.path().join(name);
+        let report = anonymizer.folder(&input, &out).unwrap();
+        assert!(report.skipped.is_empty(), "{name}: {:?}", report.skipped);
+        let first = files(&input).into_iter().next().unwrap();
+        let original = open_file(&first).unwrap();
+        let anon = open_file(out.join(first.file_name().unwrap())).unwrap();
+        let (mut kept, mut removed, mut creators) = (0, 0, BTreeSet::new());
+        for elem in original.iter() {
+            let tag = elem.tag();
+            if !deid_profile::is_private(tag) || tag.element() < 0x1000 {
+                continue;
+            }
+            let creator = creator_of(&original, tag).unwrap_or_default();
+            let key = (tag.group(), creator, tag.element() & 0xFF);
+            match anon.get(tag) {
+                Some(out) if safe.contains(&key) => {
+                    assert_eq!(raw(out), raw(elem), "{name}: {tag} changed");
+                    assert_eq!(creator_of(&anon, tag).as_deref(), Some(key.1.as_str()));
+                    creators.insert(Tag(tag.group(), tag.element() >> 8));
+                    kept += 1;
+                }
+                None if !safe.contains(&key) => removed += 1,
+                Some(_) => panic!("{name}: {tag} {key:?} kept but not on the safe list"),
+                None => panic!("{name}: {tag} {key:?} on the safe list but removed"),
+            }
+        }
+        assert!(anon.get(must_keep).is_some(), "{name}: {must_keep} missing");
+        assert!(
+            kept > 0 && removed > kept,
+            "{name}: kept {kept}, removed {removed}"
+        );
+        // private creators survive only for blocks that still hold a kept element
+        for elem in anon.iter() {
+            let tag = elem.tag();
+            if deid_profile::is_private(tag) && tag.element() < 0x1000 {
+                assert!(creators.contains(&tag), "{name}: creator {tag} kept alone");
+            }
+        }
+        let codes = anon
+            .get(Tag(0x0012, 0x0064))
+            .and_then(|e| e.items())
+            .unwrap();
+        assert!(
+            codes
+                .iter()
+                .any(|c| str_of(c, Tag(0x0008, 0x0100)).as_deref() == Some("113111")),
+            "{name}: no Retain Safe Private Option code"
+        );
+    }
 }
 
 #[test]

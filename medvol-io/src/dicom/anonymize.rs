@@ -3,8 +3,10 @@
 //!
 //! The actions come from the table in [`deid_profile`](super::deid_profile), applied element by
 //! element, inside sequences too. What medvol does beyond the table:
-//! - private attributes (odd groups) are removed, unless [`Anonymizer::with_keep_private`]
-//!   keeps them verbatim (then the caller vouches for their content);
+//! - private attributes (odd groups) are removed; with the *Retain Safe Private* option
+//!   ([`Anonymizer::with_keep_private`]) those on a safe list are kept, with their private
+//!   creators: by default [`SAFE_PRIVATE`](super::deid_profile::SAFE_PRIVATE), extended with
+//!   [`Anonymizer::with_safe_private`];
 //! - every UID that is not a DICOM well-known UID (root `1.2.840.10008.`) or a class UID is
 //!   replaced, not only those the table lists, by `2.25.<decimal>` derived from a keyed
 //!   SHA-256 (HMAC) of the original: the same input UID gives the same output UID for one
@@ -14,7 +16,8 @@
 //!   option), dates of the attributes that option cleans are moved by a whole number of days
 //!   and times are kept; Patient's Birth Date stays emptied as the basic profile says;
 //! - Patient Identity Removed is set to `YES`, De-identification Method and its code sequence
-//!   (DCM 113100, and 113107 with a date shift) say what was done.
+//!   (DCM 113100, 113107 with a date shift, 113111 with safe private attributes kept) say
+//!   what was done.
 //!
 //! **Pixel data are not touched**: text burned into the pixels (common in ultrasound,
 //! secondary captures and screenshots) is *not* removed; the Clean Pixel Data option is out of
@@ -22,7 +25,7 @@
 //! folder names are copied as they are by [`Anonymizer::folder`]: rename them if they carry
 //! identifiers (some scanners put the SOP Instance UID or the patient's name in them).
 
-use super::deid_profile::{self, Behaviour};
+use super::deid_profile::{self, Behaviour, SafePrivate};
 use crate::{Error, Result};
 use dicom_core::header::Header;
 use dicom_core::value::{DataSetSequence, PrimitiveValue, Value};
@@ -30,6 +33,7 @@ use dicom_core::{DataElement, Tag, VR};
 use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -74,7 +78,8 @@ const DUMMY_TEXT: &str = "ANONYMIZED";
 /// ```
 #[derive(Clone)]
 pub struct Anonymizer {
-    keep_private: bool,
+    /// The private attributes kept (the Retain Safe Private option), if any.
+    safe_private: Option<Vec<SafePrivate>>,
     date_shift_days: Option<i32>,
     uid_key: [u8; 32],
 }
@@ -82,7 +87,7 @@ pub struct Anonymizer {
 impl std::fmt::Debug for Anonymizer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Anonymizer")
-            .field("keep_private", &self.keep_private)
+            .field("safe_private", &self.safe_private)
             .field("date_shift_days", &self.date_shift_days)
             .finish_non_exhaustive()
     }
@@ -117,15 +122,43 @@ impl Anonymizer {
     /// random UID secret (UIDs are consistent within this anonymizer only).
     pub fn new() -> Self {
         Self {
-            keep_private: false,
+            safe_private: None,
             date_shift_days: None,
             uid_key: random_key(),
         }
     }
 
-    /// Keeps private attributes verbatim (`false` by default: they are removed).
+    /// The *Retain Safe Private* option (`false` by default: every private attribute is
+    /// removed). When `true`, the private attributes on the safe list
+    /// ([`SAFE_PRIVATE`](super::deid_profile::SAFE_PRIVATE) plus those given to
+    /// [`with_safe_private`](Self::with_safe_private)) are kept with their private creator
+    /// elements; every other private attribute is still removed.
     pub fn with_keep_private(mut self, keep: bool) -> Self {
-        self.keep_private = keep;
+        self.safe_private = keep.then(|| {
+            deid_profile::SAFE_PRIVATE
+                .iter()
+                .map(SafePrivate::from)
+                .collect()
+        });
+        self
+    }
+
+    /// Adds private attributes to the safe list, and turns the *Retain Safe Private* option
+    /// on (with the default list too). Only list attributes that cannot identify anyone.
+    ///
+    /// ```
+    /// use medvol_io::dicom::{Anonymizer, deid_profile::SafePrivate};
+    /// let anonymizer = Anonymizer::new()
+    ///     .with_safe_private([SafePrivate::new(0x0019, "GEMS_ACQU_01", 0x23)]);
+    /// assert!(format!("{anonymizer:?}").contains("GEMS_ACQU_01"));
+    /// ```
+    pub fn with_safe_private(mut self, extra: impl IntoIterator<Item = SafePrivate>) -> Self {
+        if self.safe_private.is_none() {
+            self = self.with_keep_private(true);
+        }
+        if let Some(list) = &mut self.safe_private {
+            list.extend(extra);
+        }
         self
     }
 
@@ -184,7 +217,6 @@ impl Anonymizer {
     /// (new Media Storage SOP Instance UID, no application entity titles).
     pub fn apply(&self, obj: &mut DefaultDicomObject) {
         self.apply_dataset(obj);
-        let keep_private = self.keep_private;
         let instance = self.map_uid(obj.meta().media_storage_sop_instance_uid());
         obj.update_meta(|m| {
             m.media_storage_sop_instance_uid = instance;
@@ -193,10 +225,8 @@ impl Anonymizer {
             m.source_application_entity_title = None;
             m.sending_application_entity_title = None;
             m.receiving_application_entity_title = None;
-            if !keep_private {
-                m.private_information_creator_uid = None;
-                m.private_information = None;
-            }
+            m.private_information_creator_uid = None;
+            m.private_information = None;
         });
     }
 
@@ -288,10 +318,13 @@ impl Anonymizer {
     }
 
     fn clean(&self, obj: &mut InMemDicomObject) {
+        let kept_private = self.kept_private(obj);
         let tags: Vec<Tag> = obj.tags().collect();
         for tag in tags {
             if deid_profile::is_private(tag) {
-                if !self.keep_private {
+                if kept_private.contains(&tag) {
+                    self.clean_items(obj, tag);
+                } else {
                     obj.remove_element(tag);
                 }
                 continue;
@@ -336,18 +369,48 @@ impl Anonymizer {
                         obj.remove_element(tag);
                     }
                 },
-                Behaviour::Keep | Behaviour::CleanItems if vr == VR::SQ => {
-                    obj.update_value(tag, |value| {
-                        if let Some(items) = value.items_mut() {
-                            for item in items.iter_mut() {
-                                self.clean(item);
-                            }
-                        }
-                    });
-                }
-                Behaviour::Keep | Behaviour::CleanItems => {}
+                Behaviour::Keep | Behaviour::CleanItems => self.clean_items(obj, tag),
             }
         }
+    }
+
+    /// De-identifies the items of `tag` if it is a sequence.
+    fn clean_items(&self, obj: &mut InMemDicomObject, tag: Tag) {
+        obj.update_value(tag, |value| {
+            if let Some(items) = value.items_mut() {
+                for item in items.iter_mut() {
+                    self.clean(item);
+                }
+            }
+        });
+    }
+
+    /// The private elements of `obj` on the safe list, with their private creators.
+    fn kept_private(&self, obj: &InMemDicomObject) -> HashSet<Tag> {
+        let mut kept = HashSet::new();
+        let Some(safe) = &self.safe_private else {
+            return kept;
+        };
+        for tag in obj.tags() {
+            let (group, element) = (tag.group(), tag.element());
+            if !deid_profile::is_private(tag) || element < 0x1000 {
+                continue;
+            }
+            let block = Tag(group, element >> 8);
+            let Some(creator) = obj.get(block).and_then(|c| c.to_str().ok()) else {
+                continue;
+            };
+            let creator = creator.trim_end_matches([' ', '\0']);
+            if safe.iter().any(|s| {
+                s.group == group
+                    && u16::from(s.element) == element & 0xFF
+                    && s.creator.trim_end() == creator
+            }) {
+                kept.insert(tag);
+                kept.insert(block);
+            }
+        }
+        kept
     }
 
     fn map_uid_element(
@@ -383,8 +446,9 @@ impl Anonymizer {
                 PrimitiveValue::from("MODIFIED"),
             ));
         }
-        if self.keep_private {
-            method.push_str("; private kept");
+        if self.safe_private.is_some() {
+            method.push_str("; safe private kept");
+            codes.push(("113111", "Retain Safe Private Option"));
         }
         obj.put(DataElement::new(
             DEIDENTIFICATION_METHOD,

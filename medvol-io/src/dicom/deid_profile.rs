@@ -9,7 +9,8 @@
 //! Information with Modified Dates* option says `C`: with a date shift they are shifted instead.
 //!
 //! Attributes not in the table are kept, except private attributes (removed by default) and
-//! instance UIDs (see [`is_well_known_uid`]).
+//! instance UIDs (see [`is_well_known_uid`]). Private attributes that the *Retain Safe Private*
+//! option may keep are listed in [`SAFE_PRIVATE`], also as data.
 
 use dicom_core::Tag;
 use std::collections::HashMap;
@@ -852,6 +853,160 @@ pub fn is_private(tag: Tag) -> bool {
     tag.group() % 2 == 1
 }
 
+/// A private attribute named as PS3.15 Table E.3.10-1 names them: its group, the private
+/// creator that reserves its block, and its element number within the block (the `EE` of
+/// `(gggg,xxEE)`, since the block byte `xx` differs from file to file).
+///
+/// ```
+/// use medvol_io::dicom::deid_profile::SafePrivate;
+/// let b_value = SafePrivate::new(0x0019, "SIEMENS MR HEADER", 0x0C);
+/// assert_eq!(b_value.to_string(), "(0019,xx0C) SIEMENS MR HEADER");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SafePrivate {
+    /// The (odd) group.
+    pub group: u16,
+    /// The private creator, as written in the private creator element (trailing spaces
+    /// are ignored when matching).
+    pub creator: String,
+    /// The element number within the creator's block.
+    pub element: u8,
+}
+
+impl SafePrivate {
+    /// A safe private attribute `(group,xxEE)` of `creator`.
+    pub fn new(group: u16, creator: impl Into<String>, element: u8) -> Self {
+        Self {
+            group,
+            creator: creator.into(),
+            element,
+        }
+    }
+}
+
+impl std::fmt::Display for SafePrivate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "({:04X},xx{:02X}) {}",
+            self.group, self.element, self.creator
+        )
+    }
+}
+
+/// One row of [`SAFE_PRIVATE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SafePrivateEntry {
+    /// The (odd) group.
+    pub group: u16,
+    /// The private creator.
+    pub creator: &'static str,
+    /// The element number within the creator's block.
+    pub element: u8,
+    /// What the attribute holds.
+    pub name: &'static str,
+}
+
+impl From<&SafePrivateEntry> for SafePrivate {
+    fn from(e: &SafePrivateEntry) -> Self {
+        Self::new(e.group, e.creator, e.element)
+    }
+}
+
+const fn p(group: u16, creator: &'static str, element: u8, name: &'static str) -> SafePrivateEntry {
+    SafePrivateEntry {
+        group,
+        creator,
+        element,
+        name,
+    }
+}
+
+/// The private attributes kept by default with the *Retain Safe Private* option
+/// ([`Anonymizer::with_keep_private`](super::Anonymizer::with_keep_private)): a conservative
+/// set of numeric acquisition parameters (diffusion encoding, mosaic layout and slice timing,
+/// PET quantitation factors) of the kind PS3.15 Table E.3.10-1 lists as safe. Nothing here
+/// holds text, dates, names or UIDs. Check it against your scanners' conformance statements
+/// and extend it with [`Anonymizer::with_safe_private`](super::Anonymizer::with_safe_private).
+pub const SAFE_PRIVATE: &[SafePrivateEntry] = &[
+    p(
+        0x0019,
+        "SIEMENS MR HEADER",
+        0x0A,
+        "Number of Images in Mosaic",
+    ),
+    p(
+        0x0019,
+        "SIEMENS MR HEADER",
+        0x0B,
+        "Slice Measurement Duration",
+    ),
+    p(0x0019, "SIEMENS MR HEADER", 0x0C, "B Value"),
+    p(
+        0x0019,
+        "SIEMENS MR HEADER",
+        0x0D,
+        "Diffusion Directionality",
+    ),
+    p(
+        0x0019,
+        "SIEMENS MR HEADER",
+        0x0E,
+        "Diffusion Gradient Direction",
+    ),
+    p(0x0019, "SIEMENS MR HEADER", 0x27, "B Matrix"),
+    p(
+        0x0019,
+        "SIEMENS MR HEADER",
+        0x28,
+        "Bandwidth per Pixel Phase Encode",
+    ),
+    p(
+        0x0019,
+        "SIEMENS MR HEADER",
+        0x29,
+        "Mosaic Slice Acquisition Times",
+    ),
+    p(
+        0x0043,
+        "GEMS_PARM_01",
+        0x39,
+        "Diffusion B Value and Slop Parameters",
+    ),
+    p(0x2001, "Philips Imaging DD 001", 0x03, "Diffusion B Factor"),
+    p(
+        0x2001,
+        "Philips Imaging DD 001",
+        0x04,
+        "Diffusion Direction",
+    ),
+    p(
+        0x2005,
+        "Philips MR Imaging DD 001",
+        0xB0,
+        "Diffusion Direction RL",
+    ),
+    p(
+        0x2005,
+        "Philips MR Imaging DD 001",
+        0xB1,
+        "Diffusion Direction AP",
+    ),
+    p(
+        0x2005,
+        "Philips MR Imaging DD 001",
+        0xB2,
+        "Diffusion Direction FH",
+    ),
+    p(0x7053, "Philips PET Private Group", 0x00, "SUV Factor"),
+    p(
+        0x7053,
+        "Philips PET Private Group",
+        0x09,
+        "Activity Concentration Scale Factor",
+    ),
+];
+
 /// Whether `uid` is a UID of the DICOM standard itself (SOP classes, transfer syntaxes,
 /// coding schemes: root `1.2.840.10008.`), which identifies nothing and is always kept.
 pub fn is_well_known_uid(uid: &str) -> bool {
@@ -889,6 +1044,15 @@ mod tests {
         );
         assert!(lookup(Tag(0x6001, 0x3000)).is_none());
         assert!(lookup(Tag(0x6000, 0x0010)).is_none()); // Overlay Rows: kept
+    }
+
+    #[test]
+    fn safe_private_rows_are_private_and_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for row in SAFE_PRIVATE {
+            assert!(row.group % 2 == 1 && row.group > 0x0008, "{row:?}");
+            assert!(seen.insert(SafePrivate::from(row)), "{row:?} listed twice");
+        }
     }
 
     #[test]
