@@ -421,3 +421,68 @@ fn pixels_of_a_file_are_replaced_and_everything_else_kept() {
         Err(Error::Invalid { .. })
     ));
 }
+
+/// Runs `tests/peers/sitk_read_series.py` on a written series: SimpleITK's
+/// `ImageSeriesReader` must see the geometry within 1e-4 mm and the values within `tolerance`.
+fn check_with_simpleitk<T: Voxel>(python: &str, vol: &Volume<T>, folder: &Path, tolerance: f64) {
+    let g = vol.geometry();
+    let expected = serde_json::json!({
+        "dims": vol.dims(),
+        "spacing": g.spacing(),
+        "origin": g.origin().0,
+        "direction": g.direction().to_row_major(),
+        "tolerance": tolerance,
+    });
+    let json = folder.with_extension("json");
+    let values = folder.with_extension("f64");
+    std::fs::write(&json, expected.to_string()).unwrap();
+    let bytes: Vec<u8> = vol
+        .as_slice()
+        .iter()
+        .flat_map(|v| v.to_f64().to_le_bytes())
+        .collect();
+    std::fs::write(&values, bytes).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/sitk_read_series.py");
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .args([folder, &json, &values])
+        .output()
+        .unwrap_or_else(|e| panic!("{python}: {e}"));
+    assert!(
+        out.status.success(),
+        "SimpleITK disagrees: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The i16, u16 and f32 oblique round trips, read back by SimpleITK. Needs a Python with
+/// SimpleITK and numpy (never a dependency of medvol):
+/// `MEDVOL_PEER_PYTHON=/path/to/venv/bin/python cargo test -p medvol-io --test dicom_write -- --ignored`.
+#[test]
+#[ignore = "needs MEDVOL_PEER_PYTHON pointing at a Python with SimpleITK"]
+fn written_series_read_back_in_simpleitk() {
+    let python = std::env::var("MEDVOL_PEER_PYTHON")
+        .expect("set MEDVOL_PEER_PYTHON to a Python with SimpleITK and numpy");
+    let tmp = tempfile::tempdir().unwrap();
+    let i16s = phantom();
+    let u16s = phantom().map(|v| ((i32::from(v) + 1024) * 30).clamp(0, 65_535) as u16);
+    let f32s = phantom().map(|v| f32::from(v) * 0.37 + 0.123);
+    let dir = |name: &str| tmp.path().join(name);
+    write_series(
+        &i16s,
+        &dir("i16"),
+        &SeriesOptions::default().with_modality(Modality::Ct),
+    )
+    .unwrap();
+    check_with_simpleitk(&python, &i16s, &dir("i16"), 0.0);
+    write_series(
+        &u16s,
+        &dir("u16"),
+        &SeriesOptions::default().with_modality(Modality::Mr),
+    )
+    .unwrap();
+    check_with_simpleitk(&python, &u16s, &dir("u16"), 0.0);
+    let w = write_series(&f32s, &dir("f32"), &SeriesOptions::default()).unwrap();
+    check_with_simpleitk(&python, &f32s, &dir("f32"), 0.5 * w.rescale_slope + 1e-4);
+}
