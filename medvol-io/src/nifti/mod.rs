@@ -32,6 +32,7 @@ pub use write::{WriteOptions, write, write_dyn, write_volumes, write_with_option
 #[cfg(doc)]
 use medvol_core::DynVolume;
 
+mod gzip;
 mod header;
 mod orient;
 mod read;

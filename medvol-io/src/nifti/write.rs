@@ -2,14 +2,14 @@
 //!
 //! Voxels are encoded through a 1 MiB scratch buffer into the (gzip) stream of an atomic
 //! temporary file, so no second copy of the volume is built, and the destination appears only
-//! when complete.
+//! when complete. gzip compresses blocks of the stream on all threads (see `gzip.rs`).
 
+use super::gzip::ParallelGzEncoder;
 use super::header::{self, ByteOrder, Datatype, Header};
 use super::orient::{self, Affine, ras_lps};
 use super::sample::Sample;
 use crate::{Error, Result};
 use flate2::Compression;
-use flate2::write::GzEncoder;
 use medvol_core::{DynVolume, Geometry, Volume, Voxel, map_dyn};
 use std::any::Any;
 use std::io::{self, Write};
@@ -281,7 +281,7 @@ fn write_voxels(
     let bytes = header::encode(&header);
     medvol_core::atomic::write_file(path, |w| {
         if gz {
-            let mut z = GzEncoder::new(w, Compression::new(options.gzip_level));
+            let mut z = ParallelGzEncoder::new(w, Compression::new(options.gzip_level))?;
             z.write_all(&bytes)?;
             for v in volumes {
                 v.write_le(&mut z)?;
