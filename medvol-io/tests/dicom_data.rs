@@ -400,15 +400,12 @@ fn is_jpeg_ls(ts: &str) -> bool {
     ts == "1.2.840.10008.1.2.4.80" || ts == "1.2.840.10008.1.2.4.81"
 }
 
-/// Each file of the transfer-syntax sets, read on its own, equals SimpleITK's reading.
+/// Each file of the transfer-syntax sets, read on its own, equals SimpleITK's reading (the
+/// mosaic set, which SimpleITK leaves as one 384x384 image: see the mosaic tests).
 #[test]
 fn every_transfer_syntax_decodes_to_the_reference_values() {
     let mut decoded = 0;
-    for set in [
-        "dicom_ts_siemens_mosaic",
-        "dicom_ts_pydicom_small",
-        "dicom_multiframe_emri_small",
-    ] {
+    for set in ["dicom_ts_pydicom_small", "dicom_multiframe_emri_small"] {
         let e = expected(set);
         for rec in e["sitk_single_file_reader"].as_array().unwrap() {
             let file = rec["file"].as_str().unwrap();
@@ -460,7 +457,7 @@ fn every_transfer_syntax_decodes_to_the_reference_values() {
             }
         }
     }
-    assert!(decoded >= 17, "only {decoded} files decoded");
+    assert!(decoded >= 10, "only {decoded} files decoded");
 }
 
 #[test]
@@ -487,4 +484,170 @@ fn folder_of_duplicates_reports_them() {
     let v = report.read(ct, &ReadOptions::default()).unwrap();
     // Signed 16-bit stored with intercept -1024 may leave i16: i32 (as SimpleITK).
     assert!(matches!(v.volume, DynVolume::I32(_)));
+}
+
+const MOSAIC: &str = "dicom_ts_siemens_mosaic";
+
+/// dcm2niix's de-mosaicked volume, read by medvol's NIfTI reader (LPS).
+fn mosaic_reference() -> DynVolume {
+    let path = data_dir()
+        .join(MOSAIC)
+        .join("ref_dcm2niix/ax_asc_35sl_1.nii.gz");
+    medvol_io::nifti::read_volume(path).unwrap()
+}
+
+/// `ours` equals the reference voxel by voxel in physical space: every voxel centre of ours
+/// is (within 1e-3 voxel) a voxel centre of the reference holding the same value, and the
+/// two grids have the same extent. Returns the largest distance between matched centres.
+fn assert_same_voxels(ours: &DynVolume, reference: &DynVolume, what: &str) -> f64 {
+    assert_eq!(ours.dims(), reference.dims(), "{what}: dims");
+    let (a, b) = (ours.to_f64(), reference.to_f64());
+    let (ga, gb) = (ours.geometry(), reference.geometry());
+    let [nx, ny, nz] = ours.dims();
+    let mut worst = 0.0f64;
+    for k in 0..nz {
+        for j in 0..ny {
+            for i in 0..nx {
+                let p = ga.ijk_to_physical(medvol_core::Ijk([i, j, k]));
+                let c = gb.physical_to_index(p).0;
+                let r = c.map(|x| x.round());
+                assert!(
+                    c.iter().zip(&r).all(|(x, y)| (x - y).abs() < 1e-3),
+                    "{what}: ({i},{j},{k}) is no reference voxel centre ({c:?})"
+                );
+                let idx = r.map(|x| x as usize);
+                let q = gb.ijk_to_physical(medvol_core::Ijk(idx));
+                worst = worst.max((p - q).norm());
+                assert_eq!(
+                    a.get(medvol_core::Ijk([i, j, k])),
+                    b.get(medvol_core::Ijk(idx)),
+                    "{what}: value at ({i},{j},{k})"
+                );
+            }
+        }
+    }
+    worst
+}
+
+/// The 9 transfer syntaxes of one Siemens mosaic: each file is its own series (SeriesNumber
+/// 1..9) and splits into dcm2niix's 64x64x35 volume, same voxel centres, same values.
+#[test]
+fn siemens_mosaic_splits_like_dcm2niix() {
+    let e = expected(MOSAIC);
+    let d2n = &e["dcm2niix"]["outputs"][0];
+    assert_eq!(d2n["file"], "ax_asc_35sl_1.nii.gz");
+    let shape: Vec<usize> = d2n["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect();
+    let reference = mosaic_reference();
+    assert_eq!(reference.dims().to_vec(), shape);
+    let rg = reference.geometry();
+    let ref_corners = corners_from_record(&d2n["sitk"]);
+    let report = scan(folder(MOSAIC), &ScanOptions::default()).unwrap();
+    assert_eq!(report.volumes.len(), 9);
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    let (mut decoded, mut refused) = (0, 0);
+    for (n, info) in report.volumes.iter().enumerate() {
+        let file = format!("{}.dcm", n + 1);
+        assert!(info.files[0].ends_with(&file), "{:?}", info.files);
+        assert_eq!(info.dims.to_vec(), shape, "{file}");
+        assert_eq!(info.slices.len(), 35);
+        assert_eq!(info.slices[0].tile, Some(0), "{file}: ascending");
+        assert!(
+            info.warnings
+                .iter()
+                .any(|w| w.contains("35 slices of 64x64") && w.contains("SpacingBetweenSlices")),
+            "{file}: {:?}",
+            info.warnings
+        );
+        // The geometry equals the reference's, up to dcm2niix's row flip (its j runs the
+        // other way): same spacing, same axes, same voxel centres.
+        let g = info.geometry;
+        assert!(close(&g.spacing(), &rg.spacing(), 1e-6), "{file}");
+        assert!(close(&g.spacing(), &fs(&d2n["zooms"]), 1e-6), "{file}");
+        for a in 0..3 {
+            let (ours, theirs) = (g.direction().axis(a), rg.direction().axis(a));
+            let sign = if a == 1 { -1.0 } else { 1.0 };
+            assert!(
+                (ours.dot(theirs) - sign).abs() < 1e-6,
+                "{file}: axis {a} {ours:?} vs {theirs:?}"
+            );
+        }
+        let flipped_origin = rg.ijk_to_physical(medvol_core::Ijk([0, shape[1] - 1, 0]));
+        assert!(
+            (g.origin() - flipped_origin).norm() < 1e-3,
+            "{file}: origin {:?} vs {flipped_origin:?}",
+            g.origin()
+        );
+        assert_corner_set(&g.corners(info.dims), &ref_corners, 1e-3, &file);
+        assert_corner_set(&info.corners_acquired, &ref_corners, 1e-3, &file);
+        assert!(info.spacing.uniform && info.tilt_deg == 0.0);
+
+        let ts = info.transfer_syntaxes[0].as_str();
+        let v = match report.read(n, &ReadOptions::default()) {
+            Err(err) if is_jpeg_ls(ts) && !cfg!(feature = "charls") => {
+                let msg = err.to_string();
+                assert!(
+                    msg.contains("charls") && msg.contains(ts) && msg.contains(&file),
+                    "{msg}"
+                );
+                refused += 1;
+                continue;
+            }
+            r => r.unwrap_or_else(|err| panic!("{file} ({ts}): {err}")),
+        };
+        decoded += 1;
+        assert!(matches!(v.volume, DynVolume::I16(_)), "{file}");
+        let worst = assert_same_voxels(&v.volume, &reference, &file);
+        assert!(worst < 1e-3, "{file}: voxel centres {worst} mm apart");
+        let st = v.volume.statistics();
+        assert_eq!(st.sum, f(&d2n["raw_stats"]["sum"]), "{file}");
+        assert_eq!(st.max, f(&d2n["raw_stats"]["max"]), "{file}");
+    }
+    // Files 7 and 8 are JPEG-LS (file 6 is JPEG lossless, .4.70, despite the README).
+    if cfg!(feature = "charls") {
+        assert_eq!((decoded, refused), (9, 0));
+    } else {
+        assert_eq!((decoded, refused), (7, 2));
+    }
+}
+
+/// Several mosaics of one series (fMRI time points) become one 64x64x35 volume per time
+/// point, in acquisition order; made from the real file with new UIDs and numbers.
+#[test]
+fn mosaic_time_series_is_four_d() {
+    use dicom_core::{DataElement, VR, value::PrimitiveValue};
+    use dicom_dictionary_std::tags;
+    let dir = tempfile::tempdir().unwrap();
+    let src = folder(MOSAIC).join("1.dcm");
+    // Written in reverse time order: the reader sorts by AcquisitionNumber.
+    for t in [3, 1, 2] {
+        let mut obj = dicom_object::open_file(&src).unwrap();
+        let uid = format!("1.2.826.0.1.3680043.2.1125.7.{t}");
+        for (tag, vr, v) in [
+            (tags::SERIES_NUMBER, VR::IS, "5".to_string()),
+            (tags::ACQUISITION_NUMBER, VR::IS, t.to_string()),
+            (tags::INSTANCE_NUMBER, VR::IS, t.to_string()),
+            (tags::SOP_INSTANCE_UID, VR::UI, uid.clone()),
+        ] {
+            obj.put(DataElement::new(tag, vr, PrimitiveValue::from(v.as_str())));
+        }
+        obj.update_meta(|m| m.media_storage_sop_instance_uid = uid);
+        obj.write_to_file(dir.path().join(format!("f{}.dcm", 4 - t)))
+            .unwrap();
+    }
+    let report = scan(dir.path(), &ScanOptions::default()).unwrap();
+    assert_eq!(report.volumes.len(), 3);
+    let reference = mosaic_reference();
+    for (t, info) in report.volumes.iter().enumerate() {
+        assert_eq!(info.time_point, Some((t, 3)));
+        assert!(info.id.ends_with(&format!("/t{}", t + 1)), "{}", info.id);
+        assert_eq!(info.dims, [64, 64, 35]);
+        assert!(info.files[0].ends_with(format!("f{}.dcm", 3 - t)));
+        let v = report.read(t, &ReadOptions::default()).unwrap();
+        assert!(assert_same_voxels(&v.volume, &reference, "4-D") < 1e-3);
+    }
 }

@@ -2,7 +2,7 @@
 //! duplicates, mixed folders, broken files and stored-bit layouts the real sets lack.
 
 use dicom_core::value::PrimitiveValue;
-use dicom_core::{DataElement, VR};
+use dicom_core::{DataElement, Tag, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
 use medvol_core::{ContinuousIndex, Direction, DynVolume, Geometry, Point, Vector};
@@ -55,17 +55,10 @@ impl Series {
 
     /// Writes slice `k` to `path`, with `instance` as InstanceNumber.
     fn write_slice(&self, path: &Path, k: usize, instance: i32) {
-        let g = &self.geometry;
         let [nx, ny, _] = self.dims;
-        let d = g.direction();
-        let (r, c) = (d.axis(0), d.axis(1));
-        let p = g.index_to_physical(ContinuousIndex([0.0, 0.0, k as f64]));
-        let ds = |v: &[f64]| {
-            v.iter()
-                .map(|x| format!("{x:.6}"))
-                .collect::<Vec<_>>()
-                .join("\\")
-        };
+        let p = self
+            .geometry
+            .index_to_physical(ContinuousIndex([0.0, 0.0, k as f64]));
         let sop = format!("{}.{}", self.uid, k + 1);
         let mut words = Vec::with_capacity(nx * ny);
         for j in 0..ny {
@@ -73,11 +66,29 @@ impl Series {
                 words.push(self.word((self.stored)([i, j, k])));
             }
         }
+        let obj = self.image(&sop, instance, p, [nx, ny], words);
+        write_object(obj, &sop, EXPLICIT_LE, path);
+    }
+
+    /// One image of this series (`size` = columns, rows) whose first voxel is at `position`.
+    fn image(
+        &self,
+        sop: &str,
+        instance: i32,
+        position: Point,
+        size: [usize; 2],
+        words: Vec<u16>,
+    ) -> InMemDicomObject {
+        let g = &self.geometry;
+        let [nx, ny] = size;
+        let d = g.direction();
+        let (r, c) = (d.axis(0), d.axis(1));
+        let p = position;
         let sp = g.spacing();
         let e = |tag, vr, v: PrimitiveValue| DataElement::new(tag, vr, v);
-        let obj = InMemDicomObject::from_element_iter([
+        InMemDicomObject::from_element_iter([
             e(tags::SOP_CLASS_UID, VR::UI, CT_IMAGE.into()),
-            e(tags::SOP_INSTANCE_UID, VR::UI, sop.as_str().into()),
+            e(tags::SOP_INSTANCE_UID, VR::UI, sop.into()),
             e(tags::MODALITY, VR::CS, "CT".into()),
             e(tags::SERIES_DESCRIPTION, VR::LO, "synthetic".into()),
             e(tags::STUDY_INSTANCE_UID, VR::UI, "1.2.3.4".into()),
@@ -141,12 +152,7 @@ impl Series {
             ),
             e(tags::RESCALE_SLOPE, VR::DS, "1".into()),
             e(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(words.into())),
-        ]);
-        let meta = FileMetaTableBuilder::new()
-            .media_storage_sop_class_uid(CT_IMAGE)
-            .media_storage_sop_instance_uid(sop.as_str())
-            .transfer_syntax(EXPLICIT_LE);
-        obj.with_meta(meta).unwrap().write_to_file(path).unwrap();
+        ])
     }
 
     fn write_all(
@@ -177,6 +183,22 @@ impl Series {
         }
         Some(f64::from(v) + self.intercept)
     }
+}
+
+/// Decimal strings joined by backslashes (a DS value).
+fn ds(v: &[f64]) -> String {
+    v.iter()
+        .map(|x| format!("{x:.6}"))
+        .collect::<Vec<_>>()
+        .join("\\")
+}
+
+fn write_object(obj: InMemDicomObject, sop: &str, transfer_syntax: &str, path: &Path) {
+    let meta = FileMetaTableBuilder::new()
+        .media_storage_sop_class_uid(CT_IMAGE)
+        .media_storage_sop_instance_uid(sop)
+        .transfer_syntax(transfer_syntax);
+    obj.with_meta(meta).unwrap().write_to_file(path).unwrap();
 }
 
 /// All 48 signed axis permutations.
@@ -466,4 +488,350 @@ fn pixel_data_not_last_goes_through_the_full_parser() {
     }
     let v = medvol_io::dicom::read_first(tmp.path()).unwrap();
     assert_placed(&v.volume, &s, "trailing padding");
+}
+
+/// A Siemens CSA header (SV10 layout) holding `elements` as (name, item values).
+fn csa_sv10(elements: &[(&str, Vec<String>)]) -> Vec<u8> {
+    let word = |b: &mut Vec<u8>, x: usize| b.extend((x as u32).to_le_bytes());
+    let mut b = b"SV10\x04\x03\x02\x01".to_vec();
+    word(&mut b, elements.len());
+    word(&mut b, 77);
+    for (name, items) in elements {
+        let mut n = [0u8; 64];
+        n[..name.len()].copy_from_slice(name.as_bytes());
+        b.extend(n);
+        word(&mut b, items.len().max(1)); // VM
+        b.extend(*b"FD\0\0");
+        word(&mut b, 4); // SyngoDT
+        word(&mut b, items.len());
+        word(&mut b, 77);
+        for it in items {
+            let v = format!("{it}\0");
+            for x in [v.len(), v.len(), 77, v.len()] {
+                word(&mut b, x);
+            }
+            b.extend(v.as_bytes());
+            b.extend(std::iter::repeat_n(0u8, (4 - v.len() % 4) % 4));
+        }
+    }
+    b
+}
+
+/// How a synthetic Siemens mosaic of a [`Series`] is written.
+#[derive(Clone)]
+struct MosaicFile {
+    /// Tile 0 holds the last slice and the CSA normal points against row x column.
+    descending: bool,
+    /// CSA image header bytes; `None`: a correct one.
+    csa: Option<Vec<u8>>,
+    /// (0019,100A) NumberOfImagesInMosaic.
+    private_count: Option<u16>,
+    /// SpacingBetweenSlices written (else only SliceThickness 99).
+    spacing_between_slices: bool,
+    /// Blank columns added to the right of the mosaic.
+    extra_columns: usize,
+    transfer_syntax: &'static str,
+}
+
+impl Default for MosaicFile {
+    fn default() -> Self {
+        Self {
+            descending: false,
+            csa: None,
+            private_count: None,
+            spacing_between_slices: true,
+            extra_columns: 0,
+            transfer_syntax: EXPLICIT_LE,
+        }
+    }
+}
+
+impl MosaicFile {
+    /// A correct CSA header for series `s`.
+    fn csa_for(&self, s: &Series) -> Vec<u8> {
+        let n = s.geometry.direction().axis(2) * if self.descending { -1.0 } else { 1.0 };
+        csa_sv10(&[
+            ("EchoLinePosition", vec!["32".into()]),
+            (
+                "NumberOfImagesInMosaic",
+                vec![s.dims[2].to_string(), String::new()],
+            ),
+            (
+                "SliceNormalVector",
+                n.0.iter().map(|x| format!("{x:.8}")).collect(),
+            ),
+        ])
+    }
+
+    /// Writes all slices of `s` as one mosaic image (time point `t`) to `path`.
+    fn write(&self, s: &Series, path: &Path, t: i32) {
+        let [nx, ny, nz] = s.dims;
+        let per_row = (1..).find(|p| p * p >= nz).unwrap();
+        let (cols, rows) = (per_row * nx + self.extra_columns, per_row * ny);
+        let slice_of = |tile: usize| if self.descending { nz - 1 - tile } else { tile };
+        let mut words = vec![0u16; cols * rows];
+        for y in 0..rows {
+            for x in 0..per_row * nx {
+                let tile = (y / ny) * per_row + x / nx;
+                if tile < nz {
+                    let v = (s.stored)([x % nx, y % ny, slice_of(tile)]);
+                    words[y * cols + x] = s.word(v);
+                }
+            }
+        }
+        // ImagePositionPatient: tile 0's first voxel moved back to the mosaic's corner.
+        let g = &s.geometry;
+        let d = g.direction();
+        let sp = g.spacing();
+        let tile0 = g.index_to_physical(ContinuousIndex([0.0, 0.0, slice_of(0) as f64]));
+        let ipp = tile0
+            + d.axis(0) * (-sp[0] * (cols - nx) as f64 / 2.0)
+            + d.axis(1) * (-sp[1] * (rows - ny) as f64 / 2.0);
+        let sop = format!("{}.{t}", s.uid);
+        let mut obj = s.image(&sop, t, ipp, [cols, rows], words);
+        let e = |tag, vr, v: PrimitiveValue| DataElement::new(tag, vr, v);
+        let csa = self.csa.clone().unwrap_or_else(|| self.csa_for(s));
+        obj.put(e(
+            tags::IMAGE_TYPE,
+            VR::CS,
+            "ORIGINAL\\PRIMARY\\M\\ND\\MOSAIC".into(),
+        ));
+        obj.put(e(
+            tags::ACQUISITION_NUMBER,
+            VR::IS,
+            t.to_string().as_str().into(),
+        ));
+        obj.put(e(Tag(0x0029, 0x0010), VR::LO, "SIEMENS CSA HEADER".into()));
+        obj.put(e(
+            Tag(0x0029, 0x1010),
+            VR::OB,
+            PrimitiveValue::U8(csa.into()),
+        ));
+        if let Some(n) = self.private_count {
+            obj.put(e(Tag(0x0019, 0x0010), VR::LO, "SIEMENS MR HEADER".into()));
+            obj.put(e(Tag(0x0019, 0x100A), VR::US, PrimitiveValue::from(n)));
+        }
+        if self.spacing_between_slices {
+            obj.put(e(
+                tags::SPACING_BETWEEN_SLICES,
+                VR::DS,
+                format!("{:.6}", sp[2]).as_str().into(),
+            ));
+        }
+        write_object(obj, &sop, self.transfer_syntax, path);
+    }
+}
+
+/// An oblique 5x4x7 series to tile into a 3x3 mosaic.
+fn oblique_mosaic(uid: &str) -> Series {
+    let (a, b) = (0.3f64, -0.2f64);
+    let r = Vector([a.cos(), a.sin(), 0.0]);
+    let c = Vector([-a.sin() * b.cos(), a.cos() * b.cos(), b.sin()]);
+    let dir = Direction::from_columns(r, c, r.cross(c)).unwrap();
+    let g = Geometry::new([0.8, 0.6, 2.5], Point([-20.0, 15.0, 40.0]), dir).unwrap();
+    let mut s = Series::new(uid, g, [5, 4, 7]);
+    s.intercept = 0.0;
+    s
+}
+
+/// Ascending and descending mosaics split into the slices the writer tiled, at the writer's
+/// positions, in every layout the reader falls back to; the 9th tile (blank) is not a slice.
+#[test]
+fn synthetic_mosaics_split_into_placed_slices() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        ("ascending", MosaicFile::default()),
+        (
+            "descending",
+            MosaicFile {
+                descending: true,
+                ..MosaicFile::default()
+            },
+        ),
+        (
+            "implicit VR, count only in (0019,100A)",
+            MosaicFile {
+                csa: Some(csa_sv10(&[("EchoLinePosition", vec!["32".into()])])),
+                private_count: Some(7),
+                transfer_syntax: "1.2.840.10008.1.2",
+                ..MosaicFile::default()
+            },
+        ),
+    ];
+    for (n, (what, m)) in cases.iter().enumerate() {
+        let s = oblique_mosaic(&format!("1.2.826.0.1.3680043.10.11.{n}"));
+        let path = tmp.path().join(format!("m{n}.dcm"));
+        m.write(&s, &path, 1);
+        let report = scan(&path, &ScanOptions::default()).unwrap();
+        assert_eq!(report.volumes.len(), 1, "{what}");
+        let info = &report.volumes[0];
+        assert_eq!(info.dims, [5, 4, 7], "{what}");
+        let first_tile = if m.descending { 6 } else { 0 };
+        assert_eq!(info.slices[0].tile, Some(first_tile), "{what}");
+        assert!(
+            info.warnings
+                .iter()
+                .any(|w| w.contains("7 slices of 5x4 cut from the 15x12 image")),
+            "{what}: {:?}",
+            info.warnings
+        );
+        if m.private_count.is_some() {
+            assert!(
+                info.warnings.iter().any(|w| w.contains("(0019,xx0A)"))
+                    && info
+                        .warnings
+                        .iter()
+                        .any(|w| w.contains("no SliceNormalVector")),
+                "{what}: {:?}",
+                info.warnings
+            );
+        }
+        let v = report.read(0, &ReadOptions::default()).unwrap();
+        assert!(
+            v.volume.geometry().approx_eq(&s.geometry, 1e-4),
+            "{what}: {:?} vs {:?}",
+            v.volume.geometry(),
+            s.geometry
+        );
+        assert_placed(&v.volume, &s, what);
+        for c in s.geometry.corners([5, 4, 7]) {
+            assert!(
+                v.corners_acquired.iter().any(|p| p.distance(c) < 1e-4),
+                "{what}: corner {c:?}"
+            );
+        }
+    }
+}
+
+/// Without SpacingBetweenSlices the slice thickness is the spacing, and the warning says so.
+#[test]
+fn mosaic_spacing_falls_back_to_slice_thickness() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = oblique_mosaic("1.2.826.0.1.3680043.10.12.1");
+    let path = tmp.path().join("m.dcm");
+    let m = MosaicFile {
+        spacing_between_slices: false,
+        ..MosaicFile::default()
+    };
+    m.write(&s, &path, 1);
+    let report = scan(&path, &ScanOptions::default()).unwrap();
+    let info = &report.volumes[0];
+    assert!((info.geometry.spacing()[2] - 99.0).abs() < 1e-9);
+    assert!(
+        info.warnings
+            .iter()
+            .any(|w| w.contains("k spacing 99 mm from SliceThickness")),
+        "{:?}",
+        info.warnings
+    );
+}
+
+/// fMRI: mosaics of one series at one position are the time points of a 4-D series.
+#[test]
+fn mosaic_files_of_one_series_are_time_points() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = oblique_mosaic("1.2.826.0.1.3680043.10.13.1");
+    for t in [2, 4, 1, 3] {
+        s.stored = match t {
+            1 => |[i, j, k]| (i + 10 * j + 100 * k) as i32,
+            2 => |[i, j, k]| (i + 10 * j + 100 * k + 1000) as i32,
+            3 => |[i, j, k]| (i + 10 * j + 100 * k + 2000) as i32,
+            _ => |[i, j, k]| (i + 10 * j + 100 * k + 3000) as i32,
+        };
+        MosaicFile::default().write(&s, &tmp.path().join(format!("t{t}.dcm")), t);
+    }
+    let report = scan(tmp.path(), &ScanOptions::default()).unwrap();
+    assert_eq!(report.volumes.len(), 4);
+    for (t, info) in report.volumes.iter().enumerate() {
+        assert_eq!(info.time_point, Some((t, 4)));
+        let v = report.read(t, &ReadOptions::default()).unwrap();
+        assert_eq!(v.volume.dims(), [5, 4, 7]);
+        let vals = v.volume.to_f64();
+        let want = (2 + 10 * 3 + 100 * 6 + 1000 * t) as f64;
+        assert_eq!(vals.get(medvol_core::Ijk([2, 3, 6])), Some(want), "t{t}");
+    }
+}
+
+/// Broken CSA headers (every truncation, absurd counts and lengths, another layout) and
+/// mosaics that do not divide: never a panic; the slices still split when (0019,100A) gives
+/// the count, otherwise the image is read whole with the reason in the warnings.
+#[test]
+fn malformed_mosaic_headers_warn_and_never_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s0 = oblique_mosaic("1.2.826.0.1.3680043.10.14");
+    let good = MosaicFile::default().csa_for(&s0);
+    // Even lengths: DICOM pads an odd one with a byte that may complete the header.
+    let mut broken: Vec<(Vec<u8>, &str)> = (0..good.len())
+        .step_by(2)
+        .map(|n| (good[..n].to_vec(), "truncated"))
+        .collect();
+    let mut many = good.clone();
+    many[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+    broken.push((many, "elements"));
+    let mut items = good.clone();
+    items[8 + 8 + 64 + 12..8 + 8 + 64 + 16].copy_from_slice(&u32::MAX.to_le_bytes());
+    broken.push((items, "items"));
+    let mut long = good.clone();
+    long[8 + 8 + 84 + 4..8 + 8 + 84 + 8].copy_from_slice(&u32::MAX.to_le_bytes());
+    broken.push((long, "truncated"));
+    broken.push((b"CSA1 is an older layout".to_vec(), "SV10"));
+    let n_broken = broken.len();
+    let mut written = Vec::new();
+    for (n, (csa, why)) in broken.into_iter().enumerate() {
+        for with_count in [false, true] {
+            let uid = format!("1.2.826.0.1.3680043.10.14.{n}.{}", u8::from(with_count));
+            let m = MosaicFile {
+                csa: Some(csa.clone()),
+                private_count: with_count.then_some(7),
+                ..MosaicFile::default()
+            };
+            m.write(
+                &oblique_mosaic(&uid),
+                &tmp.path().join(format!("b{n}_{with_count}.dcm")),
+                1,
+            );
+            written.push((uid, why, with_count));
+        }
+    }
+    // Counts that do not tile the image.
+    let odd = MosaicFile {
+        extra_columns: 1,
+        ..MosaicFile::default()
+    };
+    odd.write(
+        &oblique_mosaic("1.2.826.0.1.3680043.10.15"),
+        &tmp.path().join("odd.dcm"),
+        1,
+    );
+    let report = scan(tmp.path(), &ScanOptions::default()).unwrap();
+    assert_eq!(report.volumes.len(), 2 * n_broken + 1);
+    for (uid, why, with_count) in written {
+        let info = report.volumes.iter().find(|v| v.series_uid == uid).unwrap();
+        let said = |w: &str| info.warnings.iter().any(|x| x.contains(w));
+        if with_count {
+            assert_eq!(info.dims, [5, 4, 7], "{uid}: {:?}", info.warnings);
+            assert!(said("(0019,xx0A)"), "{uid}: {:?}", info.warnings);
+            assert!(said(why), "{uid}: {:?}", info.warnings);
+        } else {
+            assert_eq!(info.dims, [15, 12, 1], "{uid}");
+            assert!(said("not split") && said(why), "{uid}: {:?}", info.warnings);
+        }
+        let v = report
+            .read(info.id.as_str(), &ReadOptions::default())
+            .unwrap();
+        assert_eq!(v.volume.dims(), info.dims);
+    }
+    let info = report
+        .volumes
+        .iter()
+        .find(|v| v.series_uid == "1.2.826.0.1.3680043.10.15")
+        .unwrap();
+    assert_eq!(info.dims, [16, 12, 1]);
+    assert!(
+        info.warnings
+            .iter()
+            .any(|w| w.contains("does not divide into 3x3 tiles")),
+        "{:?}",
+        info.warnings
+    );
 }

@@ -19,6 +19,11 @@
 //!   (DCM 113100, 113107 with a date shift, 113111 with safe private attributes kept) say
 //!   what was done.
 //!
+//! Siemens mosaics are split into slices by the private Number of Images in Mosaic
+//! (0019,xx0A): de-identify them with [`Anonymizer::with_keep_private`] (it is on the safe
+//! list) if the copy is to be read as slices; the CSA header with the slice normal is removed
+//! either way, so the copy's slices are taken to ascend along row × column.
+//!
 //! **Pixel data are not touched**: text burned into the pixels (common in ultrasound,
 //! secondary captures and screenshots) is *not* removed; the Clean Pixel Data option is out of
 //! scope. Structured report content (Content Sequence) is emptied, not cleaned. File and

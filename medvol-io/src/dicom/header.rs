@@ -1,6 +1,7 @@
 //! What one DICOM file says about its images, read from the header only.
 
 use super::meta::Metadata;
+use super::mosaic::Mosaic;
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
 use dicom_object::{DefaultDicomObject, InMemDicomObject};
@@ -57,6 +58,9 @@ pub(crate) struct FileHeader {
     pub(crate) spacing_between_slices: Option<f64>,
     pub(crate) frames: Vec<FrameHeader>,
     pub(crate) metadata: Metadata,
+    /// Siemens mosaic layout: `None` unless ImageType says MOSAIC, `Err` (why) when the
+    /// file says so but cannot be split into its slices.
+    pub(crate) mosaic: Option<Result<Mosaic, String>>,
 }
 
 pub(crate) fn text(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
@@ -236,6 +240,14 @@ impl FileHeader {
             .collect();
 
         let measures_shared = shared.and_then(|s| first_item(s, tags::PIXEL_MEASURES_SEQUENCE));
+        let image_type = strings(obj, tags::IMAGE_TYPE);
+        let mosaic = Mosaic::detect(
+            obj,
+            &image_type,
+            columns as u32,
+            rows as u32,
+            number_of_frames,
+        );
         Ok(Self {
             transfer_syntax: obj
                 .meta()
@@ -260,7 +272,7 @@ impl FileHeader {
             echo_number: int(obj, tags::ECHO_NUMBERS),
             trigger_time: float(obj, tags::TRIGGER_TIME),
             acquisition_time: text(obj, tags::ACQUISITION_TIME),
-            image_type: strings(obj, tags::IMAGE_TYPE),
+            image_type,
             gantry_tilt: float(obj, tags::GANTRY_DETECTOR_TILT),
             slice_thickness: float(obj, tags::SLICE_THICKNESS)
                 .or_else(|| measures_shared.and_then(|m| float(m, tags::SLICE_THICKNESS))),
@@ -268,8 +280,14 @@ impl FileHeader {
                 .or_else(|| measures_shared.and_then(|m| float(m, tags::SPACING_BETWEEN_SLICES))),
             frames,
             metadata: Metadata::from_object(obj),
+            mosaic,
             path,
         })
+    }
+
+    /// The mosaic layout when this file is a Siemens mosaic that can be split.
+    pub(crate) fn mosaic(&self) -> Option<&Mosaic> {
+        self.mosaic.as_ref().and_then(|m| m.as_ref().ok())
     }
 
     /// Bytes of native (uncompressed) pixel data this header announces.

@@ -49,9 +49,11 @@ pub struct Metadata {
     pub institution: Option<String>,
     /// BodyPartExamined (0018,0015).
     pub body_part: Option<String>,
-    /// SliceThickness (0018,0050), mm (nominal; never used as spacing).
+    /// SliceThickness (0018,0050), mm (nominal; used as spacing only for a Siemens mosaic
+    /// without SpacingBetweenSlices).
     pub slice_thickness_mm: Option<f64>,
-    /// SpacingBetweenSlices (0018,0088), mm (nominal; never used as spacing).
+    /// SpacingBetweenSlices (0018,0088), mm (nominal; used as spacing only for a Siemens
+    /// mosaic, whose slices share one position).
     pub spacing_between_slices_mm: Option<f64>,
     /// KVP (0018,0060), kV.
     pub kvp: Option<f64>,

@@ -13,6 +13,7 @@
 //! | gantry tilt | angle reported; [`Tilt::Raw`] keeps the sheared stack ([`DicomVolume::affine`]), [`Tilt::Corrected`] reslices it |
 //! | repeated positions | one volume per time point (`/t<n>` ids), in time order |
 //! | enhanced multi-frame | geometry and rescale per frame from the functional groups |
+//! | Siemens mosaic | tiles split into slices (count and slice direction from the CSA header, spacing from SpacingBetweenSlices, else SliceThickness, as the warnings say); several mosaics of a series are its time points |
 //! | no position/orientation | unit spacing, origin 0, identity direction, with a warning |
 //! | non-image or broken files | listed in [`ScanReport::skipped`] with the reason |
 //!
@@ -37,6 +38,7 @@ mod geometry;
 mod guard;
 mod header;
 mod meta;
+mod mosaic;
 mod read;
 mod scan;
 mod series;

@@ -194,8 +194,9 @@ fn output_kind(info: &SeriesInfo, output: Output) -> VoxelKind {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     let mut all_integral = true;
     let mut bits8 = true;
-    for (h, f) in &info.sources {
-        let (slope, intercept) = h.frames[*f as usize].rescale;
+    for src in &info.sources {
+        let h = &src.header;
+        let (slope, intercept) = h.frames[src.frame as usize].rescale;
         all_integral &= integral(slope) && integral(intercept);
         bits8 &= h.bits_allocated == 8;
         let (a, b) = stored_range(h);
@@ -225,32 +226,65 @@ fn output_kind(info: &SeriesInfo, output: Output) -> VoxelKind {
     }
 }
 
-/// One file to decode and where each of its frames goes.
-type FileJob<'a, T> = (Arc<FileHeader>, Vec<(u32, &'a mut [T])>);
+/// Where one decoded slice goes: its frame, its mosaic tile (if any) and its plane.
+type Target<'a, T> = (u32, Option<u32>, &'a mut [T]);
+
+/// One file to decode and where each of its slices goes.
+type FileJob<'a, T> = (Arc<FileHeader>, Vec<Target<'a, T>>);
 
 /// Decodes every slice of `info` into one buffer, k-th slice at `k * plane`, in parallel over
-/// files (each file opened once, however many of its frames are used).
+/// files (each file opened once, however many of its frames or tiles are used).
 fn decode_stack<T: Stored>(info: &SeriesInfo) -> Result<Vec<T>> {
     let plane = info.dims[0] * info.dims[1];
     let mut out = vec![T::default(); plane * info.dims[2]];
     let mut jobs: Vec<FileJob<'_, T>> = Vec::new();
-    for ((h, f), dst) in info.sources.iter().zip(out.chunks_mut(plane)) {
-        match jobs.iter_mut().find(|(jh, _)| Arc::ptr_eq(jh, h)) {
-            Some((_, t)) => t.push((*f, dst)),
-            None => jobs.push((h.clone(), vec![(*f, dst)])),
+    for (src, dst) in info.sources.iter().zip(out.chunks_mut(plane)) {
+        let target = (src.frame, src.tile, dst);
+        match jobs.iter_mut().find(|(jh, _)| Arc::ptr_eq(jh, &src.header)) {
+            Some((_, t)) => t.push(target),
+            None => jobs.push((src.header.clone(), vec![target])),
         }
     }
     #[cfg(feature = "rayon")]
     {
         use rayon::prelude::*;
         jobs.into_par_iter()
-            .try_for_each(|(h, targets)| read_frames(&h, targets))?;
+            .try_for_each(|(h, targets)| decode_file(&h, targets))?;
     }
     #[cfg(not(feature = "rayon"))]
     for (h, targets) in jobs {
-        read_frames(&h, targets)?;
+        decode_file(&h, targets)?;
     }
     Ok(out)
+}
+
+/// Decodes the slices of one file: frames straight into their planes; mosaic tiles cut from
+/// the decoded image of their frame (whose size [`check_limits`] has admitted).
+fn decode_file<T: Stored>(h: &FileHeader, targets: Vec<Target<'_, T>>) -> Result<()> {
+    let Some(mosaic) = h.mosaic().filter(|_| targets.iter().any(|t| t.1.is_some())) else {
+        return read_frames(h, targets.into_iter().map(|(f, _, d)| (f, d)).collect());
+    };
+    let columns = h.columns as usize;
+    let mut frames: Vec<(u32, Vec<T>)> = Vec::new();
+    for (f, _, _) in &targets {
+        if !frames.iter().any(|(g, _)| g == f) {
+            frames.push((*f, vec![T::default(); columns * h.rows as usize]));
+        }
+    }
+    read_frames(
+        h,
+        frames
+            .iter_mut()
+            .map(|(f, image)| (*f, image.as_mut_slice()))
+            .collect(),
+    )?;
+    for (f, tile, dst) in targets {
+        let image = frames.iter().find(|(g, _)| *g == f).map(|(_, i)| i);
+        if let (Some(image), Some(t)) = (image, tile) {
+            mosaic.copy_tile(image, columns, t, dst);
+        }
+    }
+    Ok(())
 }
 
 fn typed<T: Stored>(info: &SeriesInfo) -> Result<DynVolume>
@@ -261,7 +295,7 @@ where
     Volume::from_vec(info.dims, data, info.geometry)
         .map(DynVolume::from)
         .map_err(|source| Error::Geometry {
-            path: info.sources[0].0.path.clone(),
+            path: info.sources[0].header.path.clone(),
             source,
         })
 }
@@ -272,15 +306,22 @@ fn check_limits(
     bytes_per: u64,
     limits: &Limits,
 ) -> Result<()> {
-    let path = &info.sources[0].0.path;
+    let path = &info.sources[0].header.path;
     let voxels = dims.iter().map(|&d| d as u64).product::<u64>();
     limits.check_voxels(path, voxels)?;
-    limits.check_bytes(path, voxels.saturating_mul(bytes_per))
+    limits.check_bytes(path, voxels.saturating_mul(bytes_per))?;
+    // A mosaic is decoded whole before its tiles are cut: one image per file at a time.
+    if let Some(src) = info.sources.iter().find(|s| s.tile.is_some()) {
+        let image = u64::from(src.header.rows) * u64::from(src.header.columns);
+        limits.check_voxels(path, image)?;
+        limits.check_bytes(path, image.saturating_mul(bytes_per))?;
+    }
+    Ok(())
 }
 
 fn read_volume(info: &SeriesInfo, options: &ReadOptions, limits: Limits) -> Result<DicomVolume> {
     let mut warnings = info.warnings.clone();
-    let first = &info.sources[0].0.path;
+    let first = &info.sources[0].header.path;
     let uniform = info.spacing.uniform;
     if !uniform && options.uniform == Uniform::Refuse {
         return Err(Error::InconsistentSeries {

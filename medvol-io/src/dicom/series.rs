@@ -18,6 +18,8 @@ pub struct Slice {
     pub path: PathBuf,
     /// 0-based frame in that file (0 for single-frame files).
     pub frame: u32,
+    /// 0-based tile of a Siemens mosaic image (row-major in the mosaic), `None` otherwise.
+    pub tile: Option<u32>,
     /// ImagePositionPatient of its first voxel (LPS mm), if the file gives one.
     pub position: Option<Point>,
     /// InstanceNumber of its file.
@@ -45,7 +47,8 @@ pub struct SeriesInfo {
     /// The orthonormal grid of the stack: i along the rows, j along the columns, k along the
     /// slice normal with the spacing measured from the positions (the mean when uniform, the
     /// first gap otherwise). Exact unless [`tilt_deg`](Self::tilt_deg) is non-zero or the
-    /// spacing is not uniform.
+    /// spacing is not uniform. A Siemens mosaic has one position: its k spacing is
+    /// SpacingBetweenSlices (SliceThickness when absent), as its warnings say.
     pub geometry: Geometry,
     /// Index (i, j, k, 1) to LPS mm of the slices as stored: the k column is the step between
     /// slice origins, so it is sheared for a tilted gantry.
@@ -77,8 +80,17 @@ pub struct SeriesInfo {
     pub warnings: Vec<String>,
     /// Common attributes of the first file.
     pub metadata: Metadata,
-    /// Header and frame of each slice (k order), for decoding.
-    pub(crate) sources: Vec<(Arc<FileHeader>, u32)>,
+    /// Where each slice (k order) is stored, for decoding.
+    pub(crate) sources: Vec<Source>,
+}
+
+/// Where one slice of a volume is stored.
+#[derive(Debug, Clone)]
+pub(crate) struct Source {
+    pub(crate) header: Arc<FileHeader>,
+    pub(crate) frame: u32,
+    /// Tile of a mosaic frame, `None` for the whole frame.
+    pub(crate) tile: Option<u32>,
 }
 
 impl SeriesInfo {
@@ -87,7 +99,7 @@ impl SeriesInfo {
     /// # Errors
     /// [`Error::Decode`] when the file can no longer be parsed.
     pub fn tag(&self, group: u16, element: u16) -> Result<Option<String>> {
-        let path = &self.sources[0].0.path;
+        let path = &self.sources[0].header.path;
         let obj = dicom_object::OpenFileOptions::new()
             .read_until(dicom_dictionary_std::tags::PIXEL_DATA)
             .open_file(path)
@@ -225,7 +237,16 @@ struct Group {
 
 /// Splits a series by frame size, bits, echo and orientation (within 1e-3 per cosine).
 fn split_groups(items: Vec<Item>) -> Vec<Group> {
-    type Key = (u32, u32, u16, i64, bool, Option<[f64; 6]>, String);
+    type Key = (
+        u32,
+        u32,
+        u16,
+        i64,
+        bool,
+        Option<[f64; 6]>,
+        String,
+        Option<(u32, u32)>,
+    );
     let mut groups: Vec<(Key, Vec<Item>)> = Vec::new();
     for it in items {
         let h = &it.0;
@@ -250,6 +271,7 @@ fn split_groups(items: Vec<Item>) -> Vec<Group> {
             positioned,
             f.orientation,
             own,
+            h.mosaic().map(|m| (m.count, m.per_row)),
         );
         let found = groups.iter_mut().find(|(k, _)| {
             k.0 == key.0
@@ -258,6 +280,7 @@ fn split_groups(items: Vec<Item>) -> Vec<Group> {
                 && k.3 == key.3
                 && k.4 == key.4
                 && k.6 == key.6
+                && k.7 == key.7
                 && match (k.5, key.5) {
                     (Some(a), Some(b)) => a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-3),
                     (None, None) => true,
@@ -293,8 +316,42 @@ fn time_keys(it: &Item) -> [Option<i64>; 4] {
     ]
 }
 
+/// Siemens mosaics: each image is a whole volume, so the files are the time points (in
+/// time order).
+fn mosaic_volumes(uid: &str, mut items: Vec<Item>) -> Vec<SeriesInfo> {
+    items.sort_by(|a, b| {
+        time_keys(a)
+            .cmp(&time_keys(b))
+            .then_with(|| by_instance(a, b))
+    });
+    let n = items.len();
+    let p0 = frame(&items[0]).position;
+    let same_place = items.iter().all(|it| match (frame(it).position, p0) {
+        (Some(a), Some(b)) => (Point(a) - Point(b)).norm() < SAME_POSITION_MM,
+        (a, b) => a.is_none() && b.is_none(),
+    });
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(t, it)| {
+            let mut w = Vec::new();
+            if !same_place {
+                w.push(
+                    "Siemens mosaics of this series lie at different positions: each read as \
+                     its own volume, numbered as time points"
+                        .to_string(),
+                );
+            }
+            finish(uid, vec![it], (n > 1).then_some((t, n)), w)
+        })
+        .collect()
+}
+
 /// One group of same-orientation frames into one volume, or one per time point.
 fn build_volumes(uid: &str, mut items: Vec<Item>) -> Vec<SeriesInfo> {
+    if items.iter().all(|it| it.0.mosaic().is_some()) {
+        return mosaic_volumes(uid, items);
+    }
     let positioned = items
         .iter()
         .all(|it| frame(it).position.is_some() && frame(it).orientation.is_some());
@@ -412,22 +469,57 @@ fn finish(
 ) -> SeriesInfo {
     let h0 = items[0].0.clone();
     let f0 = frame(&items[0]).clone();
-    let dims = [h0.columns as usize, h0.rows as usize, items.len()];
     let pixel = f0.pixel_spacing.filter(|p| p.iter().all(|v| *v > 0.0));
     if pixel.is_none() {
         warnings.push("no PixelSpacing: 1 mm assumed in plane".into());
     }
     let pixel = pixel.unwrap_or([1.0, 1.0]);
     let axes = f0.orientation.and_then(axes_from_iop);
-    let positions: Option<Vec<Point>> = items
-        .iter()
-        .map(|it| frame(it).position.map(Point))
-        .collect();
-    let has_geometry = axes.is_some() && positions.is_some();
     let single = h0
         .spacing_between_slices
         .filter(|v| *v > 0.0)
         .or(h0.slice_thickness.filter(|v| *v > 0.0));
+    // The 2-D images in k order: the items, or the tiles of one mosaic.
+    let (plane, planes): ([u32; 2], Vec<(Source, Option<Point>)>) = match h0.mosaic() {
+        Some(m) if items.len() == 1 => {
+            let spacing = match (h0.spacing_between_slices, h0.slice_thickness) {
+                (Some(s), _) if s > 0.0 => (s, "SpacingBetweenSlices"),
+                (_, Some(s)) if s > 0.0 => (s, "SliceThickness (no SpacingBetweenSlices)"),
+                _ => (1.0, "a default (no SpacingBetweenSlices or SliceThickness)"),
+            };
+            let (tiles, notes) = m.slices(f0.position, axes, pixel, [h0.columns, h0.rows], spacing);
+            warnings.extend(notes);
+            let planes = tiles
+                .into_iter()
+                .map(|(t, p)| {
+                    let src = Source {
+                        header: h0.clone(),
+                        frame: items[0].1,
+                        tile: Some(t),
+                    };
+                    (src, p)
+                })
+                .collect();
+            (m.tile, planes)
+        }
+        _ => {
+            let planes = items
+                .iter()
+                .map(|it| {
+                    let src = Source {
+                        header: it.0.clone(),
+                        frame: it.1,
+                        tile: None,
+                    };
+                    (src, frame(it).position.map(Point))
+                })
+                .collect();
+            ([h0.columns, h0.rows], planes)
+        }
+    };
+    let dims = [plane[0] as usize, plane[1] as usize, planes.len()];
+    let positions: Option<Vec<Point>> = planes.iter().map(|(_, p)| *p).collect();
+    let has_geometry = axes.is_some() && positions.is_some();
     let (geometry, affine, corners, along, spacing, tilt) =
         if let (Some(axes), Some(positions)) = (axes, positions) {
             let along: Vec<f64> = positions
@@ -514,23 +606,23 @@ fn finish(
                 0.0,
             )
         };
-    if h0
-        .image_type
-        .iter()
-        .any(|t| t.eq_ignore_ascii_case("MOSAIC"))
-    {
-        warnings.push("Siemens mosaic: tiles are not split into slices".into());
+    if let Some(Err(why)) = &h0.mosaic {
+        warnings.push(format!(
+            "Siemens mosaic not split into slices ({why}): read as one {}x{} image",
+            h0.columns, h0.rows
+        ));
     }
     if h0.photometric == "MONOCHROME1" {
         warnings.push("MONOCHROME1: values kept as stored (high values display dark)".into());
     }
-    let slices = items
+    let slices = planes
         .iter()
-        .map(|it| Slice {
-            path: it.0.path.clone(),
-            frame: it.1,
-            position: frame(it).position.map(Point),
-            instance_number: it.0.instance_number,
+        .map(|(src, position)| Slice {
+            path: src.header.path.clone(),
+            frame: src.frame,
+            tile: src.tile,
+            position: *position,
+            instance_number: src.header.instance_number,
         })
         .collect();
     let mut files: Vec<PathBuf> = Vec::new();
@@ -576,7 +668,7 @@ fn finish(
         transfer_syntaxes: syntaxes,
         warnings,
         metadata: h0.metadata.clone(),
-        sources: items,
+        sources: planes.into_iter().map(|(src, _)| src).collect(),
     }
 }
 
