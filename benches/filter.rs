@@ -1,12 +1,13 @@
 //! Filters on the 256³ head phantom as `f32` (0.7 × 0.7 × 1.25 mm), in one run per op:
 //! `<op>/scalar` (portable kernels), `<op>/simd` (best detected instruction set) and
-//! `<op>/blocked` (best kernels in z-slabs via `Blocked`), all in the default rayon pool.
+//! `<op>/blocked` (best kernels in z-slabs via `Blocked`), all in the default rayon pool; and
+//! `gaussian_in_place_1mm/<method>` (`Gaussian::apply_in_place`, no output allocation).
 //!
 //! The phantom is also written as raw little-endian `f32` (i fastest) to
 //! `$MEDVOL_FILTER_BENCH_RAW` (default: `medvol-bench-phantom-256-f32.raw` in the system temp
 //! dir) so peers time the same voxels: `benches/filter_peers.py <raw>`.
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use medvol_core::phantom::HeadPhantom;
 use medvol_core::{Isa, Volume};
 use medvol_filter::{
@@ -67,6 +68,22 @@ fn filters(c: &mut Criterion) {
             .with_method(GaussianMethod::Recursive)
             .with_isa(isa)
     });
+    // In place: the input copy is made outside the timing.
+    let mut g = c.benchmark_group("gaussian_in_place_1mm");
+    g.throughput(Throughput::Elements(v.len() as u64));
+    g.sample_size(10).measurement_time(Duration::from_secs(3));
+    for method in [GaussianMethod::Discrete, GaussianMethod::Recursive] {
+        let f = Gaussian::new(sigma).unwrap().with_method(method);
+        let id = format!("{method:?}").to_lowercase();
+        g.bench_function(id, |b| {
+            b.iter_batched_ref(
+                || v.clone(),
+                |w| f.apply_in_place(w).unwrap(),
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    g.finish();
     three_ways(c, &v, "median_r1", |isa| {
         Median::new([1; 3]).unwrap().with_isa(isa)
     });

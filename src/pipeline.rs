@@ -286,8 +286,8 @@ impl Pipeline {
         }
         match self.denoise {
             Some(Denoise::Gaussian(sigma)) => {
-                volume = stages.run("gaussian", || {
-                    Ok(Gaussian::new(Sigma::iso_mm(sigma))?.apply(&volume)?)
+                stages.run("gaussian", || {
+                    Ok(Gaussian::new(Sigma::iso_mm(sigma))?.apply_in_place(&mut volume)?)
                 })?;
             }
             Some(Denoise::Median(r)) => {

@@ -7,8 +7,9 @@ use crate::kernel::{self, Real};
 use crate::lines::{clamp, pad_line, row, store_row, with_contiguous_rows};
 use crate::parallel::for_each_slice;
 use crate::{Filter, Result};
-use medvol_core::ndarray::{Array3, Axis, s};
+use medvol_core::ndarray::{Array3, ArrayView3, ArrayViewMut2, ArrayViewMut3, Axis, s};
 use medvol_core::{Geometry, Isa, Region, Volume, VolumeView, VolumeViewMut, Voxel, VoxelKind};
+use std::any::Any;
 
 /// Standard deviation of a Gaussian along (i, j, k), in millimetres.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -299,6 +300,30 @@ impl<T: Voxel> Filter<T> for Gaussian {
         }
     }
 
+    /// Real volumes (`f32`, `f64`) run whole-volume passes (see [`Gaussian::apply_in_place`]),
+    /// other types [`Filter::apply_region`] on the whole volume: the same bits either way.
+    fn apply(&self, src: &Volume<T>) -> Result<Volume<T>> {
+        let mut out = Volume::zeros(src.dims(), *src.geometry())?;
+        if src.is_empty() {
+            return Ok(out);
+        }
+        let (any_src, any_out): (&dyn Any, &mut dyn Any) = (src, &mut out);
+        if let (Some(s), Some(o)) = (
+            any_src.downcast_ref::<Volume<f32>>(),
+            any_out.downcast_mut::<Volume<f32>>(),
+        ) {
+            self.whole(s, o)?;
+        } else if let (Some(s), Some(o)) = (
+            any_src.downcast_ref::<Volume<f64>>(),
+            any_out.downcast_mut::<Volume<f64>>(),
+        ) {
+            self.whole(s, o)?;
+        } else {
+            self.apply_region(src.view(), Region::whole(src.dims()), out.view_mut())?;
+        }
+        Ok(out)
+    }
+
     fn apply_region(
         &self,
         src: VolumeView<'_, T>,
@@ -343,12 +368,7 @@ impl Gaussian {
         mut dst: VolumeViewMut<'_, T>,
         sv: [f64; 3],
     ) {
-        let w: [Vec<R>; 3] = sv.map(|s| {
-            discrete_kernel(s, self.truncate)
-                .into_iter()
-                .map(R::from_f64)
-                .collect()
-        });
+        let w: [Vec<R>; 3] = self.discrete_kernels(sv);
         let r = [0, 1, 2].map(|a| w[a].len() - 1);
         let dims = src.dims();
         let a = *src.as_array();
@@ -420,10 +440,27 @@ impl Gaussian {
         mut dst: VolumeViewMut<'_, T>,
         sv: [f64; 3],
     ) {
-        let [ni, nj, nk] = src.dims();
+        let mut buf: Array3<R> = src.as_array().mapv(R::of);
+        self.recursive_passes(buf.view_mut(), sv);
+        let (st, en) = (region.start.0, region.end());
+        let part = buf.slice(s![st[2]..en[2], st[1]..en[1], st[0]..en[0]]);
+        for (d, v) in dst
+            .as_array_mut()
+            .lanes_mut(Axis(2))
+            .into_iter()
+            .zip(part.lanes(Axis(2)))
+        {
+            let vals: Vec<R> = v.to_vec();
+            store_row(d, &vals);
+        }
+    }
+
+    /// The three recursive passes (i, j, then k) over `buf` (standard layout), in place, values
+    /// finally stored as [`store_row`] stores them.
+    fn recursive_passes<R: Real>(&self, mut buf: ArrayViewMut3<'_, R>, sv: [f64; 3]) {
+        let (nk, nj, ni) = buf.dim();
         let iir = sv.map(Iir::new);
         let isa = self.isa;
-        let mut buf: Array3<R> = src.as_array().mapv(R::of);
         // i pass: transpose each slice so the recursion runs across rows of j.
         for_each_slice(
             buf.view_mut(),
@@ -446,38 +483,234 @@ impl Gaussian {
             0,
             IirScratch::default,
             |sc, _, mut slice| {
-                let data = slice.as_slice_mut().expect("owned standard-layout buffer");
+                let data = slice.as_slice_mut().expect("standard-layout buffer");
                 iir[1].run(isa, data, nj, ni, sc);
             },
         );
         // k pass: for each j, the (k, i) plane as nk lines of width ni.
-        for_each_slice(
-            buf.view_mut(),
-            1,
-            IirScratch::default,
-            |sc, _, mut plane| {
-                sc.lines.clear();
-                sc.lines.extend(plane.iter().copied());
-                let mut lines = std::mem::take(&mut sc.lines);
-                iir[2].run(isa, &mut lines, nk, ni, sc);
-                for (d, v) in plane.iter_mut().zip(&lines) {
-                    *d = *v;
-                }
-                sc.lines = lines;
-            },
-        );
-        let (st, en) = (region.start.0, region.end());
-        let part = buf.slice(s![st[2]..en[2], st[1]..en[1], st[0]..en[0]]);
-        for (d, v) in dst
-            .as_array_mut()
-            .lanes_mut(Axis(2))
-            .into_iter()
-            .zip(part.lanes(Axis(2)))
-        {
-            let vals: Vec<R> = v.to_vec();
-            store_row(d, &vals);
+        for_each_slice(buf, 1, IirScratch::default, |sc, _, mut plane| {
+            sc.lines.clear();
+            sc.lines.extend(plane.iter().copied());
+            let mut lines = std::mem::take(&mut sc.lines);
+            iir[2].run(isa, &mut lines, nk, ni, sc);
+            // Stored as `store_row` stores (NaN as 0, saturated), so in-place runs agree.
+            for (d, v) in plane.iter_mut().zip(&lines) {
+                *d = R::from_f64_saturating(v.to_f64());
+            }
+            sc.lines = lines;
+        });
+    }
+
+    /// The discrete kernels (half kernels `w[0..=r]`) along i, j and k.
+    fn discrete_kernels<R: Real>(&self, sv: [f64; 3]) -> [Vec<R>; 3] {
+        sv.map(|s| {
+            discrete_kernel(s, self.truncate)
+                .into_iter()
+                .map(R::from_f64)
+                .collect()
+        })
+    }
+
+    /// Smooths an `f32` volume in place: the same bits as [`Filter::apply`], without a second
+    /// volume.
+    ///
+    /// [`GaussianMethod::Discrete`] runs the k pass one (k, i) plane at a time, then the j and
+    /// i passes one slice at a time, each task copying the plane or slice it reads into its own
+    /// scratch: extra memory is one plane and one slice per thread, not a volume.
+    /// [`GaussianMethod::Recursive`] runs its passes on the volume itself, with scratch of two
+    /// slices per thread.
+    ///
+    /// ```
+    /// use medvol_core::phantom::HeadPhantom;
+    /// use medvol_filter::{Filter, Gaussian, Sigma};
+    ///
+    /// let mut ct = HeadPhantom::new([40, 40, 24], [1.0, 1.0, 2.0])?.generate().cast::<f32>();
+    /// let g = Gaussian::new(Sigma::iso_mm(1.5))?;
+    /// let copy = g.apply(&ct)?;
+    /// g.apply_in_place(&mut ct)?;
+    /// assert_eq!(ct, copy);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) when a sigma exceeds
+    /// [`Gaussian::MAX_SIGMA_VOXELS`] voxels of the volume's spacing.
+    pub fn apply_in_place(&self, volume: &mut Volume<f32>) -> Result<()> {
+        self.in_place(volume)
+    }
+
+    /// [`Gaussian::apply_in_place`] for either real type.
+    fn in_place<R: Real>(&self, volume: &mut Volume<R>) -> Result<()> {
+        if volume.is_empty() {
+            return Ok(());
+        }
+        let sv = self.sigma_voxels(volume.geometry())?;
+        let mut buf = volume.as_array_mut().view_mut();
+        match self.method {
+            GaussianMethod::Discrete => {
+                let [wi, wj, wk] = self.discrete_kernels::<R>(sv);
+                discrete_k_planes(self.isa, &wk, KSource::<R>::InPlace, buf.view_mut());
+                discrete_ji_slices(self.isa, &wj, &wi, buf);
+            }
+            GaussianMethod::Recursive => self.recursive_passes(buf, sv),
+        }
+        Ok(())
+    }
+
+    /// `src` smoothed into `out` (same dimensions) by whole-volume passes: the k pass from
+    /// `src` into `out`, then the j and i passes in place, or a copy then the recursive passes.
+    fn whole<R: Real>(&self, src: &Volume<R>, out: &mut Volume<R>) -> Result<()> {
+        match self.method {
+            GaussianMethod::Discrete => {
+                let sv = self.sigma_voxels(src.geometry())?;
+                let [wi, wj, wk] = self.discrete_kernels::<R>(sv);
+                let mut buf = out.as_array_mut().view_mut();
+                let src = KSource::Rows(src.as_array().view());
+                discrete_k_planes(self.isa, &wk, src, buf.view_mut());
+                discrete_ji_slices(self.isa, &wj, &wi, buf);
+                Ok(())
+            }
+            GaussianMethod::Recursive => {
+                out.as_slice_mut().copy_from_slice(src.as_slice());
+                self.in_place(out)
+            }
         }
     }
+
+    /// Smooths any volume into a new `f32` volume: the same bits as
+    /// `self.apply(&volume.cast::<f32>())`, without the intermediate copy (the discrete method
+    /// converts inside its first pass).
+    ///
+    /// ```
+    /// use medvol_core::phantom::HeadPhantom;
+    /// use medvol_filter::{Filter, Gaussian, Sigma};
+    ///
+    /// let ct = HeadPhantom::new([40, 40, 24], [1.0, 1.0, 2.0])?.generate(); // i16
+    /// let g = Gaussian::new(Sigma::iso_mm(1.5))?;
+    /// assert_eq!(g.apply_to_f32(&ct)?, g.apply(&ct.cast::<f32>())?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Gaussian::apply_in_place`]; [`Error::Core`](crate::Error::Core) when the output
+    /// cannot be allocated.
+    pub fn apply_to_f32<T: Voxel>(&self, volume: &Volume<T>) -> Result<Volume<f32>> {
+        if volume.is_empty() || self.method != GaussianMethod::Discrete {
+            let mut out = volume.cast::<f32>();
+            self.apply_in_place(&mut out)?;
+            return Ok(out);
+        }
+        let sv = self.sigma_voxels(volume.geometry())?;
+        let mut out = Volume::<f32>::zeros(volume.dims(), *volume.geometry())?;
+        let mut buf = out.as_array_mut().view_mut();
+        let [wi, wj, wk] = self.discrete_kernels::<f32>(sv);
+        let a = volume.as_array().view();
+        // Integers convert exactly (or, for 32-bit ones, with the same rounding) either way;
+        // floats need the cast's NaN and saturation rules.
+        let src = match T::KIND {
+            VoxelKind::F32 | VoxelKind::F64 => KSource::Cast(a),
+            _ => KSource::Rows(a),
+        };
+        discrete_k_planes(self.isa, &wk, src, buf.view_mut());
+        discrete_ji_slices(self.isa, &wj, &wi, buf);
+        Ok(out)
+    }
+}
+
+/// `out` = the symmetric half kernel `w` applied across `lines` at line `m`: `w[0]·lines[m] +
+/// Σₜ w[t]·(lines[m-t] + lines[m+t])`, line indices clamped (edges replicated).
+fn conv_across<S: Voxel, R: Real>(isa: Isa, w: &[R], lines: &[&[S]], m: usize, out: &mut [R]) {
+    let (n, m) = (lines.len(), m as isize);
+    let pairs: Vec<(&[S], &[S])> = (1..w.len() as isize)
+        .map(|t| (lines[clamp(m - t, n)], lines[clamp(m + t, n)]))
+        .collect();
+    kernel::conv_sym(isa, out, lines[m as usize], &pairs, w);
+}
+
+/// Where the discrete k pass reads its input.
+enum KSource<'a, S> {
+    /// `dst` itself: each plane is copied to scratch first.
+    InPlace,
+    /// Another volume's rows, read directly (values converted by [`Real::of`], as in
+    /// [`Filter::apply_region`]).
+    Rows(ArrayView3<'a, S>),
+    /// Another volume, each plane copied to scratch converted by [`Voxel::from_f64_saturating`]
+    /// (as [`Volume::cast`]).
+    Cast(ArrayView3<'a, S>),
+}
+
+/// The discrete k pass over whole (k, i) planes of `dst` (standard layout), one plane per task
+/// (measured faster than slice by slice, which first-touches the output in order).
+fn discrete_k_planes<S: Voxel, R: Real>(
+    isa: Isa,
+    w: &[R],
+    src: KSource<'_, S>,
+    dst: ArrayViewMut3<'_, R>,
+) {
+    let ni = dst.dim().2;
+    for_each_slice(dst, 1, Vec::new, |plane_buf: &mut Vec<R>, j, plane| {
+        plane_buf.clear();
+        match &src {
+            KSource::Rows(a) => {
+                let lines: Vec<&[S]> = (0..a.dim().0).map(|k| row(a, k, j, 0..ni)).collect();
+                return conv_plane(isa, w, &lines, plane);
+            }
+            KSource::Cast(a) => plane_buf.extend(
+                a.index_axis(Axis(1), j)
+                    .iter()
+                    .map(|v| R::from_f64_saturating(v.to_f64())),
+            ),
+            KSource::InPlace => {
+                for r in plane.rows() {
+                    plane_buf.extend_from_slice(r.as_slice().expect("contiguous rows"));
+                }
+            }
+        }
+        let lines: Vec<&[R]> = plane_buf.chunks_exact(ni).collect();
+        conv_plane(isa, w, &lines, plane);
+    });
+}
+
+/// Row `k` of `plane` = the kernel `w` across `lines` at line `k` (see [`conv_across`]).
+fn conv_plane<S: Voxel, R: Real>(
+    isa: Isa,
+    w: &[R],
+    lines: &[&[S]],
+    mut plane: ArrayViewMut2<'_, R>,
+) {
+    for (k, mut out) in plane.axis_iter_mut(Axis(0)).enumerate() {
+        let out = out.as_slice_mut().expect("contiguous rows");
+        conv_across(isa, w, lines, k, out);
+    }
+}
+
+/// The discrete j then i passes over whole slices of `dst` (standard layout), in place, one
+/// slice per task (copied to scratch first); values stored as [`store_row`] does.
+fn discrete_ji_slices<R: Real>(isa: Isa, wj: &[R], wi: &[R], dst: ArrayViewMut3<'_, R>) {
+    let ni = dst.dim().2;
+    let ri = wi.len() - 1;
+    let init = || {
+        (
+            Vec::new(),
+            vec![R::default(); ni + 2 * ri],
+            vec![R::default(); ni],
+        )
+    };
+    for_each_slice(dst, 0, init, |(slice_buf, line, out), _, mut slice| {
+        slice_buf.clear();
+        slice_buf.extend_from_slice(slice.as_slice().expect("standard-layout slice"));
+        let rows: Vec<&[R]> = slice_buf.chunks_exact(ni).collect();
+        for (j, drow) in slice.axis_iter_mut(Axis(0)).enumerate() {
+            conv_across(isa, wj, &rows, j, &mut line[ri..ri + ni]);
+            let (first, last) = (line[ri], line[ri + ni - 1]);
+            line[..ri].fill(first);
+            line[ri + ni..].fill(last);
+            let l = &line[..];
+            let pairs: Vec<(&[R], &[R])> = (1..=ri).map(|t| (&l[ri - t..], &l[ri + t..])).collect();
+            kernel::conv_sym(isa, out, &l[ri..ri + ni], &pairs, wi);
+            store_row(drow, out);
+        }
+    });
 }
 
 /// Gaussian smoothing with the same sigma along every axis (`sigma_mm`, millimetres), discrete
@@ -535,6 +768,26 @@ mod tests {
                 var.sqrt()
             );
         }
+    }
+
+    #[test]
+    fn to_f32_rounds_large_integers_as_cast() {
+        // 32-bit integers are not all f32 values: the fused conversion must round as `cast`.
+        let g = Geometry::default().with_spacing([0.8, 1.0, 1.3]).unwrap();
+        let vi = Volume::<i32>::from_fn([9, 7, 6], g, |p| {
+            i32::MAX - (p.i() * 977 + p.j() * 31 + p.k() * 7) as i32 * 3
+        })
+        .unwrap();
+        let vu = vi.map(|x| x as u32 + 7);
+        let gauss = Gaussian::new(Sigma::iso_mm(1.2)).unwrap();
+        assert_eq!(
+            gauss.apply_to_f32(&vi).unwrap(),
+            gauss.apply(&vi.cast::<f32>()).unwrap()
+        );
+        assert_eq!(
+            gauss.apply_to_f32(&vu).unwrap(),
+            gauss.apply(&vu.cast::<f32>()).unwrap()
+        );
     }
 
     #[test]

@@ -11,6 +11,8 @@
 //!    of them block by block, in parallel, with the same bits as a whole-volume run.
 //!
 //! Every filter keeps the volume's geometry (resampling replaces it with the target grid).
+//! [`Gaussian::apply_in_place`] smooths an `f32` volume without a second volume, and
+//! [`Gaussian::apply_to_f32`] converts any voxel type inside its first pass.
 //!
 //! ```
 //! use medvol_core::phantom::HeadPhantom;

@@ -1,5 +1,6 @@
 //! Property tests: blocked == whole (bit-identical) for every filter over random shapes, block
-//! sizes and thread counts; every instruction set == scalar; parallel == serial.
+//! sizes and thread counts; every instruction set == scalar; parallel == serial; the in-place
+//! and f32-converting Gaussians == `apply`.
 
 use medvol_core::{Direction, Geometry, Isa, Point, Volume, Voxel};
 use medvol_filter::{
@@ -29,6 +30,11 @@ fn volume<T: Voxel>(dims: [usize; 3], spacing: [f64; 3], seed: u64) -> Volume<T>
         T::from_f64_saturating(noise + blob - 50.0)
     })
     .unwrap()
+}
+
+/// The voxels' bit patterns (NaN compares equal to itself).
+fn bits(v: &Volume<f32>) -> Vec<u32> {
+    v.as_slice().iter().map(|x| x.to_bits()).collect()
 }
 
 fn in_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
@@ -151,6 +157,29 @@ proptest! {
                 let r = r.clone().with_interpolation(interp);
                 prop_assert!(r.clone().with_isa(isa).apply(&v).unwrap() == r.clone().with_isa(Isa::Scalar).apply(&v).unwrap());
             }
+        }
+    }
+
+    #[test]
+    fn gaussian_in_place_equals_apply(d in dims(), sp in spacing(), sigma in proptest::array::uniform3(0.2f64..3.0), t in 1usize..4, seed in 0u64..100, special in 0usize..4) {
+        let mut v = volume::<f32>(d, sp, seed);
+        // Non-finite and huge inputs: both paths must store them the same way.
+        let n = v.len();
+        v.as_slice_mut()[seed as usize % n] = [0.0, f32::NAN, f32::INFINITY, -f32::MAX][special];
+        let i16v = volume::<i16>(d, sp, seed);
+        let mut f64v = volume::<f64>(d, sp, seed);
+        f64v.as_slice_mut()[seed as usize % n] = [0.0, f64::NAN, 1e300, -f64::INFINITY][special];
+        for method in [GaussianMethod::Discrete, GaussianMethod::Recursive] {
+            let g = Gaussian::new(Sigma::mm(sigma)).unwrap().with_method(method);
+            let want = in_pool(1, || g.apply(&v)).unwrap();
+            let mut got = v.clone();
+            in_pool(t, || g.apply_in_place(&mut got)).unwrap();
+            prop_assert!(bits(&got) == bits(&want), "{:?} in place, {} threads", method, t);
+            prop_assert_eq!(got.geometry(), v.geometry());
+            let fused = in_pool(t, || g.apply_to_f32(&i16v)).unwrap();
+            prop_assert!(bits(&fused) == bits(&g.apply(&i16v.cast::<f32>()).unwrap()), "{:?} i16 -> f32", method);
+            let fused = in_pool(t, || g.apply_to_f32(&f64v)).unwrap();
+            prop_assert!(bits(&fused) == bits(&g.apply(&f64v.cast::<f32>()).unwrap()), "{:?} f64 -> f32", method);
         }
     }
 

@@ -5,11 +5,14 @@
 //! Each output element is computed by the same sequence of operations whatever the slice
 //! length or the instruction set, so SIMD and scalar results are the same bits.
 
-use super::{NetOp, Real};
+use super::{LANES, Real};
 use medvol_core::Voxel;
 
 /// `out[x] = w[0]·centre[x] + Σₜ w[t]·(pairs[t-1].0[x] + pairs[t-1].1[x])`, summed in that order
 /// (as `scipy.ndimage.correlate1d` does for symmetric kernels).
+///
+/// Blocks of [`CONV_BLOCK`] outputs are summed in registers over all taps; the remainder runs
+/// the same sums tap by tap, so each output's value does not depend on where it falls.
 #[inline(always)]
 pub(crate) fn conv_sym<S: Voxel, R: Real>(
     out: &mut [R],
@@ -18,15 +21,35 @@ pub(crate) fn conv_sym<S: Voxel, R: Real>(
     w: &[R],
 ) {
     let w0 = w[0];
-    for (o, c) in out.iter_mut().zip(centre) {
+    let full = out.len() / CONV_BLOCK * CONV_BLOCK;
+    let (body, tail) = out.split_at_mut(full);
+    for (x, o) in body.chunks_exact_mut(CONV_BLOCK).enumerate() {
+        let x = x * CONV_BLOCK;
+        let c = &centre[x..x + CONV_BLOCK];
+        let mut acc = [R::default(); CONV_BLOCK];
+        for (acc, c) in acc.iter_mut().zip(c) {
+            *acc = R::of(*c) * w0;
+        }
+        for ((a, b), &wt) in pairs.iter().zip(&w[1..]) {
+            let (a, b) = (&a[x..x + CONV_BLOCK], &b[x..x + CONV_BLOCK]);
+            for l in 0..CONV_BLOCK {
+                acc[l] = acc[l] + (R::of(a[l]) + R::of(b[l])) * wt;
+            }
+        }
+        o.copy_from_slice(&acc);
+    }
+    for (o, c) in tail.iter_mut().zip(&centre[full..]) {
         *o = R::of(*c) * w0;
     }
     for ((a, b), &wt) in pairs.iter().zip(&w[1..]) {
-        for ((o, a), b) in out.iter_mut().zip(a.iter()).zip(b.iter()) {
+        for ((o, a), b) in tail.iter_mut().zip(&a[full..]).zip(&b[full..]) {
             *o = *o + (R::of(*a) + R::of(*b)) * wt;
         }
     }
 }
+
+/// Outputs [`conv_sym`] sums in registers at a time.
+const CONV_BLOCK: usize = 32;
 
 /// One direction of a 4th-order recursive filter over `n` lines of `width` values (line `m` at
 /// `x[m·width..]`), vectorised across each line:
@@ -104,40 +127,73 @@ pub(crate) fn add_assign<R: Real>(a: &mut [R], b: &[R]) {
     }
 }
 
-/// Runs a min/max network over `wires` (wire `w` at `wires[w·len..(w+1)·len]`), one network
-/// per element position.
+/// Loads wire `w` with `src[offsets[w] + x + l]` for lanes `l < n`; lanes from `n` on repeat
+/// lane `n - 1` (a partial last group).
 #[inline(always)]
-pub(crate) fn network<T: Voxel>(ops: &[NetOp], wires: &mut [T], len: usize) {
-    for op in ops {
-        let (lo, hi) = (op.a.min(op.b) as usize, op.a.max(op.b) as usize);
-        let (head, tail) = wires.split_at_mut(hi * len);
-        let first = &mut head[lo * len..(lo + 1) * len];
-        let second = &mut tail[..len];
-        let (a, b) = if op.a < op.b {
-            (first, second)
+pub(crate) fn load_wires<T: Voxel>(
+    src: &[T],
+    offsets: &[usize],
+    wires: &mut [[T; LANES]],
+    x: usize,
+    n: usize,
+) {
+    for (wire, &o) in wires.iter_mut().zip(offsets) {
+        if n == LANES {
+            wire.copy_from_slice(&src[o + x..o + x + LANES]);
         } else {
-            (second, first)
-        };
-        match op.kind {
-            super::NetKind::MinMax => {
-                for (a, b) in a.iter_mut().zip(b.iter_mut()) {
-                    let (x, y) = (*a, *b);
-                    *a = if y < x { y } else { x };
-                    *b = if y < x { x } else { y };
-                }
+            for (l, v) in wire.iter_mut().enumerate() {
+                *v = src[o + x + l.min(n - 1)];
             }
-            super::NetKind::Min => {
-                for (a, b) in a.iter_mut().zip(b.iter()) {
-                    let (x, y) = (*a, *b);
-                    *a = if y < x { y } else { x };
-                }
-            }
-            super::NetKind::Max => {
-                for (a, b) in a.iter().zip(b.iter_mut()) {
-                    let (x, y) = (*a, *b);
-                    *b = if y < x { x } else { y };
-                }
-            }
+        }
+    }
+}
+
+/// `if x < y { x } else { y }` per lane (every compare-exchange of [`net_row`] is full: a half
+/// that is never read again does no harm).
+#[inline(always)]
+fn lane_min<T: Voxel>(x: [T; LANES], y: [T; LANES]) -> [T; LANES] {
+    let mut m = x;
+    for (m, (x, y)) in m.iter_mut().zip(x.iter().zip(&y)) {
+        *m = if x < y { *x } else { *y };
+    }
+    m
+}
+
+/// `if x > y { x } else { y }` per lane.
+#[inline(always)]
+fn lane_max<T: Voxel>(x: [T; LANES], y: [T; LANES]) -> [T; LANES] {
+    let mut m = x;
+    for (m, (x, y)) in m.iter_mut().zip(x.iter().zip(&y)) {
+        *m = if x > y { *x } else { *y };
+    }
+    m
+}
+
+/// Runs the min/max network `ops` (`(a, b)`: `a` receives the minimum, `b` the maximum) at
+/// `len` positions `x`, one per lane, with wire `w` loaded from `src[offsets[w] + x]` (as
+/// [`load_wires`]), and stores output wire `outputs[r]` at `dst[r·stride + x]`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) fn net_row<T: Voxel>(
+    src: &[T],
+    offsets: &[usize],
+    ops: &[(u16, u16)],
+    outputs: &[usize],
+    wires: &mut [[T; LANES]],
+    dst: &mut [T],
+    stride: usize,
+    len: usize,
+) {
+    for x in (0..len).step_by(LANES) {
+        let n = LANES.min(len - x);
+        load_wires(src, offsets, wires, x, n);
+        for &(a, b) in ops {
+            let (p, q) = (wires[a as usize], wires[b as usize]);
+            wires[a as usize] = lane_min(p, q);
+            wires[b as usize] = lane_max(p, q);
+        }
+        for (r, &o) in outputs.iter().enumerate() {
+            dst[r * stride + x..r * stride + x + n].copy_from_slice(&wires[o][..n]);
         }
     }
 }
