@@ -1,7 +1,8 @@
 //! Marching cubes on the 256³ head phantom (`i16` HU, 0.7 × 0.7 × 1.25 mm, no noise), in one
 //! run: bone (300 HU) and skin (-500 HU) surfaces with the scalar and the SIMD classification
 //! on 1 thread, and SIMD on 2 threads (rayon pools); then the binary STL of the bone surface
-//! serialised to memory and written to a file (atomic, synced).
+//! serialised to memory and written to a file (atomic, synced), formatted in parallel on the
+//! global pool (2 threads here) while the previous block is written.
 //!
 //! The phantom is also written as raw little-endian `i16` (i fastest) to
 //! `$MEDVOL_MESH_BENCH_RAW` (default: `medvol-bench-phantom-256-i16.raw` in the system temp

@@ -1,11 +1,46 @@
 //! The classification compiled for AVX2 (and NEON on aarch64) with run-time dispatch.
 //!
-//! The loop is written so that LLVM vectorises it: the comparisons of 64 voxels fill a byte
-//! array (one vector compare per lane group), and each 8 bytes are gathered into 8 bits by one
-//! multiplication. The result is bit-identical to [`super::scalar::classify`].
+//! `i16` (CT) and `f32` (filtered volumes) rows use explicit AVX2 kernels: one vector compare
+//! per 16 or 8 voxels, and `movemask` turns the comparison lanes into bits. Other voxel types use
+//! a loop written so that LLVM vectorises it: the comparisons of 64 voxels fill a byte array, and
+//! each 8 bytes are gathered into 8 bits by one multiplication. Every path is bit-identical to
+//! [`super::scalar::classify`].
+
+#![allow(unsafe_code)]
 
 use medvol_core::Voxel;
 use multiversion::multiversion;
+#[cfg(target_arch = "x86_64")]
+use std::any::TypeId;
+
+/// Same contract as [`super::scalar::classify`].
+pub(crate) fn classify<T: Voxel>(values: &[T], threshold: T, out: &mut [u64]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        if let (Some(v), Some(&[t])) = (same::<T, i16>(values), same::<T, i16>(&[threshold]))
+            && t > i16::MIN
+        {
+            // SAFETY: AVX2 was detected just above.
+            unsafe { x86::classify_i16(v, t, out) };
+            return;
+        }
+        if let (Some(v), Some(&[t])) = (same::<T, f32>(values), same::<T, f32>(&[threshold])) {
+            // SAFETY: AVX2 was detected just above.
+            unsafe { x86::classify_f32(v, t, out) };
+            return;
+        }
+    }
+    classify_autovec(values, threshold, out)
+}
+
+/// `values` as a slice of `U` when `T` is `U`.
+#[cfg(target_arch = "x86_64")]
+fn same<T: 'static, U: 'static>(values: &[T]) -> Option<&[U]> {
+    (TypeId::of::<T>() == TypeId::of::<U>()).then(|| {
+        // SAFETY: T and U are the same type, so the pointer, length and lifetime carry over.
+        unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<U>(), values.len()) }
+    })
+}
 
 /// Gathers the low bits of 8 bytes (each 0 or 1) into one byte, byte `b` to bit `b`.
 #[inline(always)]
@@ -15,10 +50,20 @@ fn gather8(bytes: [u8; 8]) -> u64 {
     (u64::from_le_bytes(bytes).wrapping_mul(0x0102_0408_1020_4080)) >> 56
 }
 
-/// Same contract as [`super::scalar::classify`].
+/// The last, partial word of a row: the plain loop of the reference.
+#[inline(always)]
+fn tail<T: Voxel>(rest: &[T], threshold: T) -> u64 {
+    let mut bits = 0u64;
+    for (b, v) in rest.iter().enumerate() {
+        bits |= u64::from(*v >= threshold) << b;
+    }
+    bits
+}
+
+/// Same contract as [`super::scalar::classify`], vectorised by the compiler.
 #[allow(unused_braces)]
 #[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
-pub(crate) fn classify<T: Voxel>(values: &[T], threshold: T, out: &mut [u64]) {
+pub(crate) fn classify_autovec<T: Voxel>(values: &[T], threshold: T, out: &mut [u64]) {
     let mut chunks = values.chunks_exact(64);
     let mut words = out.iter_mut();
     for (chunk, word) in (&mut chunks).zip(&mut words) {
@@ -33,36 +78,63 @@ pub(crate) fn classify<T: Voxel>(values: &[T], threshold: T, out: &mut [u64]) {
         }
         *word = bits;
     }
-    let rest = chunks.remainder();
     if let Some(word) = words.next() {
-        let mut bits = 0u64;
-        for (b, v) in rest.iter().enumerate() {
-            bits |= u64::from(*v >= threshold) << b;
-        }
-        *word = bits;
+        *word = tail(chunks.remainder(), threshold);
     }
 }
 
-/// Numbers of cut edges along i, j and k of a bit row `row`, given the rows above it along j
-/// and k (absent at the end of the grid) and the valid i-edge positions `limit`.
-#[allow(unused_braces)]
-#[multiversion(targets("x86_64+avx2+fma+popcnt", "aarch64+neon"))]
-pub(crate) fn count_cuts(
-    row: &[u64],
-    up_j: Option<&[u64]>,
-    up_k: Option<&[u64]>,
-    limit: &[u64],
-) -> [u32; 3] {
-    let mut n = [0u32; 3];
-    for w in 0..row.len() {
-        let next = row.get(w + 1).copied().unwrap_or(0);
-        n[0] += ((row[w] ^ ((row[w] >> 1) | (next << 63))) & limit[w]).count_ones();
-        if let Some(up) = up_j {
-            n[1] += (row[w] ^ up[w]).count_ones();
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::tail;
+    use std::arch::x86_64::*;
+
+    /// [`super::super::scalar::classify`] for `i16` rows.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2. `threshold > i16::MIN` (`v >= t` is computed as `v > t - 1`).
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn classify_i16(values: &[i16], threshold: i16, out: &mut [u64]) {
+        let below = _mm256_set1_epi16(threshold - 1);
+        let mut chunks = values.chunks_exact(64);
+        let mut words = out.iter_mut();
+        for (chunk, word) in (&mut chunks).zip(&mut words) {
+            let p = chunk.as_ptr().cast::<__m256i>();
+            // SAFETY: `chunk` holds 64 i16, four unaligned 32-byte loads.
+            let v = unsafe { [0, 1, 2, 3].map(|x| _mm256_loadu_si256(p.add(x))) };
+            let m = v.map(|v| _mm256_cmpgt_epi16(v, below));
+            // Packing to bytes interleaves the 128-bit lanes; the permutation restores order.
+            let lo = _mm256_permute4x64_epi64::<0xD8>(_mm256_packs_epi16(m[0], m[1]));
+            let hi = _mm256_permute4x64_epi64::<0xD8>(_mm256_packs_epi16(m[2], m[3]));
+            *word = u64::from(_mm256_movemask_epi8(lo) as u32)
+                | (u64::from(_mm256_movemask_epi8(hi) as u32) << 32);
         }
-        if let Some(up) = up_k {
-            n[2] += (row[w] ^ up[w]).count_ones();
+        if let Some(word) = words.next() {
+            *word = tail(chunks.remainder(), threshold);
         }
     }
-    n
+
+    /// [`super::super::scalar::classify`] for `f32` rows (NaN is outside).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn classify_f32(values: &[f32], threshold: f32, out: &mut [u64]) {
+        let t = _mm256_set1_ps(threshold);
+        let mut chunks = values.chunks_exact(64);
+        let mut words = out.iter_mut();
+        for (chunk, word) in (&mut chunks).zip(&mut words) {
+            let mut bits = 0u64;
+            for g in 0..8 {
+                // SAFETY: `chunk` holds 64 f32, eight unaligned 32-byte loads.
+                let v = unsafe { _mm256_loadu_ps(chunk.as_ptr().add(8 * g)) };
+                // Ordered comparison: false for NaN, as `>=` is.
+                let m = _mm256_cmp_ps::<_CMP_GE_OQ>(v, t);
+                bits |= u64::from(_mm256_movemask_ps(m) as u8) << (8 * g);
+            }
+            *word = bits;
+        }
+        if let Some(word) = words.next() {
+            *word = tail(chunks.remainder(), threshold);
+        }
+    }
 }

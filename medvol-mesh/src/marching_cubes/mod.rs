@@ -1,20 +1,25 @@
 //! Marching cubes: isosurfaces of volumes as watertight triangle meshes in patient coordinates.
 //!
-//! The design is edge based, in four passes over the logical grid (the volume, its region, or
-//! the region padded by one voxel when the border is closed):
-//! 1. **classify**: each row of voxels becomes a bit row (1 = inside, value ≥ level), with a
-//!    SIMD kernel ([`Isa`] dispatch, scalar reference);
-//! 2. **count**: per row, the cut edges along i, j and k are popcounts of XORs of bit rows,
-//!    and a prefix sum gives every row's first vertex id: vertex ids follow a canonical order
-//!    (plane k, row j, then i-edges, j-edges and k-edges each by increasing i);
-//! 3. **vertices**: each plane fills its own slice of the vertex array (interpolated positions
-//!    through the full geometry, optional gradient normals);
-//! 4. **triangles**: cells whose eight corners differ are found 64 at a time with word
-//!    operations; a cut edge's vertex id is its row's base plus a rank (popcount) in the row's
-//!    edge mask, so neighbouring cells and planes share vertices without any lookup table.
+//! The design is edge based. The logical grid (the volume, its region, or the region padded
+//! by one voxel when the border is closed) is cut into slabs of cell planes, and each slab is
+//! meshed twice, streaming its planes through a ring of three bit planes:
+//! 1. **count**: each row of voxels becomes a bit row (1 = inside, value ≥ level) with a SIMD
+//!    kernel ([`Isa`] dispatch, scalar reference); the cut edges along i, j and k of a row are
+//!    popcounts of XORs of bit rows, and the cells whose eight corners differ are found 64 at
+//!    a time with word operations, so a slab's vertices and triangles are counted without
+//!    touching the rows and cells the surface does not cross; each row is recorded as all
+//!    outside, all inside or mixed. A prefix sum over the slabs sizes the output exactly.
+//! 2. **emit**: the slab classifies the mixed rows of its planes again (the voxels are then
+//!    still in cache for the interpolation) and writes its own part of the vertex and
+//!    triangle arrays. Vertex ids follow a canonical order (plane k, row j, then i-edges,
+//!    j-edges and k-edges each by increasing i): a cut edge's id is its word's first id plus a
+//!    rank (popcount) in the row's edge mask, so neighbouring cells, planes and slabs share
+//!    vertices without any lookup table or welding.
 //!
-//! Passes 1, 3 and 4 run in parallel over planes (rayon feature); the output depends only on
-//! the input, never on the thread count.
+//! Slabs run in parallel (rayon feature). Working memory is a ring of bit planes and the cut
+//! edges of two planes per task (about 1.5 bytes per voxel of one plane: 96 KB for 256 × 256)
+//! and one byte per row of the grid (64 KB for 256³), never a copy of the volume or its bits;
+//! the output depends only on the input, never on the thread count or slab size.
 
 mod avx2;
 mod scalar;
@@ -22,6 +27,8 @@ pub(crate) mod tables;
 
 use crate::{Error, Frame, Mesh, Result};
 use medvol_core::{Geometry, Isa, Region, Volume, Voxel};
+use multiversion::multiversion;
+use std::ops::Range;
 use tables::case_table;
 
 /// Smallest distance of a vertex from a grid point, as a fraction of the edge.
@@ -142,6 +149,11 @@ impl<'a> MarchingCubes<'a> {
     /// dimensions differ from the volume's; [`Error::TooLarge`] when the mesh would have
     /// more than `u32::MAX` vertices or the grid more voxels than addressable.
     pub fn run<T: Voxel>(&self, volume: &Volume<T>) -> Result<Mesh> {
+        self.run_in_slabs(volume, None)
+    }
+
+    /// [`Self::run`] with `per_slab` cell planes per task (default: [`Grid::slab_cells`]).
+    fn run_in_slabs<T: Voxel>(&self, volume: &Volume<T>, per_slab: Option<usize>) -> Result<Mesh> {
         let dims = volume.dims();
         let region = self.region.unwrap_or(Region::whole(dims));
         if !region.fits(dims) {
@@ -181,12 +193,19 @@ impl<'a> MarchingCubes<'a> {
             offset: [0, 1, 2].map(|a| region.start.0[a] as isize - pad as isize),
             pad,
             words: n[0].div_ceil(64),
+            limit: edge_limit(n[0]),
+            full: full_row(n[0]),
             level: self.level,
             outside,
             threshold,
             isa: self.isa,
+            affine: output_affine(volume.geometry(), self.frame),
+            normal_map: self
+                .normals
+                .then(|| normal_matrix(volume.geometry(), self.frame)),
+            flip: volume.geometry().direction().determinant() < 0.0,
         };
-        grid.mesh(volume.geometry(), self.normals, self.frame)
+        grid.mesh(self.frame, per_slab.unwrap_or_else(|| grid.slab_cells()))
     }
 }
 
@@ -269,21 +288,174 @@ struct Grid<'v, T> {
     pad: usize,
     /// u64 words per bit row.
     words: usize,
+    /// Per word of a bit row: bit `b` set when an i-edge may start at `64 w + b` (< n0 - 1).
+    limit: Vec<u64>,
+    /// Per word of a bit row: bit `b` set for every voxel of the row (< n0).
+    full: Vec<u64>,
     level: f64,
     /// Value of padding voxels for interpolation (NaN: place vertices mid-way).
     outside: f64,
     threshold: T,
     isa: Isa,
+    /// Volume index to output millimetres.
+    affine: [[f64; 4]; 3],
+    /// Index-space gradient to output-frame gradient, when normals are wanted.
+    normal_map: Option<[[f64; 3]; 3]>,
+    /// Reverse the triangles (the direction matrix is a reflection).
+    flip: bool,
 }
 
-/// Cut-edge counts of one row: along i, j and k.
-type RowCounts = [u32; 3];
+/// The voxels of one logical row, as vertex placement reads them.
+#[derive(Clone, Copy)]
+struct RowValues<'v, T> {
+    /// Values of logical `i = pad ..`; empty for a row of padding.
+    data: &'v [T],
+    mask: Option<&'v [u8]>,
+}
+
+/// The cut edges of the rows of one logical plane: the mask and the vertex id of the first cut
+/// edge of word `w` of row `j` along axis `a` sit at `(3 j + a) * words + w`.
+#[derive(Default)]
+struct PlaneEdges {
+    masks: Vec<u64>,
+    first_ids: Vec<u32>,
+}
+
+impl PlaneEdges {
+    /// Vertex id of the cut edge at `i` of row `j` along `axis`.
+    #[inline(always)]
+    fn id(&self, words: usize, j: usize, axis: usize, i: usize) -> u32 {
+        let x = (3 * j + axis) * words + i / 64;
+        let below = self.masks[x] & ((1u64 << (i % 64)) - 1);
+        self.first_ids[x] + below.count_ones()
+    }
+}
+
+/// Row state recorded by pass 1 (one byte per row of the grid, so that pass 2 reads only the
+/// voxels of rows the level crosses): every voxel of the row is outside.
+const OUTSIDE: u8 = 0;
+/// Every voxel of the row is inside.
+const INSIDE: u8 = 1;
+/// The row has voxels on both sides of the level.
+const MIXED: u8 = 2;
+
+/// Bit planes kept while meshing: a plane, the next one and the one after.
+const RING: usize = 3;
+
+/// Working memory of a task, reused across its slabs: a ring of [`RING`] classified planes and
+/// the cut edges of two planes (about 1.5 bytes per voxel of one plane: it grows with a plane,
+/// never with the volume).
+#[derive(Default)]
+struct Scratch {
+    bits: Vec<u64>,
+    row: Vec<u64>,
+    edges: [PlaneEdges; 2],
+}
+
+/// The cells of one cell row whose eight corners are not all alike, as `(i, case)` by
+/// increasing i; found 64 at a time with word operations on the four bit rows of its corners.
+struct Cells<'b> {
+    /// Bit rows (j, k), (j + 1, k), (j, k + 1), (j + 1, k + 1).
+    rows: [&'b [u64]; 4],
+    limit: &'b [u64],
+    next_word: usize,
+    /// The current word of each row, and the same shifted to the next voxel.
+    low: [u64; 4],
+    high: [u64; 4],
+    /// Cells of the current word still to visit.
+    active: u64,
+}
+
+impl Iterator for Cells<'_> {
+    type Item = (usize, usize);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<(usize, usize)> {
+        while self.active == 0 {
+            let w = self.next_word;
+            if w >= self.limit.len() {
+                return None;
+            }
+            self.next_word += 1;
+            for (s, row) in self.rows.iter().enumerate() {
+                self.low[s] = row[w];
+                self.high[s] = (row[w] >> 1) | (row.get(w + 1).copied().unwrap_or(0) << 63);
+            }
+            let (l, h) = (self.low, self.high);
+            let all = l[0] & l[1] & l[2] & l[3] & h[0] & h[1] & h[2] & h[3];
+            let any = l[0] | l[1] | l[2] | l[3] | h[0] | h[1] | h[2] | h[3];
+            self.active = any & !all & self.limit[w];
+        }
+        let b = self.active.trailing_zeros();
+        self.active &= self.active - 1;
+        let mut case = 0u64;
+        for s in 0..4 {
+            case |= ((self.low[s] >> b) & 1) << (2 * s);
+            case |= ((self.high[s] >> b) & 1) << (2 * s + 1);
+        }
+        Some(((self.next_word - 1) * 64 + b as usize, case as usize))
+    }
+}
+
+/// Vertices and triangles of one slab.
+#[derive(Debug, Clone, Copy, Default)]
+struct SlabCounts {
+    vertices: u64,
+    triangles: u64,
+}
+
+/// Where one slab writes its vertices, normals and triangles.
+struct SlabOut<'o> {
+    positions: &'o mut [[f32; 3]],
+    normals: Option<&'o mut [[f32; 3]]>,
+    faces: &'o mut [[u32; 3]],
+}
+
+/// Cell edge `e` as (plane: 0 lower, 1 upper; row: 0 = j, 1 = j + 1; axis; i offset).
+const EDGE_REFS: [(usize, usize, usize, usize); 12] = [
+    (0, 0, 0, 0),
+    (0, 1, 0, 0),
+    (1, 0, 0, 0),
+    (1, 1, 0, 0),
+    (0, 0, 1, 0),
+    (0, 0, 1, 1),
+    (1, 0, 1, 0),
+    (1, 0, 1, 1),
+    (0, 0, 2, 0),
+    (0, 0, 2, 1),
+    (0, 1, 2, 0),
+    (0, 1, 2, 1),
+];
+
+/// Pass 1 of [`Grid::mesh`] on the cell planes `cells`, compiled for the best ISA (popcount).
+#[allow(unused_braces)]
+#[multiversion(targets("x86_64+avx2+fma+popcnt+bmi1+bmi2+lzcnt", "aarch64+neon"))]
+fn count_slab<T: Voxel>(
+    grid: &Grid<'_, T>,
+    cells: Range<usize>,
+    last: bool,
+    states: &mut [u8],
+    scratch: &mut Scratch,
+) -> SlabCounts {
+    grid.count_slab(cells, last, states, scratch)
+}
+
+/// Pass 2 of [`Grid::mesh`] on the cell planes `cells`, compiled for the best ISA (popcount).
+#[allow(unused_braces)]
+#[multiversion(targets("x86_64+avx2+fma+popcnt+bmi1+bmi2+lzcnt", "aarch64+neon"))]
+fn emit_slab<T: Voxel>(
+    grid: &Grid<'_, T>,
+    cells: Range<usize>,
+    last: bool,
+    base: u32,
+    states: &[u8],
+    out: SlabOut<'_>,
+    scratch: &mut Scratch,
+) {
+    grid.emit_slab(cells, last, base, states, out, scratch)
+}
 
 impl<T: Voxel> Grid<'_, T> {
-    fn row_index(&self, j: usize, k: usize) -> usize {
-        k * self.n[1] + j
-    }
-
     /// Volume index of logical voxel `l`, or `None` in the padding around the region.
     fn volume_index(&self, l: [usize; 3]) -> Option<usize> {
         let mut v = [0usize; 3];
@@ -296,237 +468,512 @@ impl<T: Voxel> Grid<'_, T> {
         Some((v[2] * self.dims[1] + v[1]) * self.dims[0] + v[0])
     }
 
-    /// The value used to place vertices: the voxel value, the padding value, or NaN for a
-    /// masked-out voxel at or above the level.
-    fn value(&self, l: [usize; 3]) -> f64 {
-        match self.volume_index(l) {
-            None => self.outside,
-            Some(idx) => {
-                let v = self.data[idx].to_f64();
-                match self.mask {
-                    Some(m) if m[idx] == 0 && (v >= self.level || v.is_nan()) => f64::NAN,
-                    _ => v,
-                }
-            }
+    /// The voxels of logical row `(j, k)`.
+    fn row_values(&self, j: usize, k: usize) -> RowValues<'_, T> {
+        let rx = self.n[0] - 2 * self.pad;
+        match self.volume_index([self.pad, j, k]) {
+            None => RowValues {
+                data: &[],
+                mask: None,
+            },
+            Some(start) => RowValues {
+                data: &self.data[start..start + rx],
+                mask: self.mask.map(|m| &m[start..start + rx]),
+            },
         }
     }
 
-    /// Fills the bit rows of logical plane `k` (`n[1]` rows of `words` words).
-    fn classify_plane(&self, k: usize, plane: &mut [u64], scratch: &mut Vec<u64>) {
-        plane.fill(0);
+    /// The value used to place vertices at logical `i` of `row`: the voxel value, the padding
+    /// value, or NaN for a masked-out voxel at or above the level.
+    #[inline(always)]
+    fn value(&self, row: RowValues<'_, T>, i: usize) -> f64 {
+        let Some((x, v)) = i
+            .checked_sub(self.pad)
+            .and_then(|x| row.data.get(x).map(|v| (x, v.to_f64())))
+        else {
+            return self.outside;
+        };
+        match row.mask {
+            Some(m) if m[x] == 0 && (v >= self.level || v.is_nan()) => f64::NAN,
+            _ => v,
+        }
+    }
+
+    /// Fills `out` (`words` words) with bit row `(j, k)` of the logical grid.
+    #[inline(always)]
+    fn classify_row(&self, j: usize, k: usize, out: &mut [u64], scratch: &mut Vec<u64>) {
         let rx = self.n[0] - 2 * self.pad;
+        let Some(start) = self.volume_index([self.pad, j, k]) else {
+            out.fill(0);
+            return;
+        };
+        if self.pad == 0 && self.mask.is_none() {
+            // The logical row is a volume row: classify straight into place.
+            classify(self.isa, &self.data[start..start + rx], self.threshold, out);
+            return;
+        }
         let row_words = rx.div_ceil(64);
         scratch.resize(2 * row_words, 0);
         let (bits, mask_bits) = scratch.split_at_mut(row_words);
+        classify(
+            self.isa,
+            &self.data[start..start + rx],
+            self.threshold,
+            bits,
+        );
+        if let Some(mask) = self.mask {
+            classify(self.isa, &mask[start..start + rx], 1u8, mask_bits);
+            bits.iter_mut()
+                .zip(mask_bits.iter())
+                .for_each(|(b, m)| *b &= m);
+        }
+        if self.pad == 0 {
+            out.copy_from_slice(bits);
+        } else {
+            // Shift by one voxel: logical i = volume i + 1.
+            let mut carry = 0u64;
+            for (w, o) in out.iter_mut().enumerate() {
+                let b = bits.get(w).copied().unwrap_or(0);
+                *o = (b << 1) | carry;
+                carry = b >> 63;
+            }
+        }
+    }
+
+    /// What pass 1 records of bit row `row`: all outside, all inside, or mixed.
+    #[inline(always)]
+    fn row_state(&self, row: &[u64]) -> u8 {
+        if row.iter().all(|&w| w == 0) {
+            OUTSIDE
+        } else if row == self.full {
+            INSIDE
+        } else {
+            MIXED
+        }
+    }
+
+    /// Word `w` of the cut-edge masks of row `j` of `plane` along i, j and k, given the next
+    /// plane `up` (absent at the end of the grid).
+    #[inline(always)]
+    fn edge_masks(&self, plane: &[u64], up: Option<&[u64]>, j: usize, w: usize) -> [u64; 3] {
+        let words = self.words;
+        let r = &plane[j * words..(j + 1) * words];
+        let next = r.get(w + 1).copied().unwrap_or(0);
+        let along_i = (r[w] ^ ((r[w] >> 1) | (next << 63))) & self.limit[w];
+        let along_j = if j + 1 < self.n[1] {
+            r[w] ^ plane[(j + 1) * words + w]
+        } else {
+            0
+        };
+        let along_k = up.map_or(0, |u| r[w] ^ u[j * words + w]);
+        [along_i, along_j, along_k]
+    }
+
+    /// Number of vertices (cut edges) of a plane.
+    #[inline(always)]
+    fn plane_vertex_count(&self, plane: &[u64], up: Option<&[u64]>) -> u64 {
+        let mut n = 0u64;
         for j in 0..self.n[1] {
-            let Some(start) = self.volume_index([self.pad, j, k]) else {
-                continue;
-            };
-            classify(
-                self.isa,
-                &self.data[start..start + rx],
-                self.threshold,
-                bits,
+            for w in 0..self.words {
+                let [a, b, c] = self.edge_masks(plane, up, j, w);
+                n += u64::from(a.count_ones() + b.count_ones() + c.count_ones());
+            }
+        }
+        n
+    }
+
+    /// Fills `out` with the cut edges of `plane`, whose first vertex is `base`; returns the id
+    /// after its last vertex. Vertex ids follow the canonical order: row j, then the cut edges
+    /// along i, j and k, each by increasing i.
+    #[inline(always)]
+    fn plane_edges(
+        &self,
+        plane: &[u64],
+        up: Option<&[u64]>,
+        base: u32,
+        out: &mut PlaneEdges,
+    ) -> u32 {
+        let words = self.words;
+        let len = 3 * self.n[1] * words;
+        out.masks.resize(len, 0);
+        out.first_ids.resize(len, 0);
+        let mut id = base;
+        for j in 0..self.n[1] {
+            let row = 3 * j * words;
+            for w in 0..words {
+                let m = self.edge_masks(plane, up, j, w);
+                for (axis, &mask) in m.iter().enumerate() {
+                    out.masks[row + axis * words + w] = mask;
+                }
+            }
+            for x in row..row + 3 * words {
+                out.first_ids[x] = id;
+                id += out.masks[x].count_ones();
+            }
+        }
+        id
+    }
+
+    /// The cells of row `j` between planes `lo` and `hi` whose corners are not all alike.
+    #[inline(always)]
+    fn cells<'b>(&'b self, lo: &'b [u64], hi: &'b [u64], j: usize) -> Cells<'b> {
+        let words = self.words;
+        let rows = [
+            &lo[j * words..(j + 1) * words],
+            &lo[(j + 1) * words..(j + 2) * words],
+            &hi[j * words..(j + 1) * words],
+            &hi[(j + 1) * words..(j + 2) * words],
+        ];
+        // Skip cell rows whose eight corners are all outside or all inside.
+        let (mut any, mut all) = (0u64, true);
+        for (w, &full) in self.full.iter().enumerate() {
+            let [a, b, c, d] = [rows[0][w], rows[1][w], rows[2][w], rows[3][w]];
+            any |= a | b | c | d;
+            all &= a & b & c & d == full;
+        }
+        let uniform = any == 0 || all;
+        Cells {
+            rows,
+            limit: &self.limit,
+            next_word: if uniform { words } else { 0 },
+            low: [0; 4],
+            high: [0; 4],
+            active: 0,
+        }
+    }
+
+    /// The cell planes handled by one task: enough slabs for the pool to balance the load,
+    /// few enough that reclassifying their boundary planes stays cheap. The mesh does not
+    /// depend on this choice.
+    fn slab_cells(&self) -> usize {
+        #[cfg(feature = "rayon")]
+        let tasks = 8 * rayon::current_num_threads();
+        #[cfg(not(feature = "rayon"))]
+        let tasks = 1;
+        (self.n[2] - 1).div_ceil(tasks).clamp(8, 64)
+    }
+
+    /// Classifies logical plane `k` into its place in the ring of `scratch`. With the row
+    /// states of pass 1 (`known`, indexed by `k * n[1] + j`), rows found all outside or all
+    /// inside are filled without reading a voxel.
+    #[inline(always)]
+    fn classify_into(&self, k: usize, scratch: &mut Scratch, known: Option<&[u8]>) {
+        let plane_words = self.n[1] * self.words;
+        scratch.bits.resize(RING * plane_words, 0);
+        let at = (k % RING) * plane_words;
+        let plane = &mut scratch.bits[at..at + plane_words];
+        for (j, out) in plane.chunks_exact_mut(self.words).enumerate() {
+            match known.map(|states| states[k * self.n[1] + j]) {
+                Some(OUTSIDE) => out.fill(0),
+                Some(INSIDE) => out.copy_from_slice(&self.full),
+                _ => self.classify_row(j, k, out, &mut scratch.row),
+            }
+        }
+    }
+
+    /// The bit rows of logical plane `k`, classified into the ring `bits`.
+    #[inline(always)]
+    fn plane<'b>(&self, bits: &'b [u64], k: usize) -> &'b [u64] {
+        let plane_words = self.n[1] * self.words;
+        &bits[(k % RING) * plane_words..][..plane_words]
+    }
+
+    /// Pass 1: vertices of the planes of `cells` (and of the last plane for the last slab)
+    /// and triangles of its cells; records the state of each row of those planes in `states`.
+    #[inline(always)]
+    fn count_slab(
+        &self,
+        cells: Range<usize>,
+        last: bool,
+        states: &mut [u8],
+        scratch: &mut Scratch,
+    ) -> SlabCounts {
+        let counts = &case_table().counts;
+        let mut c = SlabCounts::default();
+        let end = if last { cells.end + 1 } else { cells.end };
+        let n1 = self.n[1];
+        let mut record = |k: usize, bits: &[u64]| {
+            if k < end {
+                let plane = self.plane(bits, k);
+                let at = (k - cells.start) * n1;
+                for (state, row) in states[at..at + n1]
+                    .iter_mut()
+                    .zip(plane.chunks_exact(self.words))
+                {
+                    *state = self.row_state(row);
+                }
+            }
+        };
+        self.classify_into(cells.start, scratch, None);
+        record(cells.start, &scratch.bits);
+        for k in cells.clone() {
+            self.classify_into(k + 1, scratch, None);
+            record(k + 1, &scratch.bits);
+            let (lo, hi) = (
+                self.plane(&scratch.bits, k),
+                self.plane(&scratch.bits, k + 1),
             );
-            if let Some(mask) = self.mask {
-                classify(self.isa, &mask[start..start + rx], 1u8, mask_bits);
-                bits.iter_mut()
-                    .zip(mask_bits.iter())
-                    .for_each(|(b, m)| *b &= m);
-            }
-            let out = &mut plane[j * self.words..(j + 1) * self.words];
-            if self.pad == 0 {
-                out[..row_words].copy_from_slice(bits);
-            } else {
-                // Shift by one voxel: logical i = volume i + 1.
-                let mut carry = 0u64;
-                for (w, o) in out.iter_mut().enumerate() {
-                    let b = bits.get(w).copied().unwrap_or(0);
-                    *o = (b << 1) | carry;
-                    carry = b >> 63;
+            c.vertices += self.plane_vertex_count(lo, Some(hi));
+            for j in 0..n1 - 1 {
+                for (_, case) in self.cells(lo, hi, j) {
+                    c.triangles += u64::from(counts[case]);
                 }
             }
         }
-    }
-
-    /// Bit row `(j, k)` of the classified grid.
-    fn row<'b>(&self, bits: &'b [u64], j: usize, k: usize) -> &'b [u64] {
-        let r = self.row_index(j, k) * self.words;
-        &bits[r..r + self.words]
-    }
-
-    /// Words whose bit `i` is set for every valid cut position along i (i < n0 - 1).
-    fn edge_limit(&self) -> Vec<u64> {
-        (0..self.words)
-            .map(|w| {
-                let lo = w * 64;
-                let valid = (self.n[0] - 1).saturating_sub(lo).min(64);
-                if valid == 64 {
-                    u64::MAX
-                } else {
-                    (1u64 << valid) - 1
-                }
-            })
-            .collect()
-    }
-
-    /// The three cut-edge masks of row `(j, k)`: along i, j and k.
-    fn edge_masks(&self, bits: &[u64], limit: &[u64], j: usize, k: usize, out: &mut [Vec<u64>; 3]) {
-        let r = self.row(bits, j, k);
-        for w in 0..self.words {
-            let next = r.get(w + 1).copied().unwrap_or(0);
-            out[0][w] = (r[w] ^ ((r[w] >> 1) | (next << 63))) & limit[w];
+        if last {
+            c.vertices += self.plane_vertex_count(self.plane(&scratch.bits, cells.end), None);
         }
-        if j + 1 < self.n[1] {
-            let up = self.row(bits, j + 1, k);
-            (0..self.words).for_each(|w| out[1][w] = r[w] ^ up[w]);
-        } else {
-            out[1].fill(0);
-        }
-        if k + 1 < self.n[2] {
-            let up = self.row(bits, j, k + 1);
-            (0..self.words).for_each(|w| out[2][w] = r[w] ^ up[w]);
-        } else {
-            out[2].fill(0);
-        }
+        c
     }
 
-    fn mesh(&self, geometry: &Geometry, normals: bool, frame: Frame) -> Result<Mesh> {
-        let [_, ny, nz] = self.n;
-        let plane_words = ny * self.words;
-        let total_words = nz.checked_mul(plane_words).ok_or(Error::TooLarge {
-            what: "classified grid",
-            count: u64::MAX,
-            limit: usize::MAX as u64,
-        })?;
-        // 1. classify
-        let mut bits = vec![0u64; total_words];
-        for_each_chunk(&mut bits, plane_words, |k, plane| {
-            self.classify_plane(k, plane, &mut Vec::new())
-        });
-        // 2. count cut edges per row, then prefix sums
-        let limit = self.edge_limit();
-        let counts: Vec<Vec<RowCounts>> = map_range(nz, |k| {
-            (0..ny)
-                .map(|j| {
-                    let up_j = (j + 1 < ny).then(|| self.row(&bits, j + 1, k));
-                    let up_k = (k + 1 < nz).then(|| self.row(&bits, j, k + 1));
-                    avx2::count_cuts(self.row(&bits, j, k), up_j, up_k, &limit)
-                })
-                .collect()
-        });
-        let mut bases = Vec::with_capacity(nz * ny + 1);
-        let mut total = 0u64;
-        for c in counts.iter().flatten() {
-            bases.push(total as u32);
-            total += u64::from(c[0] + c[1] + c[2]);
-            if total > u64::from(u32::MAX) {
-                return Err(Error::TooLarge {
-                    what: "mesh vertices",
-                    count: total,
-                    limit: u64::from(u32::MAX),
-                });
+    /// Pass 2: writes the vertices and triangles counted by [`Self::count_slab`]; the slab's
+    /// first vertex has id `base`. Planes are classified just before they are needed, so the
+    /// voxels that place the vertices are still in cache; rows that pass 1 found uniform
+    /// (`states`) are not read again.
+    #[inline(always)]
+    fn emit_slab(
+        &self,
+        cells: Range<usize>,
+        last: bool,
+        base: u32,
+        states: &[u8],
+        mut out: SlabOut<'_>,
+        scratch: &mut Scratch,
+    ) {
+        let n2 = self.n[2];
+        self.classify_into(cells.start, scratch, Some(states));
+        self.classify_into(cells.start + 1, scratch, Some(states));
+        let [mut lower, mut upper] = std::mem::take(&mut scratch.edges);
+        let mut id = {
+            let bits = &scratch.bits;
+            let (p0, p1) = (
+                self.plane(bits, cells.start),
+                self.plane(bits, cells.start + 1),
+            );
+            self.plane_edges(p0, Some(p1), base, &mut lower)
+        };
+        let (mut vertices, mut faces) = (0, 0);
+        for k in cells.clone() {
+            if k + 2 < n2 {
+                self.classify_into(k + 2, scratch, Some(states));
             }
+            let bits = &scratch.bits;
+            let (lo, hi) = (self.plane(bits, k), self.plane(bits, k + 1));
+            let above = (k + 2 < n2).then(|| self.plane(bits, k + 2));
+            id = self.plane_edges(hi, above, id, &mut upper);
+            vertices += self.plane_vertices(k, lo, hi, &lower, &mut out, vertices);
+            faces += self.cell_plane_triangles(lo, hi, [&lower, &upper], &mut out.faces[faces..]);
+            std::mem::swap(&mut lower, &mut upper);
         }
-        bases.push(total as u32);
-        let counts: Vec<RowCounts> = counts.into_iter().flatten().collect();
-        let total = total as usize;
-        if total == 0 {
-            return Ok(Mesh::empty(frame));
+        if last {
+            let plane = self.plane(&scratch.bits, cells.end);
+            vertices += self.plane_vertices(cells.end, plane, &[], &lower, &mut out, vertices);
         }
-        // 3. vertices, one slice per plane
-        let affine = output_affine(geometry, frame);
-        let mut positions = vec![[0f32; 3]; total];
-        let plane_starts: Vec<usize> = (0..=nz).map(|k| bases[k * ny] as usize).collect();
-        for_each_split(&mut positions, &plane_starts, |k, out| {
-            self.plane_vertices(&bits, &limit, k, &affine, |slot, p, _| out[slot] = p)
-        });
-        let normals = normals.then(|| {
-            let mut nrm = vec![[0f32; 3]; total];
-            let gradient_map = normal_matrix(geometry, frame);
-            for_each_split(&mut nrm, &plane_starts, |k, out| {
-                self.plane_vertices(&bits, &limit, k, &affine, |slot, _, (l, axis, t)| {
-                    out[slot] = self.normal(l, axis, t, &gradient_map)
-                })
-            });
-            nrm
-        });
-        // 4. triangles
-        let flip = geometry.direction().determinant() < 0.0;
-        let full = self.full_row();
-        let tri_counts = map_range(nz - 1, |k| {
-            self.plane_triangle_count(&bits, &limit, &full, k)
-        });
-        let mut tri_starts = vec![0usize];
-        tri_starts.extend(tri_counts.iter().scan(0, |acc, n| {
-            *acc += n;
-            Some(*acc)
-        }));
-        let mut faces = vec![[0u32; 3]; *tri_starts.last().expect("one start")];
-        for_each_split(&mut faces, &tri_starts, |k, out| {
-            self.plane_triangles(&bits, &limit, &full, &counts, &bases, k, flip, out)
-        });
-        Ok(Mesh::from_valid(positions, faces, normals, frame))
+        scratch.edges = [lower, upper];
+        debug_assert_eq!(vertices, out.positions.len());
+        debug_assert_eq!(faces, out.faces.len());
     }
 
-    /// Computes the vertices of logical plane `k` in canonical order and hands each to `put`
-    /// with its slot in the plane, its position and (grid point, axis, t) for normals.
+    /// Writes the vertices of plane `k` (bits `plane`, next plane `up`, empty at the end of
+    /// the grid) in canonical order from slot `start` of `out`; returns how many.
+    #[inline(always)]
     fn plane_vertices(
         &self,
-        bits: &[u64],
-        limit: &[u64],
         k: usize,
-        affine: &[[f64; 4]; 3],
-        mut put: impl FnMut(usize, [f32; 3], ([usize; 3], usize, f64)),
-    ) {
-        let mut m = [0, 1, 2].map(|_| vec![0u64; self.words]);
-        let mut slot = 0;
+        plane: &[u64],
+        up: &[u64],
+        edges: &PlaneEdges,
+        out: &mut SlabOut<'_>,
+        start: usize,
+    ) -> usize {
+        let words = self.words;
+        let a = &self.affine;
+        let mut slot = start;
         for j in 0..self.n[1] {
-            self.edge_masks(bits, limit, j, k, &mut m);
-            let row = self.row(bits, j, k);
-            for (axis, mask) in m.iter().enumerate() {
-                for (w, &word) in mask.iter().enumerate() {
-                    let mut word = word;
+            let masks = &edges.masks[3 * j * words..3 * (j + 1) * words];
+            if masks.iter().all(|&m| m == 0) {
+                continue;
+            }
+            let row = &plane[j * words..(j + 1) * words];
+            let here = self.row_values(j, k);
+            let neighbours = [
+                here,
+                if j + 1 < self.n[1] {
+                    self.row_values(j + 1, k)
+                } else {
+                    here
+                },
+                if up.is_empty() {
+                    here
+                } else {
+                    self.row_values(j, k + 1)
+                },
+            ];
+            // Index of logical (0, j, k) in the volume, as the affine takes it.
+            let origin = [
+                self.offset[0] as f64,
+                (j as isize + self.offset[1]) as f64,
+                (k as isize + self.offset[2]) as f64,
+            ];
+            for (axis, nb) in neighbours.into_iter().enumerate() {
+                for w in 0..words {
+                    let mut word = masks[axis * words + w];
                     while word != 0 {
                         let i = w * 64 + word.trailing_zeros() as usize;
                         word &= word - 1;
-                        let l0 = [i, j, k];
-                        let mut l1 = l0;
-                        l1[axis] += 1;
                         let first_inside = (row[i / 64] >> (i % 64)) & 1 == 1;
-                        let t = self.crossing(l0, l1, first_inside);
-                        let mut idx = [0.0; 3];
-                        for a in 0..3 {
-                            idx[a] = (l0[a] as isize + self.offset[a]) as f64;
+                        let v0 = self.value(here, i);
+                        let v1 = self.value(nb, i + usize::from(axis == 0));
+                        let t = self.crossing(v0, v1, first_inside);
+                        let [x, y, z] = origin;
+                        let x = x + (i as isize) as f64;
+                        // Selects rather than a store to an index array, which would stall
+                        // the loads of the product below.
+                        let (x, y, z) = match axis {
+                            0 => (x + t, y, z),
+                            1 => (x, y + t, z),
+                            _ => (x, y, z + t),
+                        };
+                        let p =
+                            |r: usize| (a[r][0] * x + a[r][1] * y + a[r][2] * z + a[r][3]) as f32;
+                        out.positions[slot] = [p(0), p(1), p(2)];
+                        if let (Some(normals), Some(map)) =
+                            (out.normals.as_deref_mut(), &self.normal_map)
+                        {
+                            normals[slot] = self.normal([i, j, k], axis, t, map);
                         }
-                        idx[axis] += t;
-                        let p = [0, 1, 2].map(|r| {
-                            (affine[r][0] * idx[0]
-                                + affine[r][1] * idx[1]
-                                + affine[r][2] * idx[2]
-                                + affine[r][3]) as f32
-                        });
-                        put(slot, p, (l0, axis, t));
                         slot += 1;
                     }
                 }
             }
         }
+        slot - start
     }
 
-    /// Where the surface crosses the edge from `l0` to `l1`, as a fraction from `l0`, clamped
-    /// to `[EDGE_CLAMP, 1 - EDGE_CLAMP]`.
-    fn crossing(&self, l0: [usize; 3], l1: [usize; 3], first_inside: bool) -> f64 {
-        let (a, b) = if self.pad == 0 && self.mask.is_none() {
-            // Inside the region without mask: plain voxel values.
-            let at = |l: [usize; 3]| {
-                let v = [0, 1, 2].map(|a| (l[a] as isize + self.offset[a]) as usize);
-                self.data[(v[2] * self.dims[1] + v[1]) * self.dims[0] + v[0]].to_f64()
-            };
-            (at(l0), at(l1))
-        } else {
-            (self.value(l0), self.value(l1))
+    /// Writes the triangles of the cells between planes `k` (bits `lo`, cut edges
+    /// `edges[0]`) and `k + 1` (`hi`, `edges[1]`) in cell order; returns how many.
+    #[inline(always)]
+    fn cell_plane_triangles(
+        &self,
+        lo: &[u64],
+        hi: &[u64],
+        edges: [&PlaneEdges; 2],
+        out: &mut [[u32; 3]],
+    ) -> usize {
+        let table = case_table();
+        let words = self.words;
+        let mut n = 0;
+        for j in 0..self.n[1] - 1 {
+            for (i, case) in self.cells(lo, hi, j) {
+                let mut ids = [0u32; 12];
+                let mut cut = table.cut_edges[case];
+                while cut != 0 {
+                    let e = cut.trailing_zeros() as usize;
+                    cut &= cut - 1;
+                    let (p, dj, axis, di) = EDGE_REFS[e];
+                    ids[e] = edges[p].id(words, j + dj, axis, i + di);
+                }
+                for t in &table.triangles[case][..usize::from(table.counts[case])] {
+                    let [a, b, c] = [
+                        ids[usize::from(t[0])],
+                        ids[usize::from(t[1])],
+                        ids[usize::from(t[2])],
+                    ];
+                    out[n] = if self.flip { [a, c, b] } else { [a, b, c] };
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
+
+    /// Meshes the grid in two passes over slabs of cell planes: count, then write each slab's
+    /// vertices and triangles into its own part of the exactly sized output.
+    fn mesh(&self, frame: Frame, per_slab: usize) -> Result<Mesh> {
+        let cells = self.n[2] - 1;
+        let slabs: Vec<Range<usize>> = (0..cells)
+            .step_by(per_slab)
+            .map(|k| k..k + per_slab.min(cells - k))
+            .collect();
+        let last = slabs.len() - 1;
+        // 1. count, and record which rows are uniform (one byte per row of the grid)
+        let n1 = self.n[1];
+        let mut states = vec![MIXED; n1 * self.n[2]];
+        let state_starts: Vec<usize> = slabs
+            .iter()
+            .map(|c| c.start * n1)
+            .chain([states.len()])
+            .collect();
+        let parts = split_at_starts(&mut states, &state_starts);
+        let counts = map_with_scratch(
+            parts.into_iter().enumerate().collect(),
+            |scratch, (s, part)| count_slab(self, slabs[s].clone(), s == last, part, scratch),
+        );
+        let (mut vertex_starts, mut face_starts) = (vec![0u64], vec![0u64]);
+        for c in &counts {
+            vertex_starts.push(vertex_starts[vertex_starts.len() - 1] + c.vertices);
+            face_starts.push(face_starts[face_starts.len() - 1] + c.triangles);
+        }
+        let vertices = vertex_starts[slabs.len()];
+        if vertices > u64::from(u32::MAX) {
+            return Err(Error::TooLarge {
+                what: "mesh vertices",
+                count: vertices,
+                limit: u64::from(u32::MAX),
+            });
+        }
+        if vertices == 0 {
+            return Ok(Mesh::empty(frame));
+        }
+        let vertex_starts: Vec<usize> = vertex_starts.into_iter().map(|v| v as usize).collect();
+        let face_starts: Vec<usize> = face_starts.into_iter().map(|v| v as usize).collect();
+        // 2. vertices and triangles, each slab into its own part
+        let mut positions = vec![[0f32; 3]; vertex_starts[slabs.len()]];
+        let mut normals = self
+            .normal_map
+            .map(|_| vec![[0f32; 3]; vertex_starts[slabs.len()]]);
+        let mut faces = vec![[0u32; 3]; face_starts[slabs.len()]];
+        let normal_parts: Vec<Option<&mut [[f32; 3]]>> = match normals.as_mut() {
+            Some(n) => split_at_starts(n, &vertex_starts)
+                .into_iter()
+                .map(Some)
+                .collect(),
+            None => slabs.iter().map(|_| None).collect(),
         };
+        let jobs: Vec<(usize, SlabOut<'_>)> = split_at_starts(&mut positions, &vertex_starts)
+            .into_iter()
+            .zip(normal_parts)
+            .zip(split_at_starts(&mut faces, &face_starts))
+            .enumerate()
+            .map(|(s, ((positions, normals), faces))| {
+                (
+                    s,
+                    SlabOut {
+                        positions,
+                        normals,
+                        faces,
+                    },
+                )
+            })
+            .collect();
+        map_with_scratch(jobs, |scratch, (s, out)| {
+            emit_slab(
+                self,
+                slabs[s].clone(),
+                s == last,
+                vertex_starts[s] as u32,
+                &states,
+                out,
+                scratch,
+            )
+        });
+        Ok(Mesh::from_valid(positions, faces, normals, frame))
+    }
+
+    /// Where the surface crosses an edge from a voxel of value `a` to one of value `b`, as a
+    /// fraction from the first, clamped to `[EDGE_CLAMP, 1 - EDGE_CLAMP]`.
+    #[inline(always)]
+    fn crossing(&self, a: f64, b: f64, first_inside: bool) -> f64 {
         let outside = if first_inside { b } else { a };
         let t = if outside < self.level {
             (self.level - a) / (b - a)
@@ -572,164 +1019,28 @@ impl<T: Voxel> Grid<'_, T> {
             [0.0; 3]
         }
     }
-
-    /// Calls `f(i, case)` for every cell of row (j, k) whose corners are not all alike.
-    fn for_each_cell(
-        &self,
-        bits: &[u64],
-        limit: &[u64],
-        full: &[u64],
-        j: usize,
-        k: usize,
-        mut f: impl FnMut(usize, usize),
-    ) {
-        let r = [(j, k), (j + 1, k), (j, k + 1), (j + 1, k + 1)].map(|(j, k)| self.row(bits, j, k));
-        // Skip cell rows whose eight corners are all outside or all inside.
-        if r[1..].iter().all(|row| *row == r[0]) && (r[0].iter().all(|&w| w == 0) || r[0] == full) {
-            return;
-        }
-        let words = self.words;
-        for w in 0..words {
-            let mut lo = [0u64; 4];
-            let mut hi = [0u64; 4];
-            for s in 0..4 {
-                lo[s] = r[s][w];
-                let next = if w + 1 < words { r[s][w + 1] } else { 0 };
-                hi[s] = (lo[s] >> 1) | (next << 63);
-            }
-            let all = lo[0] & lo[1] & lo[2] & lo[3] & hi[0] & hi[1] & hi[2] & hi[3];
-            let any = lo[0] | lo[1] | lo[2] | lo[3] | hi[0] | hi[1] | hi[2] | hi[3];
-            let mut active = any & !all & limit[w];
-            while active != 0 {
-                let b = active.trailing_zeros();
-                active &= active - 1;
-                let mut case = 0u64;
-                for s in 0..4 {
-                    case |= ((lo[s] >> b) & 1) << (2 * s);
-                    case |= ((hi[s] >> b) & 1) << (2 * s + 1);
-                }
-                f(w * 64 + b as usize, case as usize);
-            }
-        }
-    }
-
-    /// Words with bit i set for every voxel of a row (i < n0).
-    fn full_row(&self) -> Vec<u64> {
-        (0..self.words)
-            .map(|w| {
-                let valid = (self.n[0] - w * 64).min(64);
-                if valid == 64 {
-                    u64::MAX
-                } else {
-                    (1u64 << valid) - 1
-                }
-            })
-            .collect()
-    }
-
-    /// Number of triangles of the cells between planes `k` and `k + 1`.
-    fn plane_triangle_count(&self, bits: &[u64], limit: &[u64], full: &[u64], k: usize) -> usize {
-        let counts = &case_table().counts;
-        let mut n = 0;
-        for j in 0..self.n[1] - 1 {
-            self.for_each_cell(bits, limit, full, j, k, |_, case| {
-                n += usize::from(counts[case])
-            });
-        }
-        n
-    }
-
-    /// Writes the triangles of the cells between planes `k` and `k + 1`, in cell order.
-    #[allow(clippy::too_many_arguments)]
-    fn plane_triangles(
-        &self,
-        bits: &[u64],
-        limit: &[u64],
-        full: &[u64],
-        counts: &[RowCounts],
-        bases: &[u32],
-        k: usize,
-        flip: bool,
-        out: &mut [[u32; 3]],
-    ) {
-        let table = case_table();
-        let words = self.words;
-        // Edge sets of a cell row: i-edges of rows a, b, c, d; j-edges of a, c; k-edges of a, b,
-        // where a = (j, k), b = (j + 1, k), c = (j, k + 1), d = (j + 1, k + 1).
-        let n0 = self.n[0];
-        // ids[set * n0 + i]: vertex id of the edge of `set` at i (filled where the edge is cut).
-        let mut ids_row = vec![0u32; 8 * n0];
-        let mut m = [0, 1, 2].map(|_| vec![0u64; words]);
-        let mut cursor = 0;
-        for j in 0..self.n[1] - 1 {
-            let mut ready = false;
-            self.for_each_cell(bits, limit, full, j, k, |i, case| {
-                if !ready {
-                    ready = true;
-                    for (s, (rj, rk)) in [(j, k), (j + 1, k), (j, k + 1), (j + 1, k + 1)]
-                        .into_iter()
-                        .enumerate()
-                    {
-                        let ri = self.row_index(rj, rk);
-                        self.edge_masks(bits, limit, rj, rk, &mut m);
-                        let c = counts[ri];
-                        let mut id = bases[ri];
-                        let sets = [
-                            Some(s),
-                            [Some(4), None, Some(5), None][s],
-                            [Some(6), Some(7), None, None][s],
-                        ];
-                        for axis in 0..3 {
-                            let Some(set) = sets[axis] else {
-                                id += c[axis];
-                                continue;
-                            };
-                            let dst = &mut ids_row[set * n0..(set + 1) * n0];
-                            for (w, &word) in m[axis].iter().enumerate() {
-                                let mut word = word;
-                                while word != 0 {
-                                    dst[w * 64 + word.trailing_zeros() as usize] = id;
-                                    id += 1;
-                                    word &= word - 1;
-                                }
-                            }
-                        }
-                    }
-                }
-                let mut ids = [0u32; 12];
-                let mut cut = table.cut_edges[case];
-                while cut != 0 {
-                    let e = cut.trailing_zeros() as usize;
-                    cut &= cut - 1;
-                    let (set, dx) = EDGE_SETS[e];
-                    ids[e] = ids_row[set * n0 + i + dx];
-                }
-                for t in &table.triangles[case][..usize::from(table.counts[case])] {
-                    let [a, b, c] = t.map(|e| ids[usize::from(e)]);
-                    out[cursor] = if flip { [a, c, b] } else { [a, b, c] };
-                    cursor += 1;
-                }
-            });
-        }
-        debug_assert_eq!(cursor, out.len());
-    }
 }
 
-/// The edge set (see [`Grid::plane_triangles`]) and i offset of each cell edge.
-const EDGE_SETS: [(usize, usize); 12] = [
-    (0, 0),
-    (1, 0),
-    (2, 0),
-    (3, 0),
-    (4, 0),
-    (4, 1),
-    (5, 0),
-    (5, 1),
-    (6, 0),
-    (6, 1),
-    (7, 0),
-    (7, 1),
-];
+/// Per word of a bit row of `n0` voxels: bit `b` set when an i-edge starts at `64 w + b`
+/// (`< n0 - 1`).
+fn edge_limit(n0: usize) -> Vec<u64> {
+    low_bits(n0 - 1, n0.div_ceil(64))
+}
+
+/// Per word of a bit row of `n0` voxels: bit `b` set for every voxel (`64 w + b < n0`).
+fn full_row(n0: usize) -> Vec<u64> {
+    low_bits(n0, n0.div_ceil(64))
+}
+
+/// `words` words whose first `n` bits are set.
+fn low_bits(n: usize, words: usize) -> Vec<u64> {
+    (0..words)
+        .map(|w| match n.saturating_sub(64 * w) {
+            v if v >= 64 => u64::MAX,
+            v => (1u64 << v) - 1,
+        })
+        .collect()
+}
 
 /// The 3x4 matrix from volume index to output millimetres (LPS, or RAS with x, y negated).
 fn output_affine(geometry: &Geometry, frame: Frame) -> [[f64; 4]; 3] {
@@ -758,57 +1069,44 @@ fn normal_matrix(geometry: &Geometry, frame: Frame) -> [[f64; 3]; 3] {
     [0, 1, 2].map(|r| [0, 1, 2].map(|c| sign(r) * d[r][c] / s[c]))
 }
 
-/// `f(k)` for k in 0..n, in parallel with the rayon feature, results in order.
-fn map_range<R: Send>(n: usize, f: impl Fn(usize) -> R + Sync + Send) -> Vec<R> {
+/// `f(scratch, item)` for each item, in parallel with the rayon feature (one scratch per task,
+/// reused across its items), results in order.
+fn map_with_scratch<S: Default, I: Send, R: Send>(
+    items: Vec<I>,
+    f: impl Fn(&mut S, I) -> R + Sync + Send,
+) -> Vec<R> {
     #[cfg(feature = "rayon")]
     {
         use rayon::prelude::*;
-        (0..n).into_par_iter().map(f).collect()
+        items.into_par_iter().map_init(S::default, f).collect()
     }
     #[cfg(not(feature = "rayon"))]
     {
-        (0..n).map(f).collect()
+        let mut scratch = S::default();
+        items
+            .into_iter()
+            .map(|item| f(&mut scratch, item))
+            .collect()
     }
 }
 
-/// `f(index, chunk)` over consecutive chunks of `len` items.
-fn for_each_chunk<T: Send>(data: &mut [T], len: usize, f: impl Fn(usize, &mut [T]) + Sync + Send) {
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::prelude::*;
-        data.par_chunks_mut(len)
-            .enumerate()
-            .for_each(|(k, c)| f(k, c));
-    }
-    #[cfg(not(feature = "rayon"))]
-    data.chunks_mut(len).enumerate().for_each(|(k, c)| f(k, c));
-}
-
-/// `f(k, part)` over the parts `data[starts[k]..starts[k + 1]]`.
-fn for_each_split<T: Send>(
-    data: &mut [T],
-    starts: &[usize],
-    f: impl Fn(usize, &mut [T]) + Sync + Send,
-) {
-    let mut parts = Vec::with_capacity(starts.len());
+/// The parts `data[starts[s]..starts[s + 1]]`.
+fn split_at_starts<'d, T>(data: &'d mut [T], starts: &[usize]) -> Vec<&'d mut [T]> {
+    let mut parts = Vec::with_capacity(starts.len().saturating_sub(1));
     let mut rest = data;
     for w in starts.windows(2) {
         let (head, tail) = rest.split_at_mut(w[1] - w[0]);
         parts.push(head);
         rest = tail;
     }
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::prelude::*;
-        parts.into_par_iter().enumerate().for_each(|(k, p)| f(k, p));
-    }
-    #[cfg(not(feature = "rayon"))]
-    parts.into_iter().enumerate().for_each(|(k, p)| f(k, p));
+    parts
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use medvol_core::Ijk;
+    use medvol_core::phantom::HeadPhantom;
 
     fn check_kernels<T: Voxel>(values: &[T], threshold: T) {
         for offset in 0..3.min(values.len() + 1) {
@@ -826,6 +1124,10 @@ mod tests {
                         T::KIND
                     );
                 }
+                // The compiler-vectorised loop, which `i16` and `f32` rows skip on AVX2.
+                let mut out = vec![u64::MAX; len.div_ceil(64)];
+                avx2::classify_autovec(v, threshold, &mut out);
+                assert_eq!(out, reference, "autovec {:?} len {len}", T::KIND);
                 for (i, x) in v.iter().enumerate() {
                     assert_eq!((reference[i / 64] >> (i % 64)) & 1 == 1, *x >= threshold);
                 }
@@ -871,6 +1173,20 @@ mod tests {
             &f.iter().map(|&x| f64::from(x)).collect::<Vec<_>>(),
             -0.5f64,
         );
+        // Thresholds at the ends of the type: i16::MIN takes the fallback of the AVX2 kernel.
+        let extremes: Vec<i16> = (0..n)
+            .map(|i| [i16::MIN, i16::MAX, -1, 0, i16::MIN + 1][i % 5])
+            .collect();
+        for t in [i16::MIN, i16::MIN + 1, -1, 0, i16::MAX] {
+            check_kernels(&extremes, t);
+        }
+        let mut g: Vec<f32> = (0..n)
+            .map(|i| [0.0, -0.0, f32::NEG_INFINITY, f32::MIN_POSITIVE, 1e30][i % 5])
+            .collect();
+        g[33] = f32::NAN;
+        for t in [-0.0, 0.0, f32::NEG_INFINITY, f32::INFINITY, 1e30] {
+            check_kernels(&g, t);
+        }
         // A long row exercises the vector body many times.
         let long: Vec<i16> = (0..1000).map(|i| (pattern(i) * 100.0) as i16).collect();
         let mut a = vec![0; 16];
@@ -903,5 +1219,45 @@ mod tests {
         assert!(f64::from(th) >= -0.1);
         assert!(f64::from(f32::from_bits(th.to_bits() + 1)) < -0.1);
         assert_eq!(f(1e39), None);
+    }
+
+    #[test]
+    fn output_does_not_depend_on_the_slabs() {
+        let ct = HeadPhantom::new([45, 38, 29], [4.5, 5.0, 6.0])
+            .unwrap()
+            .with_noise(5, 60.0)
+            .generate();
+        let g = ct.geometry();
+        let mask = Volume::from_fn(ct.dims(), *g, |ijk| {
+            u8::from((ijk.0[0] * 7 + ijk.0[2] * 3) % 11 != 0)
+        })
+        .unwrap();
+        let region = Region::new(Ijk::new(2, 3, 1), [40, 30, 27]);
+        let options = [
+            MarchingCubes::new(300.0).unwrap(),
+            MarchingCubes::new(-500.0).unwrap().with_normals(true),
+            MarchingCubes::new(-500.0)
+                .unwrap()
+                .with_close_border(true)
+                .with_frame(Frame::Ras),
+            MarchingCubes::new(40.0)
+                .unwrap()
+                .with_region(region)
+                .with_mask(&mask)
+                .with_close_border(true)
+                .with_normals(true),
+        ];
+        for mc in options {
+            let whole = mc.run_in_slabs(&ct, Some(usize::MAX)).unwrap();
+            assert!(whole.triangle_count() > 1000);
+            assert!(whole.edge_report().is_closed_manifold() || !mc.close_border);
+            for per_slab in [1, 2, 3, 7, 64] {
+                assert_eq!(
+                    mc.run_in_slabs(&ct, Some(per_slab)).unwrap(),
+                    whole,
+                    "{per_slab}"
+                );
+            }
+        }
     }
 }

@@ -121,15 +121,23 @@ fn frame_from_comment(text: &str) -> crate::Frame {
     }
 }
 
-/// Unit normal of triangle `f` (zero for a degenerate triangle).
-fn face_normal(mesh: &Mesh, f: &[u32; 3]) -> [f32; 3] {
-    let p = f.map(|v| mesh.positions()[v as usize].map(f64::from));
-    let u = [0, 1, 2].map(|a| p[1][a] - p[0][a]);
-    let v = [0, 1, 2].map(|a| p[2][a] - p[0][a]);
+/// Unit normal of the triangle with corners `p` (zero for a degenerate triangle), computed
+/// in f64. Written without array maps, which the optimiser does not always flatten in this
+/// hot loop of the STL writer.
+#[inline]
+fn face_normal(p: [[f32; 3]; 3]) -> [f32; 3] {
+    let [[x0, y0, z0], [x1, y1, z1], [x2, y2, z2]] = p;
+    let (x0, y0, z0) = (f64::from(x0), f64::from(y0), f64::from(z0));
+    let u = [f64::from(x1) - x0, f64::from(y1) - y0, f64::from(z1) - z0];
+    let v = [f64::from(x2) - x0, f64::from(y2) - y0, f64::from(z2) - z0];
     let n = crate::marching_cubes::tables::cross(u, v);
     let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
     if len > 0.0 {
-        n.map(|x| (x / len) as f32)
+        [
+            (n[0] / len) as f32,
+            (n[1] / len) as f32,
+            (n[2] / len) as f32,
+        ]
     } else {
         [0.0; 3]
     }
