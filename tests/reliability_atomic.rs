@@ -8,7 +8,9 @@
 //! kills the child as soon as it is being filled (`Child::kill` is SIGKILL on unix).
 //!
 //! A killed process cannot clean up, so its temporary file stays (hidden, named with the
-//! prefix and the dead process id); the tests check that nothing else is left.
+//! prefix and the dead process id) until the next write to the same destination sweeps it
+//! (`medvol_core::atomic::sweep_stale_temps`); the tests check that nothing else is left, that
+//! the sweep removes it, and that it never removes a running writer's file.
 
 use medvol_core::atomic::TEMP_PREFIX;
 use medvol_core::{Geometry, Volume};
@@ -167,18 +169,37 @@ fn assert_single_file_writer_is_atomic(writer: &str, name: &str) {
     );
     // The killed process's temporary file is the only leftover, hidden by its prefix.
     assert_eq!(temp_files(dir.path()).len(), 1, "{writer}");
+    // The next write to the destination sweeps it: its writer is gone.
+    write(writer, &dest, false);
+    assert_eq!(std::fs::read(&dest).unwrap(), old, "{writer}");
+    assert_eq!(
+        temp_files(dir.path()),
+        [] as [PathBuf; 0],
+        "{writer}: not swept"
+    );
 
     // No destination yet: after the kill there is still none.
     let fresh = dir.path().join(format!("new-{name}"));
-    for t in temp_files(dir.path()) {
-        std::fs::remove_file(t).unwrap();
-    }
     kill_mid_write(writer, &fresh, dir.path(), filling);
     assert!(
         !fresh.exists(),
         "{writer}: a partial file was left at the destination"
     );
-    assert_eq!(others(dir.path()), [dest], "{writer}");
+    assert_eq!(others(dir.path()), std::slice::from_ref(&dest), "{writer}");
+    // A write to another destination leaves that temporary file alone; one to its own
+    // destination sweeps it.
+    write(writer, &dest, false);
+    assert_eq!(
+        temp_files(dir.path()).len(),
+        1,
+        "{writer}: swept by another destination"
+    );
+    write(writer, &fresh, false);
+    assert_eq!(
+        temp_files(dir.path()),
+        [] as [PathBuf; 0],
+        "{writer}: not swept"
+    );
 }
 
 #[test]
@@ -249,6 +270,48 @@ fn dicom_series_writer_killed_mid_write_leaves_only_whole_files() {
         "{:?}",
         temp_files(&series)
     );
+    // Writing the series again sweeps them, each with its file.
+    write("dicom", &series, false);
+    assert_eq!(temp_files(&series), [] as [PathBuf; 0], "not swept");
+    assert_eq!(others(&series).len(), 400);
+}
+
+/// A temporary file whose writer still runs is never swept (here a running `sleep` stands
+/// for a writer in another process); once that process is gone, the next write to the same
+/// destination removes it, and only it.
+#[test]
+#[cfg(target_os = "linux")]
+fn stale_temporaries_are_swept_only_once_their_writer_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("surface.stl");
+    let mut live = Command::new("sleep").arg("60").spawn().unwrap();
+    let theirs = dir
+        .path()
+        .join(format!("{TEMP_PREFIX}{}-0-surface.stl", live.id()));
+    std::fs::write(&theirs, b"half a mesh").unwrap();
+    // A dead writer's file for another destination, and a file that only looks alike.
+    let elsewhere = dir
+        .path()
+        .join(format!("{TEMP_PREFIX}{}-0-other.stl", u32::MAX));
+    let lookalike = dir.path().join(format!("{TEMP_PREFIX}notes-surface.stl"));
+    for f in [&elsewhere, &lookalike] {
+        std::fs::write(f, b"keep").unwrap();
+    }
+    write("mesh", &dest, false);
+    assert!(
+        theirs.exists(),
+        "a running writer's temporary file was removed"
+    );
+    live.kill().unwrap();
+    live.wait().unwrap();
+    write("mesh", &dest, false);
+    assert!(!theirs.exists(), "a dead writer's temporary file was kept");
+    assert!(elsewhere.exists() && lookalike.exists());
+    assert_eq!(
+        medvol_core::atomic::sweep_stale_temps(&dir.path().join("other.stl")).unwrap(),
+        1
+    );
+    assert!(!elsewhere.exists() && lookalike.exists());
 }
 
 /// A write whose final rename fails (the destination is a non-empty folder) removes its

@@ -92,7 +92,7 @@ enum Parsed {
     Skip(String),
 }
 
-fn parse(path: &Path) -> Parsed {
+fn parse(path: &Path, limits: &Limits) -> Parsed {
     // Only regular files are opened: a named pipe or a device would block or never end.
     match std::fs::metadata(path) {
         Ok(m) if !m.is_file() => return Parsed::Skip("not a regular file".into()),
@@ -114,7 +114,7 @@ fn parse(path: &Path) -> Parsed {
     if &magic[128..132] != b"DICM" {
         return Parsed::Skip("not a DICOM file (no DICM marker after the preamble)".into());
     }
-    if let Err(reason) = super::guard::check_lengths(path) {
+    if let Err(reason) = super::guard::check_lengths_within(path, limits.max_bytes) {
         return Parsed::Skip(format!("truncated or corrupt DICOM file: {reason}"));
     }
     let obj = match dicom_object::OpenFileOptions::new()
@@ -175,10 +175,13 @@ pub fn scan(path: impl AsRef<Path>, options: &ScanOptions) -> Result<ScanReport>
     #[cfg(feature = "rayon")]
     let parsed: Vec<Parsed> = {
         use rayon::prelude::*;
-        files.par_iter().map(|p| parse(p)).collect()
+        files
+            .par_iter()
+            .map(|p| parse(p, &options.limits))
+            .collect()
     };
     #[cfg(not(feature = "rayon"))]
-    let parsed: Vec<Parsed> = files.iter().map(|p| parse(p)).collect();
+    let parsed: Vec<Parsed> = files.iter().map(|p| parse(p, &options.limits)).collect();
     let mut skipped = Vec::new();
     let mut headers = Vec::new();
     for (path, p) in files.into_iter().zip(parsed) {
