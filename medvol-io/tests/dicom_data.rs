@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
 mod common;
-use common::data_dir;
+use common::{data_dir, usizes};
 
 fn expected(set: &str) -> Value {
     let text = std::fs::read_to_string(data_dir().join(set).join("expected.json")).unwrap();
@@ -82,12 +82,7 @@ fn corners_from_record(r: &Value) -> Vec<Vec<f64>> {
 
 fn check_against_sitk(v: &DicomVolume, r: &Value, what: &str) {
     let g = v.volume.geometry();
-    let size: Vec<usize> = r["size"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_u64().unwrap() as usize)
-        .collect();
+    let size: Vec<usize> = usizes(&r["size"]);
     assert_eq!(v.volume.dims().to_vec(), size[..3].to_vec(), "{what}: dims");
     assert!(
         close(&g.spacing(), &fs(&r["spacing"])[..3], 1e-5),
@@ -270,12 +265,7 @@ fn tilted_nonuniform_ct_is_reported_and_placed_where_acquired() {
         .with_resample_spacing_mm(zk);
     let fixed = report.read(0, &opts).unwrap();
     assert!(fixed.tilt_corrected && fixed.resampled);
-    let shape: Vec<usize> = d2n["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_u64().unwrap() as usize)
-        .collect();
+    let shape: Vec<usize> = usizes(&d2n["shape"]);
     assert_eq!(fixed.volume.dims().to_vec(), shape);
     let g = fixed.volume.geometry();
     assert_corner_set(
@@ -536,12 +526,7 @@ fn siemens_mosaic_splits_like_dcm2niix() {
     let e = expected(MOSAIC);
     let d2n = &e["dcm2niix"]["outputs"][0];
     assert_eq!(d2n["file"], "ax_asc_35sl_1.nii.gz");
-    let shape: Vec<usize> = d2n["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_u64().unwrap() as usize)
-        .collect();
+    let shape: Vec<usize> = usizes(&d2n["shape"]);
     let reference = mosaic_reference();
     assert_eq!(reference.dims().to_vec(), shape);
     let rg = reference.geometry();

@@ -6,7 +6,7 @@ use medvol_io::nifti::{WriteOptions, read, write_with_options};
 use serde_json::Value;
 
 mod common;
-use common::data_dir;
+use common::{data_dir, usizes};
 
 /// The 8 corner voxel centres (first three axes) of an affine, in LPS.
 fn corners_lps(a: &[[f64; 4]], shape: &[usize], ras: bool) -> Vec<[f64; 3]> {
@@ -55,12 +55,7 @@ fn nifti_outputs_have_dcm2niix_geometry_and_the_same_values() {
             .iter()
             .map(|r| std::array::from_fn(|c| r[c].as_f64().unwrap()))
             .collect();
-        let shape: Vec<usize> = d2n["shape"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap() as usize)
-            .collect();
+        let shape: Vec<usize> = usizes(&d2n["shape"]);
         let reference = corners_lps(&sform, &shape, true);
 
         let report = scan(data_dir().join(set).join("dicom"), &ScanOptions::default()).unwrap();

@@ -14,3 +14,12 @@ pub(crate) fn data_dir() -> PathBuf {
     );
     dir
 }
+
+/// A JSON array of sizes (`"shape"`, `"size"`) from a reference record.
+pub(crate) fn usizes(v: &serde_json::Value) -> Vec<usize> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not an array: {v}"))
+        .iter()
+        .map(|x| x.as_u64().unwrap_or_else(|| panic!("not a size: {x}")) as usize)
+        .collect()
+}
