@@ -1,8 +1,11 @@
 //! Marching cubes on the 256³ head phantom (`i16` HU, 0.7 × 0.7 × 1.25 mm, no noise), in one
 //! run: bone (300 HU) and skin (-500 HU) surfaces with the scalar and the SIMD classification
-//! on 1 thread, and SIMD on 2 threads (rayon pools); then the binary STL of the bone surface
-//! serialised to memory and written to a file (atomic, synced), formatted in parallel on the
-//! global pool (2 threads here) while the previous block is written.
+//! on 1 thread, and SIMD on 2 threads (rayon pools); the bone surface of the phantom as the
+//! `reconstruct` pipeline meshes it (`f32`, Gaussian σ = 1 mm); the measures of the bone
+//! surface (edge report; area and enclosed volume in one pass), 1 and 2 threads; then the
+//! binary STL of the bone surface serialised to memory and written to a file (atomic, synced),
+//! formatted in parallel on the global pool (2 threads here) while the previous block is
+//! written.
 //!
 //! The phantom is also written as raw little-endian `i16` (i fastest) to
 //! `$MEDVOL_MESH_BENCH_RAW` (default: `medvol-bench-phantom-256-i16.raw` in the system temp
@@ -12,6 +15,7 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use medvol_core::phantom::HeadPhantom;
 use medvol_core::{Isa, Volume};
+use medvol_filter::{Gaussian, Sigma};
 use medvol_mesh::MarchingCubes;
 use medvol_mesh::write::{self, Format};
 use std::io::Write;
@@ -61,10 +65,46 @@ fn isosurfaces(c: &mut Criterion) {
         });
         g.finish();
     }
+    let mut smooth = v.cast::<f32>();
+    Gaussian::new(Sigma::iso_mm(1.0))
+        .expect("sigma")
+        .apply_in_place(&mut smooth)
+        .expect("smoothed");
+    let mut g = c.benchmark_group("isosurface_bone_300_f32_smoothed");
+    g.throughput(Throughput::Elements(smooth.len() as u64));
+    g.sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    let mc = MarchingCubes::new(300.0).expect("finite level");
+    for (name, isa, pool) in [
+        ("scalar_1t", Isa::Scalar, &pools[0]),
+        ("simd_1t", Isa::best(), &pools[0]),
+        ("simd_2t", Isa::best(), &pools[1]),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| pool.install(|| mc.with_isa(isa).run(&smooth).expect("mesh")))
+        });
+    }
+    g.finish();
+    drop(smooth);
     let bone = MarchingCubes::new(300.0)
         .expect("finite level")
         .run(&v)
         .expect("mesh");
+    let mut g = c.benchmark_group("measure_bone");
+    g.throughput(Throughput::Elements(bone.triangle_count() as u64));
+    g.sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    for (name, pool) in [("1t", &pools[0]), ("2t", &pools[1])] {
+        g.bench_function(format!("edge_report_{name}"), |b| {
+            b.iter(|| pool.install(|| bone.edge_report()))
+        });
+        g.bench_function(format!("area_volume_{name}"), |b| {
+            b.iter(|| pool.install(|| bone.area_and_volume()))
+        });
+    }
+    g.finish();
     let mut g = c.benchmark_group("stl_binary_bone");
     g.throughput(Throughput::Elements(bone.triangle_count() as u64));
     g.sample_size(10)

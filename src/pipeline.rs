@@ -314,12 +314,8 @@ impl Pipeline {
         if let Some(path) = output {
             stages.run("write", || Ok(medvol_mesh::write::write(&mesh, path)?))?;
         }
-        let (edges, area_mm2, volume_mm3) = stages.run("measure", || {
-            Ok((
-                mesh.edge_report(),
-                mesh.area_mm2(),
-                mesh.signed_volume_mm3(),
-            ))
+        let (edges, (area_mm2, volume_mm3)) = stages.run("measure", || {
+            Ok((mesh.edge_report(), mesh.area_and_volume()))
         })?;
         let steps = stages.steps;
         let report = Report {

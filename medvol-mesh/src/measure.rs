@@ -4,6 +4,7 @@
 //! Sums run in `f64` over `f32` positions, triangle by triangle in face order.
 
 use crate::Mesh;
+use multiversion::multiversion;
 
 /// Edge topology of a mesh: each undirected edge is counted once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,6 +41,7 @@ fn corners(mesh: &Mesh, f: &[u32; 3]) -> [[f64; 3]; 3] {
     f.map(|v| mesh.positions()[v as usize].map(f64::from))
 }
 
+#[inline(always)]
 fn triangle_area(p: [[f64; 3]; 3]) -> f64 {
     let u = [0, 1, 2].map(|a| p[1][a] - p[0][a]);
     let v = [0, 1, 2].map(|a| p[2][a] - p[0][a]);
@@ -48,9 +50,167 @@ fn triangle_area(p: [[f64; 3]; 3]) -> f64 {
 }
 
 /// Signed volume of the tetrahedron (origin, p0, p1, p2).
+#[inline(always)]
 fn triangle_volume(p: [[f64; 3]; 3]) -> f64 {
     let c = crate::marching_cubes::tables::cross(p[1], p[2]);
     (p[0][0] * c[0] + p[0][1] * c[1] + p[0][2] * c[2]) / 6.0
+}
+
+/// Faces per chunk of the parallel sums: each chunk is summed in face order and the chunk sums
+/// in chunk order, so the result has the same bits for any thread count.
+const SUM_CHUNK: usize = 1 << 13;
+
+/// `f(range)` for consecutive ranges of `len` items, `chunk` items each (the last one shorter),
+/// in parallel with the rayon feature; results in order.
+fn per_chunk<R: Send>(
+    len: usize,
+    chunk: usize,
+    f: impl Fn(std::ops::Range<usize>) -> R + Sync + Send,
+) -> Vec<R> {
+    let ranges = (0..len.div_ceil(chunk)).map(|c| c * chunk..((c + 1) * chunk).min(len));
+    #[cfg(feature = "rayon")]
+    {
+        use rayon::prelude::*;
+        ranges.collect::<Vec<_>>().into_par_iter().map(f).collect()
+    }
+    #[cfg(not(feature = "rayon"))]
+    {
+        ranges.map(f).collect()
+    }
+}
+
+/// The edge topology of the edges whose smaller vertex is in `vertices`: directed edges
+/// bucketed by their smaller vertex (a counting sort sized exactly by a first pass over the
+/// faces); each bucket holds `(larger vertex << 1) | direction` and is a handful of entries long.
+/// Entries are `u32` (`K`) when every vertex id is below 2³¹, which halves the memory the
+/// buckets fill; `u64` otherwise.
+fn edge_report_of<K>(faces: &[[u32; 3]], vertices: std::ops::Range<usize>) -> EdgeReport
+where
+    K: Copy + Ord + Default + TryFrom<u64> + Into<u64>,
+{
+    let (v0, len) = (vertices.start, vertices.len());
+    let mut start = vec![0u32; len + 1];
+    let local = |a: u32, b: u32| (a.min(b) as usize).wrapping_sub(v0);
+    for f in faces {
+        for s in 0..3 {
+            let x = local(f[s], f[(s + 1) % 3]);
+            if x < len {
+                start[x + 1] += 1;
+            }
+        }
+    }
+    for v in 0..len {
+        start[v + 1] += start[v];
+    }
+    let mut fill = start.clone();
+    let mut entries = vec![K::default(); start[len] as usize];
+    for f in faces {
+        for s in 0..3 {
+            let (a, b) = (f[s], f[(s + 1) % 3]);
+            let x = local(a, b);
+            if x < len {
+                let (hi, dir) = if a < b { (b, 0) } else { (a, 1) };
+                let slot = &mut fill[x];
+                let Ok(key) = K::try_from((u64::from(hi) << 1) | dir) else {
+                    unreachable!("the caller chose a key type wide enough for every vertex id")
+                };
+                entries[*slot as usize] = key;
+                *slot += 1;
+            }
+        }
+    }
+    let mut report = EdgeReport::default();
+    for v in 0..len {
+        let bucket = &mut entries[start[v] as usize..start[v + 1] as usize];
+        sort_small(bucket);
+        let mut i = 0;
+        while i < bucket.len() {
+            let edge = bucket[i].into() >> 1;
+            let j = i + bucket[i..].partition_point(|&y| y.into() >> 1 == edge);
+            let forward = bucket[i..j].iter().filter(|&&y| y.into() & 1 == 0).count();
+            tally(&mut report, j - i, forward);
+            i = j;
+        }
+    }
+    report
+}
+
+/// Sorts a bucket: insertion sort for the usual handful of entries.
+#[inline(always)]
+fn sort_small<K: Copy + Ord>(bucket: &mut [K]) {
+    if bucket.len() > 16 {
+        bucket.sort_unstable();
+        return;
+    }
+    for i in 1..bucket.len() {
+        let x = bucket[i];
+        let mut j = i;
+        while j > 0 && bucket[j - 1] > x {
+            bucket[j] = bucket[j - 1];
+            j -= 1;
+        }
+        bucket[j] = x;
+    }
+}
+
+/// Adds an edge of `count` triangles, `forward` of which run from its smaller vertex to its
+/// larger one.
+#[inline(always)]
+fn tally(report: &mut EdgeReport, count: usize, forward: usize) {
+    report.edges += 1;
+    match count {
+        1 => report.boundary_edges += 1,
+        2 if forward != 1 => report.misoriented_edges += 1,
+        2 => {}
+        _ => report.non_manifold_edges += 1,
+    }
+}
+
+/// Lanes of [`chunk_sums`]: triangles summed side by side, one partial sum per lane.
+const LANES: usize = 8;
+
+/// Area and signed volume (relative to `o`) of `faces`: triangle `t` goes to lane `t % LANES`
+/// (in order), and the lanes are added in order at the end. Plain `f64` arithmetic without
+/// fused multiply-adds, so every ISA gives the same bits.
+#[allow(unused_braces)]
+#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
+fn chunk_sums(positions: &[[f32; 3]], faces: &[[u32; 3]], o: [f64; 3]) -> [f64; 2] {
+    let mut area = [0.0f64; LANES];
+    let mut volume = [0.0f64; LANES];
+    let mut groups = faces.chunks_exact(LANES);
+    for group in &mut groups {
+        // Corner c, axis a, lane l, relative to `o`.
+        let mut p = [[[0.0f64; LANES]; 3]; 3];
+        for (l, f) in group.iter().enumerate() {
+            for c in 0..3 {
+                let q = positions[f[c] as usize];
+                for a in 0..3 {
+                    p[c][a][l] = f64::from(q[a]) - o[a];
+                }
+            }
+        }
+        for l in 0..LANES {
+            let [a, v] = triangle_sums([0, 1, 2].map(|c| [0, 1, 2].map(|x| p[c][x][l])));
+            area[l] += a;
+            volume[l] += v;
+        }
+    }
+    for (l, f) in groups.remainder().iter().enumerate() {
+        let p = f.map(|v| {
+            let q = positions[v as usize];
+            [0, 1, 2].map(|a| f64::from(q[a]) - o[a])
+        });
+        let [a, v] = triangle_sums(p);
+        area[l] += a;
+        volume[l] += v;
+    }
+    [area.iter().sum(), volume.iter().sum()]
+}
+
+/// Area and signed volume of the tetrahedron (origin, p0, p1, p2) of one triangle.
+#[inline(always)]
+fn triangle_sums(p: [[f64; 3]; 3]) -> [f64; 2] {
+    [triangle_area(p), triangle_volume(p)]
 }
 
 impl Mesh {
@@ -62,25 +222,49 @@ impl Mesh {
         triangle_area(corners(self, &self.faces()[face]))
     }
 
-    /// Total surface area, mm².
+    /// Total surface area, mm² (see [`Self::area_and_volume`]).
     pub fn area_mm2(&self) -> f64 {
-        self.faces()
-            .iter()
-            .map(|f| triangle_area(corners(self, f)))
-            .sum()
+        self.sums()[0]
     }
 
     /// Enclosed volume, mm³, by the divergence theorem: positive when the normals point
-    /// outwards, meaningful when the surface is closed.
+    /// outwards, meaningful when the surface is closed (see [`Self::area_and_volume`]).
     pub fn signed_volume_mm3(&self) -> f64 {
-        // Relative to the first vertex, which keeps the sums small for meshes far from the origin.
+        self.sums()[1]
+    }
+
+    /// [`Self::area_mm2`] and [`Self::signed_volume_mm3`] in one pass over the faces.
+    ///
+    /// The sums run in parallel with the rayon feature, over fixed chunks of faces added in
+    /// order: the results have the same bits for any thread count.
+    ///
+    /// ```
+    /// use medvol_core::phantom::HeadPhantom;
+    /// use medvol_mesh::isosurface;
+    ///
+    /// let ct = HeadPhantom::new([40, 40, 32], [5.0, 5.0, 6.0])?.generate();
+    /// let skin = isosurface(&ct, -500.0)?;
+    /// assert_eq!(skin.area_and_volume(), (skin.area_mm2(), skin.signed_volume_mm3()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn area_and_volume(&self) -> (f64, f64) {
+        let [area, volume] = self.sums();
+        (area, volume)
+    }
+
+    /// `[area, volume]` summed over chunks of [`SUM_CHUNK`] faces.
+    fn sums(&self) -> [f64; 2] {
+        // Relative to the first vertex, which keeps the sums small for meshes far from the
+        // origin.
         let Some(o) = self.positions().first().map(|p| p.map(f64::from)) else {
-            return 0.0;
+            return [0.0; 2];
         };
-        self.faces()
-            .iter()
-            .map(|f| triangle_volume(corners(self, f).map(|p| [0, 1, 2].map(|a| p[a] - o[a]))))
-            .sum()
+        let faces = self.faces();
+        per_chunk(faces.len(), SUM_CHUNK, |range| {
+            chunk_sums(self.positions(), &faces[range], o)
+        })
+        .into_iter()
+        .fold([0.0; 2], |acc, s| [acc[0] + s[0], acc[1] + s[1]])
     }
 
     /// Axis-aligned bounding box `(min, max)` of the vertices used by faces, mm; `None` when empty.
@@ -99,54 +283,35 @@ impl Mesh {
     }
 
     /// Counts edges, boundary edges, non-manifold and misoriented edges.
+    ///
+    /// With the rayon feature, each task takes a range of vertices and counts the edges whose
+    /// smaller vertex is in it; the counts do not depend on the thread count.
     pub fn edge_report(&self) -> EdgeReport {
-        // Directed edges bucketed by their smaller vertex (a counting sort, linear time); each
-        // bucket holds `(larger vertex << 1) | direction` and is a handful of entries long.
         let n = self.vertex_count();
-        let mut start = vec![0u32; n + 1];
-        for f in self.faces() {
-            for s in 0..3 {
-                start[f[s].min(f[(s + 1) % 3]) as usize + 1] += 1;
+        #[cfg(feature = "rayon")]
+        let tasks = rayon::current_num_threads().min(n.div_ceil(1 << 14)).max(1);
+        #[cfg(not(feature = "rayon"))]
+        let tasks = 1;
+        self.edge_report_in(tasks)
+    }
+
+    /// [`Self::edge_report`] split into `tasks` vertex ranges.
+    fn edge_report_in(&self, tasks: usize) -> EdgeReport {
+        let n = self.vertex_count();
+        per_chunk(n, n.div_ceil(tasks.max(1)).max(1), |vertices| {
+            if n <= 1 << 31 {
+                edge_report_of::<u32>(self.faces(), vertices)
+            } else {
+                edge_report_of::<u64>(self.faces(), vertices)
             }
-        }
-        for v in 0..n {
-            start[v + 1] += start[v];
-        }
-        let mut fill = start.clone();
-        let mut entries = vec![0u64; start[n] as usize];
-        for f in self.faces() {
-            for s in 0..3 {
-                let (a, b) = (f[s], f[(s + 1) % 3]);
-                let (lo, hi, dir) = if a < b { (a, b, 0) } else { (b, a, 1) };
-                let slot = &mut fill[lo as usize];
-                entries[*slot as usize] = (u64::from(hi) << 1) | dir;
-                *slot += 1;
-            }
-        }
-        let mut report = EdgeReport::default();
-        for v in 0..n {
-            let bucket = &mut entries[start[v] as usize..start[v + 1] as usize];
-            bucket.sort_unstable();
-            let mut i = 0;
-            while i < bucket.len() {
-                let edge = bucket[i] >> 1;
-                let mut j = i;
-                let mut forward = 0;
-                while j < bucket.len() && bucket[j] >> 1 == edge {
-                    forward += usize::from(bucket[j] & 1 == 0);
-                    j += 1;
-                }
-                report.edges += 1;
-                match j - i {
-                    1 => report.boundary_edges += 1,
-                    2 if forward != 1 => report.misoriented_edges += 1,
-                    2 => {}
-                    _ => report.non_manifold_edges += 1,
-                }
-                i = j;
-            }
-        }
-        report
+        })
+        .into_iter()
+        .fold(EdgeReport::default(), |a, b| EdgeReport {
+            edges: a.edges + b.edges,
+            boundary_edges: a.boundary_edges + b.boundary_edges,
+            non_manifold_edges: a.non_manifold_edges + b.non_manifold_edges,
+            misoriented_edges: a.misoriented_edges + b.misoriented_edges,
+        })
     }
 
     /// Euler characteristic V - E + F over the vertices used by faces (2 for a sphere, 0 for a
@@ -247,7 +412,7 @@ impl Mesh {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Frame, Mesh};
+    use crate::{EdgeReport, Frame, Mesh};
 
     fn cube_with_hole() -> Mesh {
         // Unit cube, 12 triangles, outward.
@@ -287,6 +452,112 @@ mod tests {
         f[0] = [0, 1, 2];
         let flipped = Mesh::new(p, f, Frame::Lps).unwrap();
         assert_eq!(flipped.edge_report().misoriented_edges, 3);
+    }
+
+    /// The plain definitions: a map of undirected edges, sequential sums in face order.
+    fn naive(m: &Mesh) -> (EdgeReport, f64, f64) {
+        let mut edges = std::collections::BTreeMap::<(u32, u32), (usize, usize)>::new();
+        for f in m.faces() {
+            for s in 0..3 {
+                let (a, b) = (f[s], f[(s + 1) % 3]);
+                let e = edges.entry((a.min(b), a.max(b))).or_default();
+                e.0 += 1;
+                e.1 += usize::from(a < b);
+            }
+        }
+        let mut r = EdgeReport {
+            edges: edges.len(),
+            ..EdgeReport::default()
+        };
+        for &(count, forward) in edges.values() {
+            match count {
+                1 => r.boundary_edges += 1,
+                2 if forward != 1 => r.misoriented_edges += 1,
+                2 => {}
+                _ => r.non_manifold_edges += 1,
+            }
+        }
+        let o = m.positions()[0].map(f64::from);
+        let (mut area, mut volume) = (0.0, 0.0);
+        for f in m.faces() {
+            let p = f.map(|v| m.positions()[v as usize].map(f64::from));
+            area += super::triangle_area(p);
+            volume += super::triangle_volume(p.map(|q| [0, 1, 2].map(|a| q[a] - o[a])));
+        }
+        (r, area, volume)
+    }
+
+    #[test]
+    fn measures_match_the_naive_definitions() {
+        use medvol_core::phantom::HeadPhantom;
+        let ct = HeadPhantom::new([41, 37, 30], [5.0, 5.5, 6.0])
+            .unwrap()
+            .with_noise(9, 80.0)
+            .generate();
+        // Open at the border (boundary edges), then with extra triangles on existing edges
+        // (non-manifold) and flipped ones (misoriented).
+        let open = crate::isosurface(&ct, 200.0).unwrap();
+        let (p, mut f, _) = open.clone().into_parts();
+        assert!(f.len() > 5000);
+        let extra: Vec<[u32; 3]> = f.iter().step_by(97).map(|t| [t[1], t[0], t[2]]).collect();
+        f.extend(extra);
+        f[10] = [f[10][0], f[10][2], f[10][1]];
+        let odd = Mesh::new(p, f, Frame::Lps).unwrap();
+        let r = naive(&odd).0;
+        assert!(r.boundary_edges > 0 && r.non_manifold_edges > 0 && r.misoriented_edges > 0);
+        // A fan around vertex 0, some triangles repeated or flipped: its bucket is long.
+        let fan_p: Vec<[f32; 3]> = (0..30)
+            .map(|i| {
+                let a = i as f32 * 0.2;
+                [a.cos() * i as f32, a.sin() * i as f32, (i % 3) as f32]
+            })
+            .collect();
+        let mut fan_f: Vec<[u32; 3]> = (1..29).map(|i| [0, i, i + 1]).collect();
+        fan_f.extend((1..29).step_by(4).map(|i| [0, i + 1, i]));
+        fan_f.extend((2..29).step_by(5).map(|i| [0, i, i + 1]));
+        let fan = Mesh::new(fan_p, fan_f, Frame::Lps).unwrap();
+        for m in [open, odd, cube_with_hole(), fan] {
+            let (report, area, volume) = naive(&m);
+            for tasks in [1, 2, 3, 5, 64] {
+                assert_eq!(m.edge_report_in(tasks), report, "{tasks} tasks");
+            }
+            assert_eq!(m.edge_report(), report);
+            // The wide entries of meshes with 2³¹ vertices or more.
+            let all = 0..m.vertex_count();
+            assert_eq!(super::edge_report_of::<u64>(m.faces(), all), report);
+            let (a, v) = m.area_and_volume();
+            assert!((a - area).abs() <= 1e-12 * area, "{a} {area}");
+            assert!((v - volume).abs() <= 1e-9 * area.max(1.0), "{v} {volume}");
+            assert_eq!((m.area_mm2(), m.signed_volume_mm3()), (a, v));
+        }
+    }
+
+    #[cfg(feature = "rayon")]
+    #[test]
+    fn measures_do_not_depend_on_the_thread_count() {
+        use medvol_core::phantom::HeadPhantom;
+        let ct = HeadPhantom::new([150, 140, 64], [1.6, 1.6, 3.2])
+            .unwrap()
+            .generate();
+        let m = crate::isosurface(&ct, -500.0).unwrap();
+        // Several chunks of the sums and several vertex ranges of the edge report.
+        assert!(m.triangle_count() > 3 * super::SUM_CHUNK);
+        assert!(m.vertex_count() > 2 << 14);
+        let runs: Vec<_> = [1, 2, 3]
+            .map(|threads| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap()
+                    .install(|| (m.area_and_volume(), m.edge_report()))
+            })
+            .into();
+        for r in &runs[1..] {
+            assert_eq!(r.0.0.to_bits(), runs[0].0.0.to_bits());
+            assert_eq!(r.0.1.to_bits(), runs[0].0.1.to_bits());
+            assert_eq!(r.1, runs[0].1);
+        }
+        assert_eq!(runs[0].1, naive(&m).0);
     }
 
     #[test]

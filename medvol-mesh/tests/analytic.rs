@@ -299,6 +299,36 @@ fn output_is_the_same_for_every_isa_and_thread_count() {
     assert_eq!(half.faces(), reference.faces());
 }
 
+#[test]
+fn f32_fields_are_the_same_for_every_isa_and_thread_count() {
+    // A real-valued field as filters produce it: the noisy phantom scaled and averaged with its
+    // neighbour along i (no value on an integer grid), NaN voxels included (outside).
+    let ct = HeadPhantom::new([70, 66, 40], [3.0, 3.0, 4.0])
+        .unwrap()
+        .with_noise(5, 60.0)
+        .generate();
+    let f = ct.cast::<f32>();
+    let [nx, _, _] = f.dims();
+    let mut smooth = f.clone();
+    for (x, v) in smooth.as_slice_mut().iter_mut().enumerate() {
+        let next = f.as_slice()[if (x + 1) % nx == 0 { x } else { x + 1 }];
+        *v = (*v * 0.37 + next * 0.63) * 1.013 + 0.25;
+        if x % 997 == 0 {
+            *v = f32::NAN;
+        }
+    }
+    let mc = MarchingCubes::new(301.7).unwrap().with_normals(true);
+    let reference = mc.with_isa(Isa::Scalar).run(&smooth).unwrap();
+    assert!(reference.triangle_count() > 5000);
+    for &isa in Isa::available() {
+        assert_eq!(mc.with_isa(isa).run(&smooth).unwrap(), reference, "{isa:?}");
+    }
+    for threads in [1, 2, 3] {
+        let m = rayon_pool(threads)(&|| mc.run(&smooth).unwrap());
+        assert_eq!(m, reference, "{threads} threads");
+    }
+}
+
 #[cfg(feature = "rayon")]
 fn rayon_pool(threads: usize) -> impl Fn(&(dyn Fn() -> Mesh + Sync)) -> Mesh {
     let pool = rayon::ThreadPoolBuilder::new()
