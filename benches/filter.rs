@@ -1,7 +1,8 @@
 //! Filters on the 256³ head phantom as `f32` (0.7 × 0.7 × 1.25 mm), in one run per op:
 //! `<op>/scalar` (portable kernels), `<op>/simd` (best detected instruction set) and
 //! `<op>/blocked` (best kernels in z-slabs via `Blocked`), all in the default rayon pool; and
-//! `gaussian_in_place_1mm/<method>` (`Gaussian::apply_in_place`, no output allocation).
+//! `gaussian_in_place_1mm/<method>` (`Gaussian::apply_in_place`, no output allocation) and
+//! `zscore/in_place` (`Normalize::apply_in_place`).
 //!
 //! The phantom is also written as raw little-endian `f32` (i fastest) to
 //! `$MEDVOL_FILTER_BENCH_RAW` (default: `medvol-bench-phantom-256-f32.raw` in the system temp
@@ -116,6 +117,18 @@ fn filters(c: &mut Criterion) {
             },
         );
     }
+    // In place (`Normalize::apply_in_place`); the input copy is made outside the timing.
+    g.bench_function("in_place/with_stats", |b| {
+        b.iter_batched_ref(
+            || v.clone(),
+            |w| {
+                Normalize::zscore(&w.statistics())
+                    .unwrap()
+                    .apply_in_place(w)
+            },
+            BatchSize::LargeInput,
+        )
+    });
     g.finish();
 
     // Resampling is not a `Filter` (it changes the grid): scalar and SIMD kernels.

@@ -29,45 +29,25 @@ pub struct Statistics {
 }
 
 impl Statistics {
-    /// Statistics of a slice of voxels.
+    /// Statistics of a slice of voxels, in one pass over memory.
+    ///
+    /// Each run of 4096 voxels is read twice while it sits in cache (sum, then squared
+    /// deviations from its own mean) in eight independent accumulators, and runs are merged
+    /// in order with Chan's pairwise update, so the result does not depend on the thread count.
     pub fn of_slice<T: Voxel>(data: &[T]) -> Statistics {
-        let firsts: Vec<(f64, f64, f64)> = map_chunks(data, |c| {
-            let mut lo = f64::INFINITY;
-            let mut hi = f64::NEG_INFINITY;
-            let mut sum = 0.0;
-            for v in c {
-                let x = v.to_f64();
-                lo = lo.min(x);
-                hi = hi.max(x);
-                sum += x;
-            }
-            (lo, hi, sum)
+        let parts = map_chunks(data, |c| {
+            c.chunks(SUB)
+                .fold(Part::EMPTY, |acc, s| acc.merge(Part::of_run(s)))
         });
-        let (mut min, mut max, mut sum) = (f64::INFINITY, f64::NEG_INFINITY, 0.0);
-        for (lo, hi, s) in firsts {
-            min = min.min(lo);
-            max = max.max(hi);
-            sum += s;
-        }
+        let all = parts.into_iter().fold(Part::EMPTY, Part::merge);
         let count = data.len();
-        let mean = sum / count as f64;
-        let sum_sq_dev = map_chunks(data, |c| {
-            c.iter()
-                .map(|v| {
-                    let d = v.to_f64() - mean;
-                    d * d
-                })
-                .sum::<f64>()
-        })
-        .into_iter()
-        .sum();
         Statistics {
             count,
-            min,
-            max,
-            sum,
-            mean,
-            sum_sq_dev,
+            min: all.min,
+            max: all.max,
+            sum: all.sum,
+            mean: all.sum / count as f64,
+            sum_sq_dev: all.m2,
         }
     }
 
@@ -86,6 +66,94 @@ impl Statistics {
     /// Sample standard deviation (n - 1), as ITK reports `Sigma`.
     pub fn std_sample(&self) -> f64 {
         self.variance_sample().sqrt()
+    }
+}
+
+/// Voxels per run read twice while in cache (16 KB of `f32`).
+const SUB: usize = 4096;
+/// Independent accumulators per run, so the loops vectorise and do not wait on one addition.
+const LANES: usize = 8;
+
+/// Count, extremes, sum and sum of squared deviations from the mean of a run of voxels.
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    count: usize,
+    min: f64,
+    max: f64,
+    sum: f64,
+    m2: f64,
+}
+
+impl Part {
+    const EMPTY: Part = Part {
+        count: 0,
+        min: f64::INFINITY,
+        max: f64::NEG_INFINITY,
+        sum: 0.0,
+        m2: 0.0,
+    };
+
+    /// The moments of one run (two passes over it, lane by lane, lanes combined in order).
+    fn of_run<T: Voxel>(s: &[T]) -> Part {
+        let mut lo = [f64::INFINITY; LANES];
+        let mut hi = [f64::NEG_INFINITY; LANES];
+        let mut sum = [0.0f64; LANES];
+        let mut body = s.chunks_exact(LANES);
+        for c in &mut body {
+            for l in 0..LANES {
+                let x = c[l].to_f64();
+                // `x < lo` is false for NaN, so extremes skip NaN while the sum keeps it.
+                lo[l] = if x < lo[l] { x } else { lo[l] };
+                hi[l] = if x > hi[l] { x } else { hi[l] };
+                sum[l] += x;
+            }
+        }
+        for (l, v) in body.remainder().iter().enumerate() {
+            let x = v.to_f64();
+            lo[l] = if x < lo[l] { x } else { lo[l] };
+            hi[l] = if x > hi[l] { x } else { hi[l] };
+            sum[l] += x;
+        }
+        let sum = sum.iter().sum::<f64>();
+        let mean = sum / s.len() as f64;
+        let mut sq = [0.0f64; LANES];
+        let mut body = s.chunks_exact(LANES);
+        for c in &mut body {
+            for l in 0..LANES {
+                let d = c[l].to_f64() - mean;
+                sq[l] += d * d;
+            }
+        }
+        for (l, v) in body.remainder().iter().enumerate() {
+            let d = v.to_f64() - mean;
+            sq[l] += d * d;
+        }
+        Part {
+            count: s.len(),
+            min: lo.iter().copied().fold(f64::INFINITY, f64::min),
+            max: hi.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            sum,
+            m2: sq.iter().sum(),
+        }
+    }
+
+    /// The moments of `self` followed by `other` (Chan, Golub and LeVeque's pairwise update).
+    fn merge(self, other: Part) -> Part {
+        if self.count == 0 {
+            return other;
+        }
+        if other.count == 0 {
+            return self;
+        }
+        let (na, nb) = (self.count as f64, other.count as f64);
+        let delta = other.sum / nb - self.sum / na;
+        Part {
+            count: self.count + other.count,
+            min: self.min.min(other.min),
+            max: self.max.max(other.max),
+            sum: self.sum + other.sum,
+            m2: self.m2 + other.m2 + delta * delta * (na * nb / (na + nb)),
+        }
     }
 }
 
@@ -195,6 +263,26 @@ mod tests {
             prop_assert!((s.std_population() - sp).abs() <= 1e-9 * sp.max(1.0));
             prop_assert!((s.std_sample() - ss).abs() <= 1e-9 * ss.max(1.0));
         }
+    }
+
+    #[test]
+    fn nan_propagates_to_sums_but_not_extremes_and_offsets_cancel() {
+        let mut data: Vec<f32> = (0..10_000).map(|i| (i % 17) as f32).collect();
+        let s = Statistics::of_slice(&data);
+        assert_eq!((s.min, s.max, s.count), (0.0, 16.0, 10_000));
+        data[5000] = f32::NAN;
+        let s = Statistics::of_slice(&data);
+        assert_eq!((s.min, s.max), (0.0, 16.0));
+        assert!(s.sum.is_nan() && s.mean.is_nan() && s.std_sample().is_nan());
+        let e = Statistics::of_slice::<f32>(&[]);
+        assert_eq!((e.count, e.sum), (0, 0.0));
+        assert!(e.mean.is_nan());
+        // A large common offset: the deviations are taken from each run's own mean.
+        let big: Vec<f64> = (0..300_001).map(|i| 1e9 + (i % 3) as f64).collect();
+        let s = Statistics::of_slice(&big);
+        let small: Vec<f64> = big.iter().map(|x| x - 1e9).collect();
+        let want = naive(&small).4;
+        assert!((s.std_sample() - want).abs() < 1e-9, "{}", s.std_sample());
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub trait Filter<T: Voxel>: Sync {
     /// # Errors
     /// As [`Filter::apply_region`].
     fn apply(&self, src: &Volume<T>) -> Result<Volume<Self::Output>> {
-        let mut out = Volume::zeros(src.dims(), *src.geometry())?;
+        let mut out = crate::output::zeros(src.dims(), *src.geometry())?;
         if !src.is_empty() {
             self.apply_region(src.view(), Region::whole(src.dims()), out.view_mut())?;
         }

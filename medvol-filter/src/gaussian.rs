@@ -303,7 +303,7 @@ impl<T: Voxel> Filter<T> for Gaussian {
     /// Real volumes (`f32`, `f64`) run whole-volume passes (see [`Gaussian::apply_in_place`]),
     /// other types [`Filter::apply_region`] on the whole volume: the same bits either way.
     fn apply(&self, src: &Volume<T>) -> Result<Volume<T>> {
-        let mut out = Volume::zeros(src.dims(), *src.geometry())?;
+        let mut out = crate::output::zeros(src.dims(), *src.geometry())?;
         if src.is_empty() {
             return Ok(out);
         }
@@ -601,7 +601,7 @@ impl Gaussian {
             return Ok(out);
         }
         let sv = self.sigma_voxels(volume.geometry())?;
-        let mut out = Volume::<f32>::zeros(volume.dims(), *volume.geometry())?;
+        let mut out = crate::output::zeros::<f32>(volume.dims(), *volume.geometry())?;
         let mut buf = out.as_array_mut().view_mut();
         let [wi, wj, wk] = self.discrete_kernels::<f32>(sv);
         let a = volume.as_array().view();

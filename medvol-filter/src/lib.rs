@@ -12,7 +12,9 @@
 //!
 //! Every filter keeps the volume's geometry (resampling replaces it with the target grid).
 //! [`Gaussian::apply_in_place`] smooths an `f32` volume without a second volume, and
-//! [`Gaussian::apply_to_f32`] converts any voxel type inside its first pass.
+//! [`Gaussian::apply_to_f32`] converts any voxel type inside its first pass;
+//! [`Normalize::apply_in_place`] maps an `f32` volume without a second one. Fresh outputs are
+//! advised as transparent huge pages on Linux (far fewer page faults on first touch).
 //!
 //! ```
 //! use medvol_core::phantom::HeadPhantom;
@@ -56,6 +58,7 @@ mod kernel;
 mod lines;
 mod median;
 mod normalize;
+mod output;
 mod parallel;
 mod resample;
 mod threshold;

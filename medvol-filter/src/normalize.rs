@@ -3,6 +3,7 @@
 use crate::error::invalid;
 use crate::filter::map_rows;
 use crate::kernel;
+use crate::parallel::for_each_slice;
 use crate::{Filter, Result};
 use medvol_core::{Geometry, Isa, Region, Statistics, Volume, VolumeView, VolumeViewMut, Voxel};
 
@@ -108,6 +109,34 @@ impl Normalize {
     pub fn scale_offset(&self) -> (f64, f64) {
         (self.scale, self.offset)
     }
+
+    /// The map applied to an `f32` volume in place: the same bits as [`Filter::apply`], without
+    /// a second volume (slices in parallel with the `rayon` feature).
+    ///
+    /// ```
+    /// use medvol_core::{Geometry, Volume};
+    /// use medvol_filter::{Filter, Normalize};
+    ///
+    /// let mut v = Volume::<f32>::from_vec([4, 1, 1], vec![-1.0, 0.0, 2.0, 9.0], Geometry::default())?;
+    /// let clamp = Normalize::clamp(0.0, 5.0)?;
+    /// let copy = clamp.apply(&v)?;
+    /// clamp.apply_in_place(&mut v);
+    /// assert_eq!(v.as_slice(), &[0.0, 0.0, 2.0, 5.0]);
+    /// assert_eq!(v, copy);
+    /// # Ok::<(), medvol_filter::Error>(())
+    /// ```
+    pub fn apply_in_place(&self, volume: &mut Volume<f32>) {
+        let (scale, offset, lo, hi, isa) = (self.scale, self.offset, self.lo, self.hi, self.isa);
+        for_each_slice(
+            volume.as_array_mut().view_mut(),
+            0,
+            || (),
+            |_, _, mut slice| {
+                let s = slice.as_slice_mut().expect("owned volumes are contiguous");
+                kernel::linear_map_in_place(isa, s, scale, offset, lo, hi)
+            },
+        );
+    }
 }
 
 impl<T: Voxel> Filter<T> for Normalize {
@@ -143,4 +172,46 @@ pub fn zscore<T: Voxel>(volume: &Volume<T>) -> Result<Volume<f32>> {
 /// As [`Normalize::range`].
 pub fn rescale<T: Voxel>(volume: &Volume<T>, lo: f64, hi: f64) -> Result<Volume<f32>> {
     Normalize::range(&volume.statistics(), lo, hi)?.apply(volume)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_place_equals_apply_for_every_map_and_isa() {
+        let v = Volume::<f32>::from_fn([37, 5, 3], Geometry::default(), |p| {
+            match (p.i() * 7 + p.j() * 3 + p.k()) % 11 {
+                0 => f32::NAN,
+                1 => f32::INFINITY,
+                r => r as f32 * 123.4 - 600.0,
+            }
+        })
+        .unwrap();
+        let finite = v.map(|x| if x.is_finite() { x } else { 0.0 });
+        let s = finite.statistics();
+        let maps = [
+            Normalize::zscore(&s).unwrap(),
+            Normalize::range(&s, -1.0, 1.0).unwrap(),
+            Normalize::window(40.0, 400.0).unwrap(),
+            Normalize::clamp(-100.0, 100.0).unwrap(),
+        ];
+        for m in maps {
+            for &isa in Isa::available() {
+                let m = m.with_isa(isa);
+                let want = m.apply(&v).unwrap();
+                let mut got = v.clone();
+                m.apply_in_place(&mut got);
+                let bits =
+                    |x: &Volume<f32>| x.as_slice().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "{m:?}");
+            }
+        }
+        // z-score of the finite volume: mean 0, sample σ 1.
+        let z = zscore(&finite).unwrap().statistics();
+        assert!(
+            z.mean.abs() < 1e-6 && (z.std_sample() - 1.0).abs() < 1e-6,
+            "{z:?}"
+        );
+    }
 }

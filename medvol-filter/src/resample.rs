@@ -3,7 +3,6 @@
 use crate::Result;
 use crate::error::invalid;
 use crate::kernel::{self, Real};
-use crate::lines::row;
 use crate::parallel::for_each_slice;
 use medvol_core::ndarray::{Array3, ArrayView3, Axis};
 use medvol_core::{Geometry, Isa, Point, Volume, Voxel, VoxelKind, voxel_count};
@@ -133,7 +132,7 @@ impl Resample {
     /// # Errors
     /// [`Error::Core`](crate::Error::Core) when the output cannot be allocated.
     pub fn apply<T: Voxel>(&self, src: &Volume<T>) -> Result<Volume<T>> {
-        let mut out = Volume::filled(
+        let mut out = crate::output::filled(
             self.dims,
             T::from_f64_saturating(self.default_value),
             self.geometry,
@@ -172,63 +171,73 @@ impl Resample {
                     .map(|o| Axis1::new(base[a] + step[a][a] * o as f64, dims[a]))
                     .collect()
             });
-            let a = src.as_array().view();
             let isa = self.isa;
             let linear = self.interpolation == Interpolation::Linear;
+            // The output voxels of a row inside the input grid are one run (the index map
+            // is affine), so the row kernels below work on that run without per-voxel tests.
+            let first = tables[0].iter().position(|t| t.inside).unwrap_or(0);
+            let inside = tables[0][first..].iter().take_while(|t| t.inside).count();
+            let along_i = &tables[0][first..first + inside];
+            let run_i = first..first + inside;
             let (i0, i1): (Vec<u32>, Vec<u32>) =
-                tables[0].iter().map(|t| (t.i0 as u32, t.i1 as u32)).unzip();
-            let ti: Vec<R> = tables[0].iter().map(|t| R::from_f64(t.t)).collect();
+                along_i.iter().map(|t| (t.i0 as u32, t.i1 as u32)).unzip();
+            let ti: Vec<R> = along_i.iter().map(|t| R::from_f64(t.t)).collect();
             let ni = dims[0];
-            let init = || {
-                let line = vec![R::default(); ni];
-                (
-                    line.clone(),
-                    line.clone(),
-                    line,
-                    vec![R::default(); self.dims[0]],
-                )
+            let nj_out = self.dims[1];
+            let data = src.as_slice();
+            let nj = dims[1];
+            let src_row = |kk: usize, jj: usize| &data[(kk * nj + jj) * ni..][..ni];
+            // Input plane `kk` interpolated along j for every output row: output slices with
+            // the same input planes (k is usually upsampled) reuse it. Pure function of `kk`,
+            // so a reuse gives the same bits as a recomputation.
+            let j_plane = |kk: usize, plane: &mut [R]| {
+                for (jo, tj) in tables[1].iter().enumerate() {
+                    if tj.inside {
+                        let p = &mut plane[jo * ni..][..ni];
+                        let t = R::from_f64(tj.t);
+                        kernel::lerp_rows(isa, p, src_row(kk, tj.i0), src_row(kk, tj.i1), t);
+                    }
+                }
+            };
+            let init = || JPlanes {
+                planes: [(); 2].map(|_| vec![R::default(); if linear { nj_out * ni } else { 0 }]),
+                keys: [usize::MAX; 2],
+                line: vec![R::default(); ni],
+                out: vec![R::default(); inside],
             };
             for_each_slice(
                 out.as_array_mut().view_mut(),
                 0,
                 init,
-                |(ra, rb, line, o), k, mut slice| {
+                |sc, k, mut slice| {
                     let tk = &tables[2][k];
+                    if !tk.inside {
+                        return;
+                    }
+                    let (p0, p1) = if linear {
+                        sc.fetch(tk.i0, tk.i1, &j_plane)
+                    } else {
+                        (0, 0)
+                    };
                     for (j, mut drow) in slice.axis_iter_mut(Axis(0)).enumerate() {
                         let tj = &tables[1][j];
                         if !(tk.inside && tj.inside) {
                             continue;
                         }
-                        let drow = drow.as_slice_mut().expect("owned standard-layout output");
+                        let drow = &mut drow.as_slice_mut().expect("owned standard-layout output")
+                            [run_i.clone()];
                         if linear {
-                            let r = |kk: usize, jj: usize| row(&a, kk, jj, 0..ni);
-                            kernel::lerp_rows(
-                                isa,
-                                ra,
-                                r(tk.i0, tj.i0),
-                                r(tk.i0, tj.i1),
-                                R::from_f64(tj.t),
-                            );
-                            kernel::lerp_rows(
-                                isa,
-                                rb,
-                                r(tk.i1, tj.i0),
-                                r(tk.i1, tj.i1),
-                                R::from_f64(tj.t),
-                            );
-                            kernel::lerp_rows(isa, line, &ra[..], &rb[..], R::from_f64(tk.t));
-                            kernel::lerp_gather(isa, o, line, &i0, &i1, &ti);
-                            for ((d, v), t) in drow.iter_mut().zip(o.iter()).zip(&tables[0]) {
-                                if t.inside {
-                                    *d = T::from_f64_saturating(v.to_f64());
-                                }
+                            let ra = &sc.planes[p0][j * ni..][..ni];
+                            let rb = &sc.planes[p1][j * ni..][..ni];
+                            kernel::lerp_rows(isa, &mut sc.line, ra, rb, R::from_f64(tk.t));
+                            kernel::lerp_gather(isa, &mut sc.out, &sc.line, &i0, &i1, &ti);
+                            for (d, v) in drow.iter_mut().zip(&sc.out) {
+                                *d = T::from_f64_saturating(v.to_f64());
                             }
                         } else {
-                            let src_row = row(&a, tk.nearest, tj.nearest, 0..ni);
-                            for (d, t) in drow.iter_mut().zip(&tables[0]) {
-                                if t.inside {
-                                    *d = src_row[t.nearest];
-                                }
+                            let nearest = src_row(tk.nearest, tj.nearest);
+                            for (d, t) in drow.iter_mut().zip(along_i) {
+                                *d = nearest[t.nearest];
                             }
                         }
                     }
@@ -270,6 +279,35 @@ impl Resample {
                 }
             },
         );
+    }
+}
+
+/// Per-task scratch of the separable resampling: the last two input planes interpolated
+/// along j (keyed by input k), one interpolated row and one output run.
+struct JPlanes<R> {
+    planes: [Vec<R>; 2],
+    keys: [usize; 2],
+    line: Vec<R>,
+    out: Vec<R>,
+}
+
+impl<R> JPlanes<R> {
+    /// The slots holding input planes `k0` and `k1`, computing the missing ones with `make`
+    /// (into a slot the other plane does not need).
+    fn fetch(&mut self, k0: usize, k1: usize, make: &impl Fn(usize, &mut [R])) -> (usize, usize) {
+        let held = self.keys.iter().position(|&x| x == k1);
+        let mut slot = |k: usize, keep: Option<usize>| {
+            if let Some(s) = self.keys.iter().position(|&x| x == k) {
+                return s;
+            }
+            let s = if keep == Some(0) { 1 } else { 0 };
+            make(k, &mut self.planes[s]);
+            self.keys[s] = k;
+            s
+        };
+        let s0 = slot(k0, held);
+        let s1 = slot(k1, Some(s0));
+        (s0, s1)
     }
 }
 

@@ -43,6 +43,21 @@ pub(super) unsafe fn linear_map<T: Voxel>(
     scalar::linear_map(src, dst, scale, offset, lo, hi)
 }
 
+/// AVX2 build of [`scalar::linear_map_in_place`].
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[target_feature(enable = "avx2,fma")]
+pub(super) unsafe fn linear_map_in_place(
+    data: &mut [f32],
+    scale: f64,
+    offset: f64,
+    lo: f64,
+    hi: f64,
+) {
+    scalar::linear_map_in_place(data, scale, offset, lo, hi)
+}
+
 /// AVX2 build of [`scalar::threshold`].
 ///
 /// # Safety

@@ -161,6 +161,18 @@ pub(crate) fn linear_map<T: Voxel>(
     dispatch!(isa, linear_map(src, dst, scale, offset, lo, hi))
 }
 
+/// See [`scalar::linear_map_in_place`].
+pub(crate) fn linear_map_in_place(
+    isa: Isa,
+    data: &mut [f32],
+    scale: f64,
+    offset: f64,
+    lo: f64,
+    hi: f64,
+) {
+    dispatch!(isa, linear_map_in_place(data, scale, offset, lo, hi))
+}
+
 /// See [`scalar::threshold`].
 pub(crate) fn threshold<T: Voxel>(isa: Isa, src: &[T], dst: &mut [u8], lo: f64, hi: f64) {
     dispatch!(isa, threshold(src, dst, lo, hi))
@@ -223,6 +235,9 @@ mod tests {
                     linear_map(isa, r(1), &mut ma, 0.37, -2.0, -100.0, 300.0);
                     linear_map(Isa::Scalar, r(1), &mut mb, 0.37, -2.0, -100.0, 300.0);
                     assert_eq!(ma, mb);
+                    let mut ia = r(1).to_vec();
+                    linear_map_in_place(isa, &mut ia, 0.37, -2.0, -100.0, 300.0);
+                    assert_eq!(ia, mb);
 
                     let mut ta = vec![0u8; len];
                     let mut tb = vec![0u8; len];

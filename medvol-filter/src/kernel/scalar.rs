@@ -209,11 +209,25 @@ pub(crate) fn linear_map<T: Voxel>(
     hi: f64,
 ) {
     for (d, s) in dst.iter_mut().zip(src) {
-        let v = s.to_f64() * scale + offset;
-        let v = if v < lo { lo } else { v };
-        let v = if v > hi { hi } else { v };
-        *d = v as f32;
+        *d = map_one(s.to_f64(), scale, offset, lo, hi);
     }
+}
+
+/// [`linear_map`] of `data` onto itself: each value the same bits as [`linear_map`] gives.
+#[inline(always)]
+pub(crate) fn linear_map_in_place(data: &mut [f32], scale: f64, offset: f64, lo: f64, hi: f64) {
+    for d in data.iter_mut() {
+        *d = map_one(f64::from(*d), scale, offset, lo, hi);
+    }
+}
+
+/// `clamp(x·scale + offset, lo, hi)` rounded to `f32` (NaN stays NaN).
+#[inline(always)]
+fn map_one(x: f64, scale: f64, offset: f64, lo: f64, hi: f64) -> f32 {
+    let v = x * scale + offset;
+    let v = if v < lo { lo } else { v };
+    let v = if v > hi { hi } else { v };
+    v as f32
 }
 
 /// `dst[x] = 1` when `lo <= src[x] <= hi`, else `0`.
