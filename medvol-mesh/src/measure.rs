@@ -287,9 +287,10 @@ impl Mesh {
     /// With the rayon feature, each task takes a range of vertices and counts the edges whose
     /// smaller vertex is in it; the counts do not depend on the thread count.
     pub fn edge_report(&self) -> EdgeReport {
-        let n = self.vertex_count();
         #[cfg(feature = "rayon")]
-        let tasks = rayon::current_num_threads().min(n.div_ceil(1 << 14)).max(1);
+        let tasks = rayon::current_num_threads()
+            .min(self.vertex_count().div_ceil(1 << 14))
+            .max(1);
         #[cfg(not(feature = "rayon"))]
         let tasks = 1;
         self.edge_report_in(tasks)
