@@ -234,6 +234,14 @@ impl<'a> Voxels<'a> {
     fn write_le(&self, w: &mut impl Write) -> io::Result<()> {
         over_voxels!(*self, s => write_samples(w, s))
     }
+
+    /// As [`Self::write_le`] into the parallel gzip encoder, which encodes on its threads.
+    fn write_le_gz<W: Write>(&self, z: &mut ParallelGzEncoder<W>) -> io::Result<()> {
+        fn of<S: Sample + Sync, W: Write>(z: &mut ParallelGzEncoder<W>, s: &[S]) -> io::Result<()> {
+            z.write_encoded(s, S::SIZE, S::encode_le)
+        }
+        over_voxels!(*self, s => of(z, s))
+    }
 }
 
 fn write_samples<S: Sample>(w: &mut impl Write, src: &[S]) -> io::Result<()> {
@@ -284,7 +292,7 @@ fn write_voxels(
             let mut z = ParallelGzEncoder::new(w, Compression::new(options.gzip_level))?;
             z.write_all(&bytes)?;
             for v in volumes {
-                v.write_le(&mut z)?;
+                v.write_le_gz(&mut z)?;
             }
             z.finish()?;
         } else {
