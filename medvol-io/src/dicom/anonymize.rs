@@ -481,11 +481,7 @@ impl Anonymizer {
 /// Opens a whole DICOM file (pixel data included); the error says why it is not DICOM.
 pub(crate) fn open_dicom(path: &Path) -> Result<DefaultDicomObject> {
     // The parser allocates each element's declared length up front: refuse lying lengths first.
-    super::guard::check_lengths(path).map_err(|reason| Error::Invalid {
-        path: path.to_path_buf(),
-        format: "DICOM",
-        reason,
-    })?;
+    super::guard::check_lengths(path)?;
     OpenFileOptions::new().open_file(path).map_err(|e| {
         let mut reason = e.to_string();
         let mut source = std::error::Error::source(&e);

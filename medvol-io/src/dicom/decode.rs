@@ -415,11 +415,7 @@ pub(crate) fn read_frames<T: Stored>(
             return result;
         }
     }
-    super::guard::check_lengths(&h.path).map_err(|reason| Error::Invalid {
-        path: h.path.clone(),
-        format: "DICOM",
-        reason,
-    })?;
+    super::guard::check_lengths(&h.path)?;
     let obj = dicom_object::OpenFileOptions::new()
         .open_file(&h.path)
         .map_err(|e| decode_error(h, "reading DICOM file", e))?;

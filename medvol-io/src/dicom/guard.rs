@@ -138,9 +138,15 @@ pub(crate) fn check_lengths_within(path: &Path, max_inflated: u64) -> Result<(),
 }
 
 /// [`check_lengths_within`] with the default [`Limits::max_bytes`](crate::Limits) for
-/// deflated data sets.
-pub(crate) fn check_lengths(path: &Path) -> Result<(), String> {
-    check_lengths_within(path, crate::Limits::default().max_bytes)
+/// deflated data sets, as the crate's error: call it before every dicom-object open.
+pub(crate) fn check_lengths(path: &Path) -> crate::Result<()> {
+    check_lengths_within(path, crate::Limits::default().max_bytes).map_err(|reason| {
+        crate::Error::Invalid {
+            path: path.to_path_buf(),
+            format: "DICOM",
+            reason,
+        }
+    })
 }
 
 /// Where dicom-object starts the file meta group: after a 128-byte preamble unless the file
@@ -557,6 +563,11 @@ impl StatefulDecode for Walker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The check's own reason, without the crate error around it.
+    fn check_lengths(path: &Path) -> Result<(), String> {
+        check_lengths_within(path, crate::Limits::default().max_bytes)
+    }
 
     fn file(dir: &Path, name: &str, body: &[u8]) -> std::path::PathBuf {
         let mut b = vec![0u8; 128];

@@ -100,6 +100,7 @@ impl SeriesInfo {
     /// [`Error::Decode`] when the file can no longer be parsed.
     pub fn tag(&self, group: u16, element: u16) -> Result<Option<String>> {
         let path = &self.sources[0].header.path;
+        super::guard::check_lengths(path)?;
         let obj = dicom_object::OpenFileOptions::new()
             .read_until(dicom_dictionary_std::tags::PIXEL_DATA)
             .open_file(path)
