@@ -316,8 +316,11 @@ mod tests {
                 o.copy_from_slice(&v.to_le_bytes());
             }
         };
+        // 3 and 7 bytes of header put the items across block edges: the serial path
         for (head, count) in [
             (0, 0),
+            (3, BLOCK / 2),
+            (7, 5),
             (352, 5),
             (352, BLOCK),
             (544, 3 * BLOCK / 4 + 9),
