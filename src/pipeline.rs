@@ -296,7 +296,10 @@ impl Pipeline {
             None => {}
         }
         if let Some((lo, hi)) = self.window {
-            volume = stages.run("window", || Ok(Normalize::clamp(lo, hi)?.apply(&volume)?))?;
+            stages.run("window", || {
+                Normalize::clamp(lo, hi)?.apply_in_place(&mut volume);
+                Ok(())
+            })?;
         }
         let mut mesh = stages.run("isosurface", || {
             Ok(MarchingCubes::new(level)?
