@@ -1,27 +1,129 @@
 //! A gzip writer that compresses blocks of the stream on several threads (the pigz idea).
 //!
-//! The input is cut into blocks of [`BLOCK`] bytes. Each block is raw-deflated on its own,
-//! primed with the last 32 KiB of the block before it (so matches across the cut are still
-//! found and the ratio is that of one stream), and ended with a sync flush so that the
-//! deflate streams concatenate into one valid stream; only the last block is final. The CRC-32
-//! of each block is computed beside it and combined. Blocks are compressed a batch at a time
-//! (two per thread) and written in order, so memory stays at a few blocks whatever the size
-//! of the file, and the output is the same for any number of threads.
+//! The stream is cut into blocks of [`BLOCK`] bytes. Each block is raw-deflated on its own,
+//! primed with the 32 KiB of the stream before it (so matches across the cut are still found
+//! and the ratio is that of one stream), and ended with a sync flush so that the deflate
+//! streams concatenate into one valid stream; only the last block is final. The CRC-32 of
+//! each block is computed beside it and combined.
+//!
+//! Blocks are a pipeline: a task per block encodes its samples and compresses them on the
+//! `rayon` pool while the calling thread writes finished blocks in order, with at most a few
+//! blocks per thread in flight. So memory stays at a few blocks whatever the size of the file,
+//! no thread waits for a batch to finish, and the output is the same for any number of
+//! threads.
 
 use flate2::{Compress, Compression, FlushCompress, Status};
 use std::io::{self, Write};
 
 /// Input bytes per block.
 pub(crate) const BLOCK: usize = 1 << 20;
-/// The deflate window: how much of the previous block primes the next one.
+/// The deflate window: how much of the stream before a block primes it.
 const WINDOW: usize = 32 * 1024;
 
-/// One block: its input, then its compressed bytes and CRC.
+/// A byte buffer whose memory stays initialised when it is cleared, so that refilling it
+/// does not zero it again.
+#[derive(Default)]
+struct Bytes {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl Bytes {
+    fn as_slice(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// `n` more bytes at the end, for the caller to overwrite.
+    fn grow(&mut self, n: usize) -> &mut [u8] {
+        let end = self.len + n;
+        if self.buf.len() < end {
+            self.buf.resize(end, 0);
+        }
+        let start = std::mem::replace(&mut self.len, end);
+        &mut self.buf[start..end]
+    }
+
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        self.grow(bytes.len()).copy_from_slice(bytes);
+    }
+}
+
+/// One block: its input and primer, then its compressed bytes and CRC.
+#[derive(Default)]
 struct Block {
-    input: Vec<u8>,
+    input: Bytes,
+    primer: Bytes,
     output: Vec<u8>,
     crc: crc32fast::Hasher,
 }
+
+impl Block {
+    /// Raw-deflates the input primed with the primer into `output`, ending with `flush`.
+    ///
+    /// The compressor is new for each block: one reset after another stream may choose
+    /// other matches at the end of the input, and the output must not depend on which
+    /// block went before on the same thread.
+    fn deflate(&mut self, level: Compression, flush: FlushCompress) -> io::Result<()> {
+        let input = self.input.as_slice();
+        self.crc = crc32fast::Hasher::new();
+        self.crc.update(input);
+        let mut z = Compress::new(level, false);
+        if self.primer.len() > 0 {
+            z.set_dictionary(self.primer.as_slice())
+                .map_err(io::Error::other)?;
+        }
+        self.output.clear();
+        // deflate's worst case is a stored block: 5 bytes of header per 16 KiB, plus the flush
+        self.output.reserve(input.len() + input.len() / 1024 + 64);
+        loop {
+            let consumed = z.total_in() as usize;
+            let status = z
+                .compress_vec(&input[consumed..], &mut self.output, flush)
+                .map_err(io::Error::other)?;
+            let all_in = z.total_in() as usize == input.len();
+            let room_left = self.output.len() < self.output.capacity();
+            match (status, flush) {
+                (Status::StreamEnd, _) => return Ok(()),
+                (_, FlushCompress::Sync) if all_in && room_left => return Ok(()),
+                _ => self.output.reserve(64 * 1024),
+            }
+        }
+    }
+}
+
+/// A full block to compress: `block` holds its first bytes and the first bytes of its primer;
+/// `chunk` and `primer_items` are encoded after them.
+struct Job<'a, S> {
+    index: usize,
+    block: Block,
+    chunk: &'a [S],
+    primer_items: &'a [S],
+}
+
+impl<S> Job<'_, S> {
+    /// Encodes the job's items and compresses the block.
+    fn run(mut self, size: usize, level: Compression, encode: &impl Fn(&[S], &mut [u8])) -> Done {
+        let b = &mut self.block;
+        encode(
+            self.primer_items,
+            b.primer.grow(self.primer_items.len() * size),
+        );
+        encode(self.chunk, b.input.grow(self.chunk.len() * size));
+        let result = b.deflate(level, FlushCompress::Sync);
+        (self.index, self.block, result)
+    }
+}
+
+/// A compressed block with its index, or the error that stopped it.
+type Done = (usize, Block, io::Result<()>);
 
 /// A gzip (RFC 1952) encoder writing one member to `inner`, deflating blocks in parallel
 /// with the `rayon` feature. Call [`finish`](Self::finish) to write the trailer.
@@ -30,16 +132,16 @@ pub(crate) struct ParallelGzEncoder<W: Write> {
     level: Compression,
     /// The block being filled.
     current: Block,
-    /// Full blocks waiting for compression.
-    full: Vec<Block>,
     /// Written blocks whose buffers are reused.
     spare: Vec<Block>,
-    /// The tail of the last compressed block, priming the next one.
+    /// The last [`WINDOW`] bytes of the stream before `current`.
     window: Vec<u8>,
     crc: crc32fast::Hasher,
     /// Input bytes so far.
     len: u64,
-    batch: usize,
+    /// Most blocks in flight at once.
+    #[cfg(feature = "rayon")]
+    in_flight: usize,
 }
 
 impl<W: Write> ParallelGzEncoder<W> {
@@ -47,152 +149,186 @@ impl<W: Write> ParallelGzEncoder<W> {
     pub(crate) fn new(mut inner: W, level: Compression) -> io::Result<Self> {
         // magic, deflate, no flags, no time, no extra flags, unknown OS
         inner.write_all(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255])?;
-        #[cfg(feature = "rayon")]
-        let batch = 2 * rayon::current_num_threads();
-        #[cfg(not(feature = "rayon"))]
-        let batch = 1;
         Ok(Self {
             inner,
             level,
-            current: new_block(),
-            full: Vec::with_capacity(batch),
+            current: Block::default(),
             spare: Vec::new(),
             window: Vec::with_capacity(WINDOW),
             crc: crc32fast::Hasher::new(),
             len: 0,
-            batch,
+            #[cfg(feature = "rayon")]
+            in_flight: 2 * rayon::current_num_threads() + 1,
         })
     }
 
-    /// Compresses the full blocks (the last of them final if `last`), writes them in order.
-    fn compress_full(&mut self, last: bool) -> io::Result<()> {
-        let n = self.full.len();
-        let primers: Vec<Vec<u8>> = (0..n)
-            .map(|i| match i {
-                0 => self.window.clone(),
-                _ => tail(&self.full[i - 1].input).to_vec(),
-            })
-            .collect();
-        let level = self.level;
-        let work = |(i, (block, primer)): (usize, (&mut Block, &Vec<u8>))| {
-            let flush = if last && i + 1 == n {
-                FlushCompress::Finish
-            } else {
-                FlushCompress::Sync
-            };
-            deflate_block(block, primer, level, flush)
-        };
-        #[cfg(feature = "rayon")]
-        {
-            use rayon::prelude::*;
-            self.full
-                .par_iter_mut()
-                .zip(primers.par_iter())
-                .enumerate()
-                .try_for_each(work)?;
-        }
-        #[cfg(not(feature = "rayon"))]
-        self.full
-            .iter_mut()
-            .zip(primers.iter())
-            .enumerate()
-            .try_for_each(work)?;
-        if let Some(block) = self.full.last() {
-            self.window.clear();
-            self.window.extend_from_slice(tail(&block.input));
-        }
-        for mut block in self.full.drain(..) {
-            self.inner.write_all(&block.output)?;
-            self.crc.combine(&block.crc);
-            block.input.clear();
-            block.output.clear();
-            block.crc = crc32fast::Hasher::new();
-            self.spare.push(block);
-        }
-        Ok(())
-    }
-
-    /// Appends `items` to the stream, each encoded by `encode` into `size` bytes (`size` must
-    /// divide [`BLOCK`]). Whole blocks are encoded on the worker threads, beside their
-    /// compression, instead of on the caller's thread as [`Write::write`] does.
+    /// Appends `items` to the stream, each encoded by `encode` into `size` bytes. Whole
+    /// blocks are encoded and compressed on the worker threads while this thread writes.
     pub(crate) fn write_encoded<S: Sync>(
         &mut self,
-        mut items: &[S],
+        items: &[S],
         size: usize,
         encode: impl Fn(&[S], &mut [u8]) + Sync,
     ) -> io::Result<()> {
         if size == 0 || BLOCK % size != 0 || self.current.input.len() % size != 0 {
-            // items would straddle blocks: the serial path handles any alignment
-            let mut bytes = vec![0u8; items.len().min(BLOCK / size.max(1)) * size];
-            for chunk in items.chunks(BLOCK / size.max(1)) {
+            // items would straddle blocks: encode them here, a few blocks at a time
+            let step = (4 * BLOCK / size.max(1)).max(1);
+            let mut bytes = vec![0u8; items.len().min(step) * size];
+            for chunk in items.chunks(step) {
                 let out = &mut bytes[..chunk.len() * size];
                 encode(chunk, out);
-                self.write_all(out)?;
+                self.write_encoded(out, 1, copy)?;
             }
             return Ok(());
         }
-        let per_block = BLOCK / size;
         self.len += (items.len() * size) as u64;
-        // top up the block being filled
-        let take = ((BLOCK - self.current.input.len()) / size).min(items.len());
-        push_encoded(&mut self.current.input, &items[..take], size, &encode);
-        items = &items[take..];
-        if self.current.input.len() == BLOCK {
-            self.rotate()?;
+        let per_block = BLOCK / size;
+        // items that fill the current block; then whole blocks; then the new current block
+        let take = (BLOCK - self.current.input.len()) / size;
+        if items.len() < take {
+            encode(items, self.current.input.grow(items.len() * size));
+            return Ok(());
         }
-        while !items.is_empty() {
-            let n = (self.batch - self.full.len()).min(items.len().div_ceil(per_block));
-            let mut blocks: Vec<Block> = (0..n)
-                .map(|_| self.spare.pop().unwrap_or_else(new_block))
-                .collect();
-            let fill = |(block, chunk): (&mut Block, &[S])| {
-                push_encoded(&mut block.input, chunk, size, &encode)
-            };
-            #[cfg(feature = "rayon")]
-            {
-                use rayon::prelude::*;
-                blocks
-                    .par_iter_mut()
-                    .zip(items.par_chunks(per_block))
-                    .for_each(fill);
-            }
-            #[cfg(not(feature = "rayon"))]
-            blocks
-                .iter_mut()
-                .zip(items.chunks(per_block))
-                .for_each(fill);
-            items = &items[(n * per_block).min(items.len())..];
-            for block in blocks {
-                if block.input.len() == BLOCK {
-                    self.full.push(block);
+        let blocks = 1 + (items.len() - take) / per_block;
+        let rest = take + (blocks - 1) * per_block;
+        // the second block's primer starts in the current block when `take` is short
+        let short = WINDOW.saturating_sub(take * size);
+        let current = self.current.input.as_slice();
+        let second_primer = current[current.len() - short..].to_vec();
+        let next = self.block();
+        let first = std::mem::replace(&mut self.current, next);
+        let mut first = Some(first);
+        let mut prepare = |this: &mut Self, index: usize| -> Job<'_, S> {
+            let Some(mut block) = first.take() else {
+                let start = take + (index - 1) * per_block;
+                let mut block = this.block();
+                let primer_start = if start * size >= WINDOW {
+                    start - WINDOW / size
                 } else {
-                    // the last, partial block: it is the one being filled now
-                    let empty = std::mem::replace(&mut self.current, block);
-                    self.spare.push(empty);
-                }
+                    block.primer.extend_from_slice(&second_primer);
+                    0
+                };
+                return Job {
+                    index,
+                    block,
+                    chunk: &items[start..start + per_block],
+                    primer_items: &items[primer_start..start],
+                };
+            };
+            block.primer.clear();
+            block.primer.extend_from_slice(&this.window);
+            Job {
+                index,
+                block,
+                chunk: &items[..take],
+                primer_items: &[],
             }
-            if self.full.len() == self.batch {
-                self.compress_full(false)?;
-            }
-        }
+        };
+        self.pipeline(blocks, &mut prepare, size, &encode)?;
+        encode(
+            &items[rest..],
+            self.current.input.grow((items.len() - rest) * size),
+        );
         Ok(())
     }
 
-    /// Queues the full block being filled and starts a new one; compresses a full batch.
-    fn rotate(&mut self) -> io::Result<()> {
-        let next = self.spare.pop().unwrap_or_else(new_block);
-        self.full.push(std::mem::replace(&mut self.current, next));
-        if self.full.len() == self.batch {
-            self.compress_full(false)?;
+    /// A cleared block, reused if one is spare.
+    fn block(&mut self) -> Block {
+        let mut block = self.spare.pop().unwrap_or_default();
+        block.input.clear();
+        block.primer.clear();
+        block
+    }
+
+    /// Writes a compressed block and keeps its buffers; `last` if it is the last full block
+    /// so far, whose tail primes the current one.
+    fn write_block(&mut self, block: Block, last: bool) -> io::Result<()> {
+        if last {
+            let input = block.input.as_slice();
+            self.window.clear();
+            self.window
+                .extend_from_slice(&input[input.len().saturating_sub(WINDOW)..]);
+        }
+        self.crc.combine(&block.crc);
+        let written = self.inner.write_all(&block.output);
+        self.spare.push(block);
+        written
+    }
+
+    /// Compresses `blocks` jobs made by `prepare` on the pool and writes them in order.
+    #[cfg(feature = "rayon")]
+    fn pipeline<'a, S: Sync + 'a>(
+        &mut self,
+        blocks: usize,
+        prepare: &mut impl FnMut(&mut Self, usize) -> Job<'a, S>,
+        size: usize,
+        encode: &(impl Fn(&[S], &mut [u8]) + Sync),
+    ) -> io::Result<()> {
+        use std::collections::BTreeMap;
+        use std::sync::mpsc;
+        let (tx, rx) = mpsc::channel::<std::thread::Result<Done>>();
+        let level = self.level;
+        rayon::in_place_scope(|scope| {
+            let (mut started, mut received, mut next) = (0, 0, 0);
+            let mut done = BTreeMap::new();
+            let mut result = Ok(());
+            while received < started || (result.is_ok() && started < blocks) {
+                while result.is_ok() && started < blocks && started - next < self.in_flight {
+                    let job = prepare(self, started);
+                    let tx = tx.clone();
+                    scope.spawn(move |_| {
+                        let run = std::panic::AssertUnwindSafe(|| job.run(size, level, encode));
+                        // the receiver is gone only when this thread is unwinding already
+                        let _ = tx.send(std::panic::catch_unwind(run));
+                    });
+                    started += 1;
+                }
+                let (index, block, compressed) = match receive(&rx) {
+                    Ok(done) => done,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                };
+                received += 1;
+                if let Err(e) = compressed {
+                    result = result.and(Err(e));
+                }
+                done.insert(index, block);
+                while let Some(block) = done.remove(&next) {
+                    next += 1;
+                    if result.is_ok() {
+                        result = self.write_block(block, next == blocks);
+                    } else {
+                        self.spare.push(block);
+                    }
+                }
+            }
+            result
+        })
+    }
+
+    /// Compresses `blocks` jobs made by `prepare` one after the other and writes them.
+    #[cfg(not(feature = "rayon"))]
+    fn pipeline<'a, S: Sync + 'a>(
+        &mut self,
+        blocks: usize,
+        prepare: &mut impl FnMut(&mut Self, usize) -> Job<'a, S>,
+        size: usize,
+        encode: &(impl Fn(&[S], &mut [u8]) + Sync),
+    ) -> io::Result<()> {
+        for index in 0..blocks {
+            let (_, block, compressed) = prepare(self, index).run(size, self.level, encode);
+            compressed?;
+            self.write_block(block, index + 1 == blocks)?;
         }
         Ok(())
     }
 
     /// Compresses what is left and writes the gzip trailer; returns the inner writer.
     pub(crate) fn finish(mut self) -> io::Result<W> {
-        let current = std::mem::replace(&mut self.current, new_block());
-        self.full.push(current);
-        self.compress_full(true)?;
+        let mut last = std::mem::take(&mut self.current);
+        last.primer.clear();
+        last.primer.extend_from_slice(&self.window);
+        last.deflate(self.level, FlushCompress::Finish)?;
+        self.write_block(last, false)?;
         let crc = self.crc.finalize();
         self.inner.write_all(&crc.to_le_bytes())?;
         // ISIZE: the input length modulo 2^32
@@ -201,70 +337,39 @@ impl<W: Write> ParallelGzEncoder<W> {
     }
 }
 
-/// Appends `items` encoded by `encode` (`size` bytes each) to `buf`.
-fn push_encoded<S>(buf: &mut Vec<u8>, items: &[S], size: usize, encode: impl Fn(&[S], &mut [u8])) {
-    let start = buf.len();
-    buf.resize(start + items.len() * size, 0);
-    encode(items, &mut buf[start..]);
-}
-
-/// The last [`WINDOW`] bytes of `input`.
-fn tail(input: &[u8]) -> &[u8] {
-    &input[input.len().saturating_sub(WINDOW)..]
-}
-
-fn new_block() -> Block {
-    Block {
-        input: Vec::with_capacity(BLOCK),
-        output: Vec::new(),
-        crc: crc32fast::Hasher::new(),
-    }
-}
-
-/// Raw-deflates `block.input` primed with `primer` into `block.output`, ending with `flush`.
-fn deflate_block(
-    block: &mut Block,
-    primer: &[u8],
-    level: Compression,
-    flush: FlushCompress,
-) -> io::Result<()> {
-    block.crc.update(&block.input);
-    let mut z = Compress::new(level, false);
-    if !primer.is_empty() {
-        z.set_dictionary(primer).map_err(io::Error::other)?;
-    }
-    // deflate's worst case is a stored block: 5 bytes of header per 16 KiB, plus the flush
-    block
-        .output
-        .reserve(block.input.len() + block.input.len() / 1024 + 64);
+/// The next finished block; a pool thread runs other tasks while it waits.
+#[cfg(feature = "rayon")]
+fn receive<T>(rx: &std::sync::mpsc::Receiver<T>) -> T {
     loop {
-        let consumed = z.total_in() as usize;
-        let status = z
-            .compress_vec(&block.input[consumed..], &mut block.output, flush)
-            .map_err(io::Error::other)?;
-        let all_in = z.total_in() as usize == block.input.len();
-        let room_left = block.output.len() < block.output.capacity();
-        match (status, flush) {
-            (Status::StreamEnd, _) => return Ok(()),
-            (_, FlushCompress::Sync) if all_in && room_left => return Ok(()),
-            _ => block.output.reserve(64 * 1024),
+        if let Ok(t) = rx.try_recv() {
+            return t;
+        }
+        match rayon::yield_now() {
+            // not a pool thread: sleep until a task sends (the caller holds a sender)
+            None => {
+                if let Ok(t) = rx.recv() {
+                    return t;
+                }
+            }
+            Some(rayon::Yield::Executed) => {}
+            Some(rayon::Yield::Idle) => std::thread::yield_now(),
         }
     }
+}
+
+/// The identity encoding of bytes.
+fn copy(src: &[u8], out: &mut [u8]) {
+    out.copy_from_slice(src);
 }
 
 impl<W: Write> Write for ParallelGzEncoder<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = buf.len().min(BLOCK - self.current.input.len());
-        self.current.input.extend_from_slice(&buf[..n]);
-        self.len += n as u64;
-        if self.current.input.len() == BLOCK {
-            self.rotate()?;
-        }
-        Ok(n)
+        self.write_encoded(buf, 1, copy)?;
+        Ok(buf.len())
     }
 
-    /// Does nothing: blocks are compressed when a batch is full or at
-    /// [`finish`](Self::finish), since every block boundary costs a few bytes.
+    /// Does nothing: blocks are compressed when full or at [`finish`](Self::finish), since
+    /// every block boundary costs a few bytes.
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
@@ -309,14 +414,44 @@ mod tests {
         }
     }
 
-    #[test]
-    fn encoded_items_give_the_bytes_of_plain_writes() {
-        let le = |src: &[u32], out: &mut [u8]| {
-            for (v, o) in src.iter().zip(out.chunks_exact_mut(4)) {
-                o.copy_from_slice(&v.to_le_bytes());
+    /// The scheme done plainly: cut the whole stream into blocks, deflate each with a fresh
+    /// compressor primed with the 32 KiB before it, one after the other.
+    fn reference(stream: &[u8]) -> Vec<u8> {
+        let mut gz = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
+        let blocks: Vec<&[u8]> = stream.chunks(BLOCK).collect();
+        let n = blocks.len().max(1);
+        for i in 0..n {
+            let input = blocks.get(i).copied().unwrap_or_default();
+            let mut z = Compress::new(Compression::new(2), false);
+            let start = i * BLOCK;
+            let primer = &stream[start.saturating_sub(WINDOW)..start];
+            if !primer.is_empty() {
+                z.set_dictionary(primer).unwrap();
             }
-        };
-        // 3 and 7 bytes of header put the items across block edges: the serial path
+            let flush = match i + 1 == n {
+                true => FlushCompress::Finish,
+                false => FlushCompress::Sync,
+            };
+            let mut out = Vec::with_capacity(2 * input.len() + 1024);
+            z.compress_vec(input, &mut out, flush).unwrap();
+            assert_eq!(z.total_in() as usize, input.len());
+            gz.extend_from_slice(&out);
+        }
+        gz.extend_from_slice(&crc32fast::hash(stream).to_le_bytes());
+        gz.extend_from_slice(&(stream.len() as u32).to_le_bytes());
+        gz
+    }
+
+    fn le(src: &[u32], out: &mut [u8]) {
+        for (v, o) in src.iter().zip(out.chunks_exact_mut(4)) {
+            o.copy_from_slice(&v.to_le_bytes());
+        }
+    }
+
+    #[test]
+    fn encoded_items_and_plain_writes_give_the_reference_bytes() {
+        // 3 and 7 bytes of header put the items across block edges: the serial path;
+        // 32772 leaves less than a window of items before the second block
         for (head, count) in [
             (0, 0),
             (3, BLOCK / 2),
@@ -325,24 +460,75 @@ mod tests {
             (352, BLOCK),
             (544, 3 * BLOCK / 4 + 9),
             (4, 2 * BLOCK),
+            (BLOCK - 32772, 3 * BLOCK / 4),
         ] {
             let header = data(head);
             let items: Vec<u32> = (0..count as u32)
                 .map(|i| i.wrapping_mul(2_654_435_761) >> 20)
                 .collect();
-            let mut plain = ParallelGzEncoder::new(Vec::new(), Compression::new(2)).unwrap();
-            plain.write_all(&header).unwrap();
             let mut bytes = vec![0u8; items.len() * 4];
             le(&items, &mut bytes);
-            plain.write_all(&bytes).unwrap();
+            let stream = [&header[..], &bytes].concat();
+            let want = reference(&stream);
+            let mut plain = ParallelGzEncoder::new(Vec::new(), Compression::new(2)).unwrap();
+            plain.write_all(&header).unwrap();
+            for piece in bytes.chunks(BLOCK / 3 + 1) {
+                plain.write_all(piece).unwrap();
+            }
+            assert!(
+                plain.finish().unwrap() == want,
+                "plain: header {head}, {count} items"
+            );
             let mut encoded = ParallelGzEncoder::new(Vec::new(), Compression::new(2)).unwrap();
             encoded.write_all(&header).unwrap();
-            encoded.write_encoded(&items, 4, le).unwrap();
+            let (first, second) = items.split_at(count / 3);
+            encoded.write_encoded(first, 4, le).unwrap();
+            encoded.write_encoded(second, 4, le).unwrap();
             assert!(
-                plain.finish().unwrap() == encoded.finish().unwrap(),
-                "header {head}, {count} items"
+                encoded.finish().unwrap() == want,
+                "encoded: header {head}, {count} items"
             );
         }
+    }
+
+    /// Takes `room` bytes, then fails.
+    struct Full {
+        room: usize,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.room == 0 {
+                return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failing_writer_stops_the_pipeline_with_its_error() {
+        let items: Vec<u32> = (0..3 * BLOCK as u32).collect();
+        let write = || {
+            let mut z = ParallelGzEncoder::new(Full { room: 100 }, Compression::new(2))?;
+            z.write_encoded(&items, 4, le)?;
+            z.finish().map(drop)
+        };
+        #[cfg(feature = "rayon")]
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let e = pool.install(write).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::StorageFull, "{threads} threads");
+        }
+        assert_eq!(write().unwrap_err().kind(), io::ErrorKind::StorageFull);
     }
 
     #[test]
