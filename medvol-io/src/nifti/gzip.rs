@@ -16,7 +16,7 @@ use flate2::{Compress, Compression, FlushCompress, Status};
 use std::io::{self, Write};
 
 /// Input bytes per block.
-pub(crate) const BLOCK: usize = 1 << 20;
+pub(crate) const BLOCK: usize = 1 << 21;
 /// The deflate window: how much of the stream before a block primes it.
 const WINDOW: usize = 32 * 1024;
 
