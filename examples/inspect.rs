@@ -30,6 +30,7 @@ use medvol::io::nifti;
 use medvol::{DynVolume, Input};
 use serde::Serialize;
 use std::error::Error;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -219,10 +220,16 @@ fn inspect(path: &Path) -> Result<Report, Box<dyn Error>> {
     }
 }
 
-fn print_text(r: &Report) {
-    println!("{}", r.path);
+/// The report for a person.
+fn text(r: &Report) -> String {
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    line(r.path.clone());
     for d in &r.details {
-        println!("  {d}");
+        line(format!("  {d}"));
     }
     let v3 = |a: &[f64]| {
         a.iter()
@@ -231,39 +238,51 @@ fn print_text(r: &Report) {
             .join(", ")
     };
     for v in &r.volumes {
-        println!(
+        line(format!(
             "volume {}: {} x {} x {} {}",
             v.name, v.dims[0], v.dims[1], v.dims[2], v.voxel_type
-        );
-        println!("  spacing   [{}] mm", v3(&v.spacing));
-        println!("  origin    [{}] mm LPS", v3(&v.origin));
-        println!(
+        ));
+        line(format!("  spacing   [{}] mm", v3(&v.spacing)));
+        line(format!("  origin    [{}] mm LPS", v3(&v.origin)));
+        line(format!(
             "  direction [{}] (row-major, columns = i, j, k)",
             v3(&v.direction)
-        );
-        println!(
+        ));
+        line(format!(
             "  values    min {}  max {}  mean {:.6}",
             v.min, v.max, v.mean
-        );
+        ));
         if let Some(d) = &v.dicom {
-            println!(
+            line(format!(
                 "  series    {} ({}), {} files",
                 d.label, d.series_uid, d.files
-            );
+            ));
             for w in &d.warnings {
-                println!("  warning   {w}");
+                line(format!("  warning   {w}"));
             }
         }
-        println!("  corners (LPS mm, i fastest):");
+        line("  corners (LPS mm, i fastest):".into());
         for c in &v.corners {
-            println!("    [{}]", v3(c));
+            line(format!("    [{}]", v3(c)));
         }
     }
     for w in &r.warnings {
-        println!("warning: {w}");
+        line(format!("warning: {w}"));
     }
     for s in r.skipped.iter().flatten() {
-        println!("skipped {}: {}", s.path, s.reason);
+        line(format!("skipped {}: {}", s.path, s.reason));
+    }
+    out
+}
+
+/// Prints `s` and a newline; a reader that went away (`inspect ... | head`) is not an error.
+fn print(s: &str) -> ExitCode {
+    match writeln!(std::io::stdout().lock(), "{s}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("inspect: {e}");
+            ExitCode::FAILURE
+        }
+        _ => ExitCode::SUCCESS,
     }
 }
 
@@ -273,16 +292,15 @@ fn main() -> ExitCode {
         Ok(report) => {
             if args.json {
                 match serde_json::to_string(&report) {
-                    Ok(s) => println!("{s}"),
+                    Ok(s) => print(&s),
                     Err(e) => {
                         eprintln!("inspect: {e}");
-                        return ExitCode::FAILURE;
+                        ExitCode::FAILURE
                     }
                 }
             } else {
-                print_text(&report);
+                print(text(&report).trim_end())
             }
-            ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("inspect: {}", e.to_string().replace('\n', " "));
