@@ -8,8 +8,10 @@ use crate::{Region, VoxelKind};
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A spacing component is zero, negative, infinite or NaN.
-    #[error("invalid spacing {spacing:?} mm: every component must be finite and > 0")]
+    /// A spacing component is NaN or outside
+    /// [`Geometry::SPACING_RANGE`](crate::Geometry::SPACING_RANGE) (zero, negative, infinite,
+    /// below 1e-9 or above 1e9 mm).
+    #[error("invalid spacing {spacing:?} mm: every component must be between 1e-9 and 1e9 mm")]
     InvalidSpacing {
         /// The spacing that was refused, (i, j, k) in millimetres.
         spacing: [f64; 3],

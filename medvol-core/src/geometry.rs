@@ -182,10 +182,14 @@ impl Default for Geometry {
 }
 
 impl Geometry {
+    /// The spacings (mm) a geometry accepts: from a picometre to a thousand kilometres, so that
+    /// the index-to-physical map and its inverse are exact to `f64` rounding.
+    pub const SPACING_RANGE: std::ops::RangeInclusive<f64> = 1e-9..=1e9;
+
     /// A geometry from spacing (mm, along i, j, k), origin (LPS mm) and direction.
     ///
     /// # Errors
-    /// [`Error::InvalidSpacing`] when a spacing is not finite and positive,
+    /// [`Error::InvalidSpacing`] when a spacing is outside [`Geometry::SPACING_RANGE`] (or NaN),
     /// [`Error::InvalidOrigin`] when the origin is not finite.
     pub fn new(spacing: [f64; 3], origin: Point, direction: Direction) -> Result<Self> {
         check_spacing(spacing)?;
@@ -202,8 +206,8 @@ impl Geometry {
                 row[c] *= spacing[c];
             }
         }
-        // A validated direction is within 1e-3 of orthonormal and spacing is positive,
-        // so the matrix is invertible.
+        // A validated direction is within 1e-3 of orthonormal and spacing is in
+        // SPACING_RANGE, so the matrix is invertible (|det| >= 1e-27 or so).
         let inverse = invert3(&a).unwrap_or([[0.0; 3]; 3]);
         Self {
             spacing,
@@ -340,7 +344,7 @@ impl Geometry {
 }
 
 fn check_spacing(spacing: [f64; 3]) -> Result<()> {
-    if spacing.iter().all(|s| s.is_finite() && *s > 0.0) {
+    if spacing.iter().all(|s| Geometry::SPACING_RANGE.contains(s)) {
         Ok(())
     } else {
         Err(Error::InvalidSpacing { spacing })
@@ -474,6 +478,24 @@ mod tests {
             Err(Error::InvalidSpacing { .. })
         ));
         assert!(Geometry::new([1.0, f64::NAN, 1.0], Point::ORIGIN, Direction::IDENTITY).is_err());
+        // spacings whose inverse map would underflow or overflow
+        for s in [1e-200, 1e-10, 2e9, 1e200] {
+            assert!(matches!(
+                Geometry::new([1.0, s, 1.0], Point::ORIGIN, Direction::IDENTITY),
+                Err(Error::InvalidSpacing { .. })
+            ));
+        }
+        for s in [1e-9, 1e9] {
+            let d = Direction::from_rows([[0.0, 0.6, 0.8], [0.0, 0.8, -0.6], [-1.0, 0.0, 0.0]])
+                .unwrap();
+            let g = Geometry::new([s; 3], Point::new(1.0, 2.0, 3.0), d).unwrap();
+            let c = ContinuousIndex::new(1.0, 2.0, 3.0);
+            let back = g.physical_to_index(g.index_to_physical(c));
+            assert!(
+                (0..3).all(|a| (back.0[a] - c.0[a]).abs() < 1e-6),
+                "{s}: {back:?}"
+            );
+        }
         assert!(
             Geometry::new(
                 [1.0; 3],

@@ -232,7 +232,7 @@ impl<T: Voxel> Volume<T> {
         }
     }
     /// A copy converted to voxel type `U`: rounded to the nearest value and clamped to `U`'s
-    /// range (NaN becomes 0).
+    /// range (NaN becomes 0 in an integer type and stays NaN in a float type).
     pub fn cast<U: Voxel>(&self) -> Volume<U> {
         self.map(|v| U::from_f64_saturating(v.to_f64()))
     }

@@ -95,7 +95,8 @@ pub trait Voxel:
     /// The value in the accumulator type.
     fn to_accum(self) -> Self::Accum;
     /// `v` rounded to the nearest value of this type, clamped to its range; NaN becomes 0.
-    /// Float types only convert (with `f32` saturating to ±`f32::MAX`).
+    /// Float types only convert: NaN stays NaN and infinities stay infinite (as in SimpleITK
+    /// and numpy), and finite values beyond `f32`'s range saturate to ±`f32::MAX`.
     fn from_f64_saturating(v: f64) -> Self;
     /// Wraps a typed volume in the matching [`DynVolume`] variant.
     fn into_dyn(volume: Volume<Self>) -> DynVolume;
@@ -168,10 +169,10 @@ macro_rules! impl_voxel_float {
             }
             #[inline(always)]
             fn from_f64_saturating(v: f64) -> Self {
-                if v.is_nan() {
-                    0.0
-                } else {
+                if v.is_finite() {
                     v.clamp(<$t>::MIN as f64, <$t>::MAX as f64) as $t
+                } else {
+                    v as $t
                 }
             }
             fn into_dyn(volume: Volume<Self>) -> DynVolume {
@@ -202,7 +203,14 @@ mod tests {
         assert_eq!(i16::from_f64_saturating(2.5), 3);
         assert_eq!(i32::from_f64_saturating(f64::NAN), 0);
         assert_eq!(f32::from_f64_saturating(1e300), f32::MAX);
-        assert_eq!(f32::from_f64_saturating(f64::NAN), 0.0);
+        assert!(f32::from_f64_saturating(f64::NAN).is_nan());
+        assert!(f64::from_f64_saturating(f64::NAN).is_nan());
+        assert_eq!(
+            f32::from_f64_saturating(f64::NEG_INFINITY),
+            f32::NEG_INFINITY
+        );
+        assert_eq!(f32::from_f64_saturating(-1e300), f32::MIN);
+        assert_eq!(u16::from_f64_saturating(f64::INFINITY), u16::MAX);
         assert_eq!(i8::KIND.name(), "i8");
         assert_eq!(VoxelKind::F64.size_bytes(), 8);
     }

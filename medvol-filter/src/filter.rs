@@ -75,7 +75,7 @@ pub(crate) fn check_region(src: [usize; 3], region: &Region, dst: [usize; 3]) ->
 }
 
 /// Runs a voxel-wise `row` function over `region` of `src` into `dst`, one i-row at a time
-/// (rows copied to a scratch buffer when the source view is not contiguous), slices in parallel.
+/// (through scratch rows where a view's rows are not contiguous), slices in parallel.
 pub(crate) fn map_rows<T: Voxel, U: Voxel>(
     src: VolumeView<'_, T>,
     region: Region,
@@ -88,8 +88,8 @@ pub(crate) fn map_rows<T: Voxel, U: Voxel>(
     crate::parallel::for_each_slice(
         dst.as_array_mut().view_mut(),
         0,
-        Vec::new,
-        |buf, k, mut slice| {
+        <(Vec<T>, Vec<U>)>::default,
+        |(buf, out), k, mut slice| {
             for (j, mut d) in slice.axis_iter_mut(Axis(0)).enumerate() {
                 let s = a.index_axis(Axis(0), k);
                 let s = s.index_axis(Axis(0), j);
@@ -101,7 +101,15 @@ pub(crate) fn map_rows<T: Voxel, U: Voxel>(
                         &buf[..]
                     }
                 };
-                row(s, d.as_slice_mut().expect("output rows are contiguous"));
+                match d.as_slice_mut() {
+                    Some(d) => row(s, d),
+                    None => {
+                        out.clear();
+                        out.resize(s.len(), U::default());
+                        row(s, out);
+                        d.iter_mut().zip(out.iter()).for_each(|(d, v)| *d = *v);
+                    }
+                }
             }
         },
     );

@@ -333,15 +333,14 @@ impl<T: Voxel> Filter<T> for Gaussian {
         check_region(src.dims(), &region, dst.dims())?;
         let sv = self.sigma_voxels(src.geometry())?;
         with_contiguous_rows(src, |src| {
-            match (self.method, T::KIND) {
-                (GaussianMethod::Discrete, VoxelKind::F64) => {
-                    self.discrete::<T, f64>(src, region, dst, sv)
+            // f64 arithmetic where f32 cannot hold every value exactly
+            match (self.method, kernel::needs_f64(T::KIND)) {
+                (GaussianMethod::Discrete, true) => self.discrete::<T, f64>(src, region, dst, sv),
+                (GaussianMethod::Discrete, false) => self.discrete::<T, f32>(src, region, dst, sv),
+                (GaussianMethod::Recursive, true) => self.recursive::<T, f64>(src, region, dst, sv),
+                (GaussianMethod::Recursive, false) => {
+                    self.recursive::<T, f32>(src, region, dst, sv)
                 }
-                (GaussianMethod::Discrete, _) => self.discrete::<T, f32>(src, region, dst, sv),
-                (GaussianMethod::Recursive, VoxelKind::F64) => {
-                    self.recursive::<T, f64>(src, region, dst, sv)
-                }
-                (GaussianMethod::Recursive, _) => self.recursive::<T, f32>(src, region, dst, sv),
             }
             Ok(())
         })
@@ -493,7 +492,7 @@ impl Gaussian {
             sc.lines.extend(plane.iter().copied());
             let mut lines = std::mem::take(&mut sc.lines);
             iir[2].run(isa, &mut lines, nk, ni, sc);
-            // Stored as `store_row` stores (NaN as 0, saturated), so in-place runs agree.
+            // Stored as `store_row` stores (saturated), so in-place runs agree.
             for (d, v) in plane.iter_mut().zip(&lines) {
                 *d = R::from_f64_saturating(v.to_f64());
             }

@@ -215,6 +215,8 @@ struct MedianScratch<T> {
     offsets: Vec<usize>,
     /// One window of values (selection without networks).
     window: Vec<T>,
+    /// One output row, when the output's rows are not contiguous.
+    out: Vec<T>,
 }
 
 impl<T: Voxel> Filter<T> for Median {
@@ -256,6 +258,7 @@ impl<T: Voxel> Filter<T> for Median {
                 offsets: Vec::with_capacity(wj * wk),
                 lanes: vec![[T::default(); kernel::LANES]; self.plan.as_ref().map_or(0, |_| n)],
                 window: Vec::with_capacity(self.plan.as_ref().map_or(n, |_| 0)),
+                out: Vec::new(),
             };
             let isa = self.isa;
             for_each_slice(
@@ -312,6 +315,10 @@ impl<T: Voxel> Filter<T> for Median {
                         );
                         // 3. The median of the planes at i-ri ..= i+ri.
                         let mut drow = dslice.row_mut(jj);
+                        let strided = drow.as_slice_mut().is_none();
+                        if strided {
+                            sc.out.resize(sz[0], T::default());
+                        }
                         kernel::net_row(
                             isa,
                             &sc.planes,
@@ -319,10 +326,16 @@ impl<T: Voxel> Filter<T> for Median {
                             &plan.select.ops,
                             &plan.select.outputs,
                             &mut sc.lanes,
-                            drow.as_slice_mut().expect("output rows are contiguous"),
+                            match drow.as_slice_mut() {
+                                Some(d) => d,
+                                None => &mut sc.out,
+                            },
                             0,
                             sz[0],
                         );
+                        if strided {
+                            drow.iter_mut().zip(&sc.out).for_each(|(d, v)| *d = *v);
+                        }
                     }
                 },
             );

@@ -5,7 +5,7 @@ use crate::error::invalid;
 use crate::kernel::{self, Real};
 use crate::parallel::for_each_slice;
 use medvol_core::ndarray::{Array3, ArrayView3, Axis};
-use medvol_core::{Geometry, Isa, Point, Volume, Voxel, VoxelKind, voxel_count};
+use medvol_core::{Geometry, Isa, Point, Volume, Voxel, voxel_count};
 
 /// How values between voxel centres are computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -130,7 +130,7 @@ impl Resample {
     /// `src` resampled onto the target grid.
     ///
     /// # Errors
-    /// [`Error::Core`](crate::Error::Core) when the output cannot be allocated.
+    /// [`Error::OutOfMemory`](crate::Error::OutOfMemory) when the output cannot be allocated.
     pub fn apply<T: Voxel>(&self, src: &Volume<T>) -> Result<Volume<T>> {
         let mut out = crate::output::filled(
             self.dims,
@@ -140,9 +140,10 @@ impl Resample {
         if src.is_empty() {
             return Ok(out);
         }
-        match T::KIND {
-            VoxelKind::F64 => self.run::<T, f64>(src, &mut out),
-            _ => self.run::<T, f32>(src, &mut out),
+        // f64 arithmetic where f32 cannot hold every value exactly
+        match kernel::needs_f64(T::KIND) {
+            true => self.run::<T, f64>(src, &mut out),
+            false => self.run::<T, f32>(src, &mut out),
         }
         Ok(out)
     }

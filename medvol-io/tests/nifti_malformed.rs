@@ -256,6 +256,26 @@ fn huge_claims_fail_before_allocating() {
     put(&mut b, 48, &i16::MAX.to_le_bytes());
     let e = read_err(dir.path(), "many-t.nii.gz", &gz(&b), Limits::unlimited());
     assert!(reason(&e).contains("gzip file can hold"), "{e}");
+    // A million one-voxel volumes in 1 MiB of u8: each volume's bookkeeping counts against
+    // the byte limit, not just its voxel.
+    let mut b = valid_n1()[..352].to_vec();
+    put(&mut b, 40, &5i16.to_le_bytes());
+    for (i, d) in [1i16, 1, 1, 1024, 1024].iter().enumerate() {
+        put(&mut b, 42 + 2 * i, &d.to_le_bytes());
+    }
+    put(&mut b, 70, &2i16.to_le_bytes()); // datatype u8
+    put(&mut b, 72, &8i16.to_le_bytes());
+    b.resize(352 + (1 << 20), 0);
+    let e = read_err(
+        dir.path(),
+        "million-t.nii",
+        &b,
+        Limits::default().with_max_bytes(1 << 24),
+    );
+    assert!(
+        matches!(e, Error::LimitExceeded { what: "bytes", .. }),
+        "{e}"
+    );
 }
 
 #[test]

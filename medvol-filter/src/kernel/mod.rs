@@ -25,7 +25,13 @@ pub(crate) const LANES: usize = 32;
 use medvol_core::{Isa, Voxel, VoxelKind};
 use std::ops::{Add, Mul, Sub};
 
-/// The floating-point type filters compute in: `f64` for `f64` volumes, `f32` otherwise.
+/// Whether filters compute voxels of `kind` in `f64`: for `f64` and the 32-bit integers, whose
+/// values `f32` cannot all hold exactly (16 777 217 would come back as 16 777 216).
+pub(crate) fn needs_f64(kind: VoxelKind) -> bool {
+    matches!(kind, VoxelKind::F64 | VoxelKind::I32 | VoxelKind::U32)
+}
+
+/// The floating-point type filters compute in: `f64` where [`needs_f64`], `f32` otherwise.
 pub(crate) trait Real:
     Voxel + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self>
 {

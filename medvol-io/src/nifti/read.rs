@@ -306,6 +306,10 @@ fn read_header(input: &mut Input, warnings: &mut Vec<String>) -> Result<Header> 
     header::parse(&input.path, &buf[..size], version, order, warnings)
 }
 
+/// Bytes a volume costs beyond its voxels (its `DynVolume`, geometry and allocation), for the
+/// byte limit.
+const VOLUME_BOOKKEEPING: u64 = 512;
+
 /// Sizes of the voxel data, checked against the file and the limits.
 struct Plan {
     dims: [usize; 3],
@@ -360,7 +364,13 @@ impl Plan {
                 ),
             ));
         }
-        limits.check_bytes(path, total.saturating_mul(out_size))?;
+        // each time point is a volume of its own: count its bookkeeping too, so that a
+        // million one-voxel volumes cannot slip under the byte limit
+        let bookkeeping = count.saturating_mul(VOLUME_BOOKKEEPING);
+        limits.check_bytes(
+            path,
+            total.saturating_mul(out_size).saturating_add(bookkeeping),
+        )?;
         let as_usize = |n: u64| {
             usize::try_from(n).map_err(|_| {
                 invalid(
