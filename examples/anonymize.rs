@@ -63,11 +63,11 @@ fn main() -> ExitCode {
     let report = match anonymizer.folder(&args.in_folder, &args.out_folder) {
         Ok(report) => report,
         Err(e) => {
+            let message = e.to_string().replace('\n', " ");
             if args.json {
-                println!("{}", serde_json::json!({ "error": e.to_string() }));
-            } else {
-                eprintln!("anonymize: {e}");
+                println!("{}", serde_json::json!({ "error": message }));
             }
+            eprintln!("anonymize: {message}");
             return ExitCode::FAILURE;
         }
     };
@@ -97,6 +97,10 @@ fn main() -> ExitCode {
         }
     }
     if report.written.is_empty() {
+        eprintln!(
+            "anonymize: no DICOM file in {} could be de-identified",
+            args.in_folder.display()
+        );
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -24,7 +24,11 @@ pub enum Interpolation {
 /// the input value at its physical centre; points farther than half a voxel outside the input
 /// grid get [`Resample::default_value`] (0 unless set).
 ///
-/// The output has the target geometry; values are rounded and saturated for integer types.
+/// The output has the target geometry; values are rounded to the nearest (halves away from
+/// zero, as scipy.ndimage) and saturated for integer types, where SimpleITK truncates toward
+/// zero. Arithmetic is in `f32` for 8- and 16-bit integers and `f32` volumes, in `f64` for the
+/// others; an axis-aligned target and a rotated one interpolate in a different order, so an
+/// integer result exactly half-way between two values may round either way between them.
 ///
 /// ```
 /// use medvol_core::{Geometry, Ijk, Volume};
