@@ -23,6 +23,11 @@ pub struct Limits {
     pub max_bytes: u64,
     /// Most files a folder scan considers (default 200 000).
     pub max_files: u64,
+    /// Most volumes (time points, echoes, orientation or size groups) a scan makes of one
+    /// series beyond one per file (default 10 000): a series of `f` files may make
+    /// `max(f, max_series_volumes)`. More, and the series is skipped: a single multi-frame
+    /// file cannot make tens of thousands of volume descriptions out of a few bytes.
+    pub max_series_volumes: u64,
 }
 
 impl Default for Limits {
@@ -31,6 +36,7 @@ impl Default for Limits {
             max_voxels: 1 << 31,
             max_bytes: 8 << 30,
             max_files: 200_000,
+            max_series_volumes: 10_000,
         }
     }
 }
@@ -42,6 +48,7 @@ impl Limits {
             max_voxels: u64::MAX,
             max_bytes: u64::MAX,
             max_files: u64::MAX,
+            max_series_volumes: u64::MAX,
         }
     }
     /// The same limits with another voxel cap.
@@ -57,6 +64,11 @@ impl Limits {
     /// The same limits with another file cap.
     pub fn with_max_files(mut self, n: u64) -> Self {
         self.max_files = n;
+        self
+    }
+    /// The same limits with another cap on the volumes of one series.
+    pub fn with_max_series_volumes(mut self, n: u64) -> Self {
+        self.max_series_volumes = n;
         self
     }
 

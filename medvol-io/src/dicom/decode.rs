@@ -214,6 +214,10 @@ impl Samples<'_> {
 }
 
 /// An integral rescale of samples of at most 16 stored bits: exact in i32 arithmetic.
+///
+/// Slope and intercept are below 2^15 in magnitude, so |value| <= (2^16 - 1) * (2^15 - 1) +
+/// 2^15 - 1 = 2^31 - 2^15 fits i32; a larger rescale (2^15 itself already overflows:
+/// 65535 * 32768 + 32768 = 2^31) goes through the f64 loop.
 #[derive(Clone, Copy)]
 struct IntRescale {
     shift: u32,
@@ -227,7 +231,7 @@ struct IntRescale {
 
 impl IntRescale {
     fn new(s: Sampling, (slope, intercept): (f64, f64)) -> Option<Self> {
-        let small = |x: f64| x.fract() == 0.0 && x.abs() <= 32768.0;
+        let small = |x: f64| x.fract() == 0.0 && x.abs() < 32768.0;
         (s.bits_stored <= 16 && small(slope) && small(intercept)).then(|| Self {
             shift: s.shift,
             up: 32 - s.bits_stored,
@@ -239,7 +243,7 @@ impl IntRescale {
     }
 }
 
-/// The integer conversion loop; |value| < 2^16 * 2^15 + 2^15 fits i32.
+/// The integer conversion loop; |value| <= 2^31 - 2^15 fits i32 (see [`IntRescale`]).
 #[inline(always)]
 fn fill_int<T: Stored>(
     src: &[u8],

@@ -6,6 +6,21 @@ use medvol_core::{Direction, Geometry, Point, Vector};
 /// Two positions closer than this along the normal are the same slice position (mm).
 pub(crate) const SAME_POSITION_MM: f64 = 0.01;
 
+/// A gap larger than this many median gaps is not counted as missing slices: the positions
+/// are corrupt (no scanner skips a thousand slices and keeps the rest of the series).
+pub(crate) const MAX_MISSING_RATIO: f64 = 1000.0;
+
+/// `x` as a count when it is a whole number that a `usize` holds exactly (at most 2^53, far
+/// beyond any allocation), else `None` (negative, fractional, huge or not finite).
+pub(crate) fn exact_count(x: f64) -> Option<usize> {
+    const MAX: f64 = (1u64 << 53) as f64;
+    if x.is_finite() && (0.0..=MAX).contains(&x) && x.fract() == 0.0 {
+        usize::try_from(x as u64).ok()
+    } else {
+        None
+    }
+}
+
 /// How the distances between neighbouring slices along the slice normal behave.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -18,8 +33,12 @@ pub struct SliceSpacing {
     pub uniform: bool,
     /// Largest |gap - mean| (mm).
     pub max_deviation_mm: f64,
-    /// Estimated number of missing slices (gaps of about 2, 3, ... times the median gap).
+    /// Estimated number of missing slices (gaps of about 2, 3, ... times the median gap, up
+    /// to 1000 times).
     pub missing_slices: usize,
+    /// Gaps of more than 1000 times the median gap (or not finite): corrupt positions,
+    /// not counted in [`missing_slices`](Self::missing_slices).
+    pub implausible_gaps: usize,
 }
 
 impl SliceSpacing {
@@ -32,35 +51,35 @@ impl SliceSpacing {
                 uniform: true,
                 max_deviation_mm: 0.0,
                 missing_slices: 0,
+                implausible_gaps: 0,
             };
         }
         let mean = (d[d.len() - 1] - d[0]) / gaps_mm.len() as f64;
         let max_deviation_mm = gaps_mm.iter().map(|g| (g - mean).abs()).fold(0.0, f64::max);
-        let uniform = max_deviation_mm <= SAME_POSITION_MM + 1e-3 * mean.abs();
+        let uniform = mean.is_finite() && max_deviation_mm <= SAME_POSITION_MM + 1e-3 * mean.abs();
         let mut sorted = gaps_mm.clone();
         sorted.sort_by(f64::total_cmp);
         let median = sorted[sorted.len() / 2];
-        let missing_slices = if uniform || median <= 0.0 {
-            0
-        } else {
-            gaps_mm
-                .iter()
-                .map(|g| {
-                    let r = g / median;
-                    if r > 1.5 && (r - r.round()).abs() < 0.1 {
-                        r.round() as usize - 1
-                    } else {
-                        0
-                    }
-                })
-                .sum()
-        };
+        let (mut missing_slices, mut implausible_gaps) = (0usize, 0usize);
+        if !uniform && median > 0.0 {
+            for g in &gaps_mm {
+                let r = g / median;
+                if r.is_nan() || r > MAX_MISSING_RATIO {
+                    implausible_gaps += 1;
+                } else if r > 1.5 && (r - r.round()).abs() < 0.1 {
+                    // 2 <= r.round() <= MAX_MISSING_RATIO: exact, and at most 999 per gap.
+                    let missing = exact_count(r.round() - 1.0).unwrap_or(0);
+                    missing_slices = missing_slices.saturating_add(missing);
+                }
+            }
+        }
         Self {
             gaps_mm,
             mean_mm: Some(mean),
             uniform,
             max_deviation_mm,
             missing_slices,
+            implausible_gaps,
         }
     }
 }
@@ -195,13 +214,15 @@ impl Stack {
 
     /// An orthogonal grid (row, column, normal) holding every acquired voxel centre: slices at
     /// `along_mm` (uniform, starting at the first slice), rows extended to cover the in-plane
-    /// shift of a tilted stack. Returns the grid's geometry and dims.
+    /// shift of a tilted stack. Returns the grid's geometry and dims, or why there is none
+    /// (a shift of more voxels than a count can hold, an invalid spacing or origin). The
+    /// dims are not checked against any limit here: the caller does that before allocating.
     pub(crate) fn orthogonal_grid(
         &self,
         dims2: [usize; 2],
         spacing_k: f64,
         nk: usize,
-    ) -> Option<(Geometry, [usize; 3])> {
+    ) -> Result<(Geometry, [usize; 3]), String> {
         let (dir, _) = self.direction();
         let p0 = self.positions[0];
         let mut lo = [0.0f64; 2];
@@ -215,12 +236,27 @@ impl Stack {
             }
         }
         let start = lo.map(|v| (v + 1e-3).floor());
-        let extra = [0, 1].map(|a| ((hi[a] - 1e-3).ceil() - start[a]) as usize);
+        let mut dims = [0, 0, nk];
+        for a in 0..2 {
+            // >= 0: the first slice's own offset (0) is inside [lo, hi].
+            let shift = (hi[a] - 1e-3).ceil() - start[a];
+            dims[a] = exact_count(shift)
+                .and_then(|extra| dims2[a].checked_add(extra))
+                .ok_or_else(|| {
+                    format!(
+                        "the slices are shifted by {:.4e} voxels along {} (in-plane shift of \
+                         the slice positions): no grid can hold them",
+                        shift,
+                        ["i", "j"][a]
+                    )
+                })?;
+        }
         let origin = p0
             + self.axes[0] * (start[0] * self.pixel[0])
             + self.axes[1] * (start[1] * self.pixel[1]);
-        let g = Geometry::new([self.pixel[0], self.pixel[1], spacing_k], origin, dir).ok()?;
-        Some((g, [dims2[0] + extra[0], dims2[1] + extra[1], nk]))
+        let g = Geometry::new([self.pixel[0], self.pixel[1], spacing_k], origin, dir)
+            .map_err(|e| format!("no orthogonal grid: {e}"))?;
+        Ok((g, dims))
     }
 }
 
@@ -319,4 +355,50 @@ fn bilinear(s: &[f32], dims: [usize; 2], u: f64, v: f64) -> Option<f32> {
     let top = at(i0, j0) + (at(i1, j0) - at(i0, j0)) * fu;
     let bottom = at(i0, j1) + (at(i1, j1) - at(i0, j1)) * fu;
     Some(top + (bottom - top) * fv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absurd_gaps_are_implausible_not_missing() {
+        // Reviewer's positions: ratios of 1e20 once saturated `as usize` and overflowed the sum.
+        let s = SliceSpacing::from_positions(&[0.0, 1.0, 2.0, 3.0, 1e20, 2e20]);
+        assert!(!s.uniform);
+        assert_eq!((s.missing_slices, s.implausible_gaps), (0, 2));
+        // Non-finite gaps are implausible too; a gap of 1000 median gaps is 999 missing.
+        let s = SliceSpacing::from_positions(&[0.0, 1.0, 2.0, 3.0, 1003.0, f64::INFINITY]);
+        assert!(!s.uniform);
+        assert_eq!((s.missing_slices, s.implausible_gaps), (999, 1));
+    }
+
+    #[test]
+    fn exact_count_refuses_what_a_count_cannot_hold() {
+        assert_eq!(exact_count(3.0), Some(3));
+        assert_eq!(exact_count((1u64 << 53) as f64), Some(1 << 53));
+        for x in [-1.0, 0.5, 1e25, f64::INFINITY, f64::NAN] {
+            assert_eq!(exact_count(x), None, "{x}");
+        }
+    }
+
+    #[test]
+    fn orthogonal_grid_of_an_absurd_shift_is_an_error() {
+        let axes = [
+            Vector([1.0, 0.0, 0.0]),
+            Vector([0.0, 1.0, 0.0]),
+            Vector([0.0, 0.0, 1.0]),
+        ];
+        let stack = |shift: f64| Stack {
+            axes,
+            pixel: [1.0, 1.0],
+            positions: vec![Point([0.0; 3]), Point([shift, 0.0, 1.0])],
+            along: vec![0.0, 1.0],
+        };
+        let why = stack(1e25).orthogonal_grid([2, 2], 1.0, 2).unwrap_err();
+        assert!(why.contains("1.0000e25 voxels along i"), "{why}");
+        let (g, dims) = stack(3.0).orthogonal_grid([2, 2], 1.0, 2).unwrap();
+        assert_eq!(dims, [5, 2, 2]);
+        assert_eq!(g.origin(), Point([0.0; 3]));
+    }
 }

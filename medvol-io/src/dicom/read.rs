@@ -1,7 +1,7 @@
 //! Decoding a scanned volume: [`ReadOptions`], [`DicomVolume`], [`ScanReport::read`].
 
 use super::decode::{Stored, read_frames, stored_range};
-use super::geometry::{Stack, reslice};
+use super::geometry::{Stack, exact_count, reslice};
 use super::header::FileHeader;
 use super::scan::{ScanOptions, ScanReport, scan};
 use super::series::SeriesInfo;
@@ -307,7 +307,10 @@ fn check_limits(
     limits: &Limits,
 ) -> Result<()> {
     let path = &info.sources[0].header.path;
-    let voxels = dims.iter().map(|&d| d as u64).product::<u64>();
+    let voxels = dims
+        .iter()
+        .try_fold(1u64, |n, &d| n.checked_mul(d as u64))
+        .unwrap_or(u64::MAX);
     limits.check_voxels(path, voxels)?;
     limits.check_bytes(path, voxels.saturating_mul(bytes_per))?;
     // A mosaic is decoded whole before its tiles are cut: one image per file at a time.
@@ -317,6 +320,34 @@ fn check_limits(
         limits.check_bytes(path, image.saturating_mul(bytes_per))?;
     }
     Ok(())
+}
+
+/// The number of planes `s` mm apart that cover `extent` mm, checked (with the planes' voxels)
+/// against `limits` before anything is allocated.
+///
+/// # Errors
+/// [`Error::InconsistentSeries`] when the count is not finite (a zero, NaN or infinite
+/// spacing or extent), [`Error::LimitExceeded`] when the planes hold more voxels than allowed.
+fn resampled_slices(info: &SeriesInfo, extent: f64, s: f64, limits: &Limits) -> Result<usize> {
+    let path = &info.sources[0].header.path;
+    let count = (extent / s + 1e-6).floor() + 1.0;
+    if !count.is_finite() || count < 1.0 {
+        return Err(Error::InconsistentSeries {
+            path: path.clone(),
+            reason: format!(
+                "resampling {extent:.4} mm of slices every {s:e} mm gives no usable slice count"
+            ),
+        });
+    }
+    let voxels = count * (info.dims[0] * info.dims[1]) as f64;
+    // `as` saturates: a count beyond u64 is reported as u64::MAX.
+    limits.check_voxels(path, voxels as u64)?;
+    exact_count(count).ok_or_else(|| Error::LimitExceeded {
+        path: path.clone(),
+        what: "voxels",
+        requested: voxels as u64,
+        limit: limits.max_voxels,
+    })
 }
 
 fn read_volume(info: &SeriesInfo, options: &ReadOptions, limits: Limits) -> Result<DicomVolume> {
@@ -397,7 +428,7 @@ fn read_volume(info: &SeriesInfo, options: &ReadOptions, limits: Limits) -> Resu
                     .copied()
                     .fold(f64::INFINITY, f64::min)
             });
-        let nk = (extent / s + 1e-6).floor() as usize + 1;
+        let nk = resampled_slices(info, extent, s, &limits)?;
         warnings.push(format!(
             "resampled linearly along k to {nk} slices {s:.4} mm apart"
         ));
@@ -405,19 +436,18 @@ fn read_volume(info: &SeriesInfo, options: &ReadOptions, limits: Limits) -> Resu
     } else {
         (info.geometry.spacing()[2], info.dims[2])
     };
-    let Some((grid, dims)) = (if correct_tilt {
+    let (grid, dims) = if correct_tilt {
         stack.orthogonal_grid([info.dims[0], info.dims[1]], spacing_k, nk)
     } else {
         info.geometry
             .with_spacing([stack.pixel[0], stack.pixel[1], spacing_k])
-            .ok()
             .map(|g| (g, [info.dims[0], info.dims[1], nk]))
-    }) else {
-        return Err(Error::InconsistentSeries {
-            path: first.clone(),
-            reason: "cannot build an orthogonal grid for this stack".into(),
-        });
-    };
+            .map_err(|e| format!("no grid with k spacing {spacing_k} mm: {e}"))
+    }
+    .map_err(|reason| Error::InconsistentSeries {
+        path: first.clone(),
+        reason,
+    })?;
     check_limits(
         info,
         dims,

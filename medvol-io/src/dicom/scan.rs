@@ -190,7 +190,7 @@ pub fn scan(path: impl AsRef<Path>, options: &ScanOptions) -> Result<ScanReport>
             Parsed::Skip(reason) => skipped.push(Skipped { path, reason }),
         }
     }
-    let volumes = group(headers, &mut skipped);
+    let volumes = group(headers, &mut skipped, &options.limits);
     if volumes.is_empty() {
         let why = skipped
             .first()

@@ -1,10 +1,10 @@
 //! Grouping image headers into volumes ([`SeriesInfo`]) and sorting their slices.
 
 use super::Skipped;
-use super::geometry::{SAME_POSITION_MM, SliceSpacing, Stack, axes_from_iop};
+use super::geometry::{MAX_MISSING_RATIO, SAME_POSITION_MM, SliceSpacing, Stack, axes_from_iop};
 use super::header::FileHeader;
 use super::meta::Metadata;
-use crate::{Error, Result};
+use crate::{Error, Limits, Result};
 use medvol_core::{Direction, Geometry, Point, Vector};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -120,8 +120,14 @@ fn frame(it: &Item) -> &super::header::FrameHeader {
     &it.0.frames[it.1 as usize]
 }
 
-/// Groups headers into volumes; files that cannot form part of one go to `skipped`.
-pub(crate) fn group(headers: Vec<Arc<FileHeader>>, skipped: &mut Vec<Skipped>) -> Vec<SeriesInfo> {
+/// Groups headers into volumes; files that cannot form part of one go to `skipped`, and so
+/// do all files of a series that would make more volumes than `limits` allow
+/// ([`Limits::max_series_volumes`]).
+pub(crate) fn group(
+    headers: Vec<Arc<FileHeader>>,
+    skipped: &mut Vec<Skipped>,
+    limits: &Limits,
+) -> Vec<SeriesInfo> {
     // 1. One copy of each SOP instance (the first by path).
     let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut notes: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -169,8 +175,32 @@ pub(crate) fn group(headers: Vec<Arc<FileHeader>>, skipped: &mut Vec<Skipped>) -
         .collect();
     let mut volumes = Vec::new();
     for ((number, uid), items) in series {
+        // Each file's frames are consecutive, frame 0 first.
+        let files: Vec<PathBuf> = items
+            .iter()
+            .filter(|it| it.1 == 0)
+            .map(|it| it.0.path.clone())
+            .collect();
+        let cap = usize::try_from(limits.max_series_volumes)
+            .unwrap_or(usize::MAX)
+            .max(files.len());
+        let too_many = |wanted: String| {
+            let reason = format!(
+                "series {uid} would make {wanted} volumes (time points, echoes or groups) of \
+                 its {} file(s): more than Limits::max_series_volumes ({})",
+                files.len(),
+                limits.max_series_volumes
+            );
+            files.iter().map(move |path| Skipped {
+                path: path.clone(),
+                reason: reason.clone(),
+            })
+        };
         let series_notes = notes.get(&uid).cloned().unwrap_or_default();
-        let groups = split_groups(items);
+        let Some(groups) = split_groups(items, cap) else {
+            skipped.extend(too_many(format!("more than {cap}")));
+            continue;
+        };
         let main = groups.iter().map(|g| g.items.len()).max().unwrap_or(0);
         let n_groups = groups.len();
         let mut kept_groups = Vec::new();
@@ -194,6 +224,8 @@ pub(crate) fn group(headers: Vec<Arc<FileHeader>>, skipped: &mut Vec<Skipped>) -
             kept_groups.push(g);
         }
         let multi = kept_groups.len() > 1;
+        let mut series_volumes = Vec::new();
+        let mut refused = None;
         let echoes: Vec<_> = {
             let mut e: Vec<i64> = kept_groups.iter().map(|g| g.echo).collect();
             e.sort_unstable();
@@ -214,7 +246,14 @@ pub(crate) fn group(headers: Vec<Arc<FileHeader>>, skipped: &mut Vec<Skipped>) -
                 suffix.push_str(&format!("/e{e}"));
                 label_extra.push_str(&format!(" echo {e}"));
             }
-            for v in build_volumes(&uid, g.items) {
+            let built = match build_volumes(&uid, g.items, cap - series_volumes.len()) {
+                Ok(built) => built,
+                Err(wanted) => {
+                    refused = Some(series_volumes.len() + wanted);
+                    break;
+                }
+            };
+            for v in built {
                 let mut v = v;
                 v.id = format!("{uid}{suffix}{}", v.id);
                 if !label_extra.is_empty() {
@@ -224,8 +263,12 @@ pub(crate) fn group(headers: Vec<Arc<FileHeader>>, skipped: &mut Vec<Skipped>) -
                     v.label = format!("{} t{}/{n}", v.label, t + 1);
                 }
                 v.warnings.splice(0..0, series_notes.iter().cloned());
-                volumes.push(v);
+                series_volumes.push(v);
             }
+        }
+        match refused {
+            Some(wanted) => skipped.extend(too_many(format!("at least {wanted}"))),
+            None => volumes.append(&mut series_volumes),
         }
     }
     volumes
@@ -236,8 +279,9 @@ struct Group {
     items: Vec<Item>,
 }
 
-/// Splits a series by frame size, bits, echo and orientation (within 1e-3 per cosine).
-fn split_groups(items: Vec<Item>) -> Vec<Group> {
+/// Splits a series by frame size, bits, echo and orientation (within 1e-3 per cosine);
+/// `None` as soon as there are more than `cap` groups.
+fn split_groups(items: Vec<Item>, cap: usize) -> Option<Vec<Group>> {
     type Key = (
         u32,
         u32,
@@ -250,6 +294,7 @@ fn split_groups(items: Vec<Item>) -> Vec<Group> {
     );
     let mut groups: Vec<(Key, Vec<Item>)> = Vec::new();
     for it in items {
+        let full = groups.len() >= cap;
         let h = &it.0;
         let f = frame(&it);
         let echo = h
@@ -290,13 +335,16 @@ fn split_groups(items: Vec<Item>) -> Vec<Group> {
         });
         match found {
             Some((_, v)) => v.push(it),
+            None if full => return None,
             None => groups.push((key, vec![it])),
         }
     }
-    groups
-        .into_iter()
-        .map(|(k, items)| Group { echo: k.3, items })
-        .collect()
+    Some(
+        groups
+            .into_iter()
+            .map(|(k, items)| Group { echo: k.3, items })
+            .collect(),
+    )
 }
 
 fn by_instance(a: &Item, b: &Item) -> std::cmp::Ordering {
@@ -348,17 +396,25 @@ fn mosaic_volumes(uid: &str, mut items: Vec<Item>) -> Vec<SeriesInfo> {
         .collect()
 }
 
-/// One group of same-orientation frames into one volume, or one per time point.
-fn build_volumes(uid: &str, mut items: Vec<Item>) -> Vec<SeriesInfo> {
+/// One group of same-orientation frames into one volume, or one per time point; `Err` with
+/// the number of volumes it would make when that is more than `budget`.
+fn build_volumes(
+    uid: &str,
+    mut items: Vec<Item>,
+    budget: usize,
+) -> std::result::Result<Vec<SeriesInfo>, usize> {
+    let within = |n: usize| if n <= budget { Ok(()) } else { Err(n) };
     if items.iter().all(|it| it.0.mosaic().is_some()) {
-        return mosaic_volumes(uid, items);
+        within(items.len())?;
+        return Ok(mosaic_volumes(uid, items));
     }
+    within(1)?;
     let positioned = items
         .iter()
         .all(|it| frame(it).position.is_some() && frame(it).orientation.is_some());
     if !positioned {
         items.sort_by(by_instance);
-        return vec![finish(uid, items, None, Vec::new())];
+        return Ok(vec![finish(uid, items, None, Vec::new())]);
     }
     let axes = frame(&items[0])
         .orientation
@@ -388,7 +444,7 @@ fn build_volumes(uid: &str, mut items: Vec<Item>) -> Vec<SeriesInfo> {
     let max_rep = runs.iter().map(Vec::len).max().unwrap_or(1);
     if max_rep == 1 {
         let items = runs.into_iter().flatten().collect();
-        return vec![finish(uid, items, None, Vec::new())];
+        return Ok(vec![finish(uid, items, None, Vec::new())]);
     }
     let all: Vec<Item> = runs.iter().flatten().cloned().collect();
     // A key splits the frames into time points when each value holds every position once.
@@ -413,15 +469,17 @@ fn build_volumes(uid: &str, mut items: Vec<Item>) -> Vec<SeriesInfo> {
             });
         if ok {
             let n = by_value.len();
-            return by_value
+            within(n)?;
+            return Ok(by_value
                 .into_values()
                 .enumerate()
                 .map(|(t, v)| finish(uid, v, Some((t, n)), Vec::new()))
-                .collect();
+                .collect());
         }
     }
     if runs.iter().all(|r| r.len() == max_rep) {
         // Same count everywhere: the n-th image at each position is time point n.
+        within(max_rep)?;
         let mut runs = runs;
         for r in &mut runs {
             r.sort_by(|a, b| {
@@ -430,7 +488,7 @@ fn build_volumes(uid: &str, mut items: Vec<Item>) -> Vec<SeriesInfo> {
                     .then_with(|| by_instance(a, b))
             });
         }
-        return (0..max_rep)
+        return Ok((0..max_rep)
             .map(|t| {
                 let v = runs.iter().map(|r| r[t].clone()).collect();
                 let w = vec![
@@ -440,7 +498,7 @@ fn build_volumes(uid: &str, mut items: Vec<Item>) -> Vec<SeriesInfo> {
                 ];
                 finish(uid, v, Some((t, max_rep)), w)
             })
-            .collect();
+            .collect());
     }
     // Unequal repeats: duplicates. Keep the first by InstanceNumber.
     let mut dropped = Vec::new();
@@ -458,7 +516,7 @@ fn build_volumes(uid: &str, mut items: Vec<Item>) -> Vec<SeriesInfo> {
         dropped.len(),
         dropped.join(", ")
     )];
-    vec![finish(uid, kept, None, w)]
+    Ok(vec![finish(uid, kept, None, w)])
 }
 
 /// Builds the volume description of sorted items.
@@ -470,11 +528,23 @@ fn finish(
 ) -> SeriesInfo {
     let h0 = items[0].0.clone();
     let f0 = frame(&items[0]).clone();
-    let pixel = f0.pixel_spacing.filter(|p| p.iter().all(|v| *v > 0.0));
-    if pixel.is_none() {
-        warnings.push("no PixelSpacing: 1 mm assumed in plane".into());
-    }
-    let pixel = pixel.unwrap_or([1.0, 1.0]);
+    let pixel = match f0.pixel_spacing {
+        Some(p) if p.iter().all(|v| Geometry::SPACING_RANGE.contains(v)) => p,
+        Some(p) => {
+            warnings.push(format!(
+                "PixelSpacing {:?} \\ {:?} mm outside {:e}..={:e} mm: 1 mm assumed in plane",
+                p[1],
+                p[0],
+                Geometry::SPACING_RANGE.start(),
+                Geometry::SPACING_RANGE.end()
+            ));
+            [1.0, 1.0]
+        }
+        None => {
+            warnings.push("no PixelSpacing: 1 mm assumed in plane".into());
+            [1.0, 1.0]
+        }
+    };
     let axes = f0.orientation.and_then(axes_from_iop);
     let single = h0
         .spacing_between_slices
@@ -520,93 +590,60 @@ fn finish(
     };
     let dims = [plane[0] as usize, plane[1] as usize, planes.len()];
     let positions: Option<Vec<Point>> = planes.iter().map(|(_, p)| *p).collect();
-    let has_geometry = axes.is_some() && positions.is_some();
-    let (geometry, affine, corners, along, spacing, tilt) =
-        if let (Some(axes), Some(positions)) = (axes, positions) {
-            let along: Vec<f64> = positions
+    let placed = match (axes, positions) {
+        (Some(axes), Some(positions)) => {
+            let paths: Vec<&Path> = planes
                 .iter()
-                .map(|p| (*p - Point::ORIGIN).dot(axes[2]))
+                .map(|(s, _)| s.header.path.as_path())
                 .collect();
-            let stack = Stack {
+            match place(
                 axes,
                 pixel,
                 positions,
-                along,
-            };
-            let spacing = stack.spacing();
-            let tilt = stack.tilt_deg();
-            if stack.len() == 1 {
-                warnings.push(match single {
-                    Some(s) => format!(
-                        "single slice: k spacing {s} mm from SpacingBetweenSlices/SliceThickness"
-                    ),
-                    None => "single slice: k spacing 1 mm assumed".into(),
-                });
+                &paths,
+                dims,
+                (single, h0.gantry_tilt),
+            ) {
+                Ok((placement, notes)) => {
+                    warnings.extend(notes);
+                    Some(placement)
+                }
+                Err(why) => {
+                    warnings.push(format!(
+                        "{why}: geometry ignored; unit spacing (or PixelSpacing), origin 0 and \
+                         identity direction assumed"
+                    ));
+                    None
+                }
             }
-            let step = stack.step(spacing.uniform, single.unwrap_or(1.0));
-            let sk = step.dot(axes[2]).abs().max(1e-6);
-            if !spacing.uniform {
-                warnings.push(format!(
-                    "non-uniform slice spacing: gaps {:.4}..{:.4} mm, largest deviation from the \
-                 mean {:.4} mm is {:.4} mm; grid uses the first gap {:.4} mm",
-                    spacing
-                        .gaps_mm
-                        .iter()
-                        .copied()
-                        .fold(f64::INFINITY, f64::min),
-                    spacing.gaps_mm.iter().copied().fold(0.0, f64::max),
-                    spacing.mean_mm.unwrap_or(0.0),
-                    spacing.max_deviation_mm,
-                    sk
-                ));
-            }
-            if spacing.missing_slices > 0 {
-                warnings.push(format!(
-                    "about {} missing slice(s) (gaps of a multiple of the usual spacing)",
-                    spacing.missing_slices
-                ));
-            }
-            if tilt > 0.0 {
-                warnings.push(format!(
-                    "gantry tilt {tilt:.2} degrees (GantryDetectorTilt {}): the stored stack is \
-                 sheared; the orthogonal grid misplaces voxels away from the first slice",
-                    h0.gantry_tilt
-                        .map(|t| t.to_string())
-                        .unwrap_or_else(|| "absent".into())
-                ));
-            }
-            let (dir, skew) = stack.direction();
-            if skew > 1e-6 {
-                warnings.push(format!(
-                    "ImageOrientationPatient not orthonormal: nearest orthonormal used (change \
-                 {skew:.2e})"
-                ));
-            }
-            let g = Geometry::new([pixel[0], pixel[1], sk], stack.positions[0], dir)
-                .unwrap_or_default();
-            let corners = stack.corners(dims, axes[2] * sk);
-            (g, stack.affine(step), corners, stack.along, spacing, tilt)
-        } else {
+        }
+        _ => {
             warnings.push(
                 "no ImagePositionPatient/ImageOrientationPatient: unit spacing (or PixelSpacing), \
              origin 0 and identity direction assumed; slices in InstanceNumber/frame order"
                     .into(),
             );
-            let g = Geometry::new(
-                [pixel[0], pixel[1], 1.0],
-                Point::ORIGIN,
-                Direction::IDENTITY,
-            )
-            .unwrap_or_default();
-            (
-                g,
-                g.affine(),
-                g.corners(dims),
-                Vec::new(),
-                SliceSpacing::from_positions(&[]),
-                0.0,
-            )
-        };
+            None
+        }
+    };
+    let has_geometry = placed.is_some();
+    let placement = placed.unwrap_or_else(|| {
+        // `pixel` is within Geometry::SPACING_RANGE (checked above), so this cannot fail.
+        let g = Geometry::new(
+            [pixel[0], pixel[1], 1.0],
+            Point::ORIGIN,
+            Direction::IDENTITY,
+        )
+        .unwrap_or_default();
+        Placement {
+            geometry: g,
+            affine: g.affine(),
+            corners: g.corners(dims),
+            along: Vec::new(),
+            spacing: SliceSpacing::from_positions(&[]),
+            tilt: 0.0,
+        }
+    });
     if let Some(Err(why)) = &h0.mosaic {
         warnings.push(format!(
             "Siemens mosaic not split into slices ({why}): read as one {}x{} image",
@@ -655,12 +692,12 @@ fn finish(
         series_number: h0.series_number,
         series_description: h0.series_description.clone(),
         dims,
-        geometry,
-        affine_acquired: affine,
-        corners_acquired: corners,
-        positions_along_normal_mm: along,
-        spacing,
-        tilt_deg: tilt,
+        geometry: placement.geometry,
+        affine_acquired: placement.affine,
+        corners_acquired: placement.corners,
+        positions_along_normal_mm: placement.along,
+        spacing: placement.spacing,
+        tilt_deg: placement.tilt,
         gantry_detector_tilt_deg: h0.gantry_tilt,
         time_point,
         has_geometry,
@@ -671,6 +708,133 @@ fn finish(
         metadata: h0.metadata.clone(),
         sources: planes.into_iter().map(|(src, _)| src).collect(),
     }
+}
+
+/// Farthest a slice position may lie from the scanner's origin (mm): 10 km. Beyond, the
+/// file's ImagePositionPatient is corrupt (and differences of such positions overflow).
+const MAX_POSITION_MM: f64 = 1e7;
+
+/// Where the voxels of a stack are: its grid and what was measured of its slices.
+struct Placement {
+    geometry: Geometry,
+    affine: [[f64; 4]; 4],
+    corners: [Point; 8],
+    along: Vec<f64>,
+    spacing: SliceSpacing,
+    tilt: f64,
+}
+
+/// The placement of slices at `positions` (k order, each from the file in `paths`; `single`:
+/// the k spacing of a single slice, `gantry_tilt`: GantryDetectorTilt), with the warnings
+/// about it; or why the positions cannot place a grid (naming the file), in which
+/// case the caller assumes none.
+fn place(
+    axes: [Vector; 3],
+    pixel: [f64; 2],
+    positions: Vec<Point>,
+    paths: &[&Path],
+    dims: [usize; 3],
+    (single, gantry_tilt): (Option<f64>, Option<f64>),
+) -> std::result::Result<(Placement, Vec<String>), String> {
+    if let Some((p, path)) = positions.iter().zip(paths).find(|(p, _)| {
+        p.0.iter()
+            .any(|v| !v.is_finite() || v.abs() > MAX_POSITION_MM)
+    }) {
+        return Err(format!(
+            "ImagePositionPatient {:e} \\ {:e} \\ {:e} of {} lies beyond {MAX_POSITION_MM:e} mm \
+             of the origin (corrupt)",
+            p.0[0],
+            p.0[1],
+            p.0[2],
+            path.display()
+        ));
+    }
+    let mut warnings = Vec::new();
+    let along: Vec<f64> = positions
+        .iter()
+        .map(|p| (*p - Point::ORIGIN).dot(axes[2]))
+        .collect();
+    let stack = Stack {
+        axes,
+        pixel,
+        positions,
+        along,
+    };
+    let spacing = stack.spacing();
+    let tilt = stack.tilt_deg();
+    if stack.len() == 1 {
+        warnings.push(match single {
+            Some(s) => {
+                format!("single slice: k spacing {s} mm from SpacingBetweenSlices/SliceThickness")
+            }
+            None => "single slice: k spacing 1 mm assumed".into(),
+        });
+    }
+    let step = stack.step(spacing.uniform, single.unwrap_or(1.0));
+    let sk = step.dot(axes[2]).abs().max(1e-6);
+    if !spacing.uniform {
+        warnings.push(format!(
+            "non-uniform slice spacing: gaps {:.4}..{:.4} mm, largest deviation from the \
+             mean {:.4} mm is {:.4} mm; grid uses the first gap {:.4} mm",
+            spacing
+                .gaps_mm
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, f64::min),
+            spacing.gaps_mm.iter().copied().fold(0.0, f64::max),
+            spacing.mean_mm.unwrap_or(0.0),
+            spacing.max_deviation_mm,
+            sk
+        ));
+    }
+    if spacing.missing_slices > 0 {
+        warnings.push(format!(
+            "about {} missing slice(s) (gaps of a multiple of the usual spacing)",
+            spacing.missing_slices
+        ));
+    }
+    if spacing.implausible_gaps > 0 {
+        warnings.push(format!(
+            "{} gap(s) between neighbouring slices of more than {MAX_MISSING_RATIO} times the \
+             usual spacing (largest {:.4e} mm): slice positions look corrupt, not counted as \
+             missing slices",
+            spacing.implausible_gaps,
+            spacing.gaps_mm.iter().copied().fold(0.0, f64::max)
+        ));
+    }
+    if tilt > 0.0 {
+        warnings.push(format!(
+            "gantry tilt {tilt:.2} degrees (GantryDetectorTilt {}): the stored stack is \
+             sheared; the orthogonal grid misplaces voxels away from the first slice",
+            gantry_tilt
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "absent".into())
+        ));
+    }
+    let (dir, skew) = stack.direction();
+    if skew > 1e-6 {
+        warnings.push(format!(
+            "ImageOrientationPatient not orthonormal: nearest orthonormal used (change \
+             {skew:.2e})"
+        ));
+    }
+    let geometry =
+        Geometry::new([pixel[0], pixel[1], sk], stack.positions[0], dir).map_err(|e| {
+            format!(
+                "no grid from the slice positions of {}: {e}",
+                paths[0].display()
+            )
+        })?;
+    let corners = stack.corners(dims, axes[2] * sk);
+    let placement = Placement {
+        geometry,
+        affine: stack.affine(step),
+        corners,
+        along: stack.along,
+        spacing,
+        tilt,
+    };
+    Ok((placement, warnings))
 }
 
 fn file_stem(p: &Path) -> String {
