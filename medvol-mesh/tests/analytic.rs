@@ -501,3 +501,229 @@ fn head_phantom_surfaces_are_closed() {
         assert_watertight(&largest);
     }
 }
+
+/// Asserts that the mesh has a normal per vertex, each of unit length and on the outer side of
+/// the vertex's triangles (a positive dot product with the area-weighted normal of the faces
+/// around it, as wound); returns those area-weighted face normals.
+fn assert_normals_follow_faces(mesh: &Mesh) -> Vec<[f64; 3]> {
+    let p = mesh.positions();
+    let normals = mesh.normals().expect("normals");
+    assert_eq!(normals.len(), p.len());
+    assert!(!p.is_empty());
+    let mut around = vec![[0f64; 3]; p.len()];
+    for f in mesh.faces() {
+        let q = f.map(|v| p[v as usize].map(f64::from));
+        let u = [0, 1, 2].map(|a| q[1][a] - q[0][a]);
+        let w = [0, 1, 2].map(|a| q[2][a] - q[0][a]);
+        let c = [
+            u[1] * w[2] - u[2] * w[1],
+            u[2] * w[0] - u[0] * w[2],
+            u[0] * w[1] - u[1] * w[0],
+        ];
+        for &v in f {
+            (0..3).for_each(|a| around[v as usize][a] += c[a]);
+        }
+    }
+    for (v, (n, a)) in normals.iter().zip(&around).enumerate() {
+        let n = n.map(f64::from);
+        let len = n.iter().map(|x| x * x).sum::<f64>().sqrt();
+        assert!(
+            (len - 1.0).abs() < 1e-5,
+            "vertex {v} at {:?}: normal {n:?}",
+            p[v]
+        );
+        let dot: f64 = (0..3).map(|x| n[x] * a[x]).sum();
+        assert!(
+            dot > 0.0,
+            "vertex {v} at {:?}: normal {n:?} against its faces {a:?}",
+            p[v]
+        );
+    }
+    around
+}
+
+#[test]
+fn normals_on_closed_borders_point_out_of_the_caps() {
+    let mc = MarchingCubes::new(2.5)
+        .unwrap()
+        .with_close_border(true)
+        .with_normals(true);
+    // A ramp along i: the surface is the plane i = 2.5 plus the caps closing the inside.
+    let ramp = Volume::<f32>::from_fn([6, 6, 6], Geometry::default(), |p| p.i() as f32).unwrap();
+    let m = mc.run(&ramp).unwrap();
+    assert_watertight(&m);
+    assert_normals_follow_faces(&m);
+    let mut caps = 0;
+    for (p, n) in m.positions().iter().zip(m.normals().unwrap()) {
+        // Vertices between the border voxels and the padding: the normal leaves the volume.
+        for a in 0..3 {
+            for (edge, out) in [(0.0, -1.0), (5.0, 1.0)] {
+                if (p[a] - edge) * out > 0.0 && p[0] > 2.5 {
+                    caps += 1;
+                    assert!(n[a] * out > 0.5, "normal {n:?} at {p:?}");
+                }
+            }
+        }
+        if p[0] < 2.6 && (1.0..=4.0).contains(&p[1]) && (1.0..=4.0).contains(&p[2]) {
+            assert!(n[0] < -0.99, "normal {n:?} on the plane at {p:?}");
+        }
+    }
+    assert!(caps > 50, "{caps}");
+
+    // Every voxel at the level: only caps, placed mid-way, and no gradient anywhere.
+    let level = Volume::<f32>::filled([4, 4, 4], 3.0, Geometry::default()).unwrap();
+    let m = MarchingCubes::new(3.0)
+        .unwrap()
+        .with_close_border(true)
+        .with_normals(true)
+        .run(&level)
+        .unwrap();
+    assert_watertight(&m);
+    assert_eq!(m.vertex_count(), 96);
+    assert_normals_follow_faces(&m);
+    for (p, n) in m.positions().iter().zip(m.normals().unwrap()) {
+        let radial: f32 = (0..3).map(|a| (p[a] - 1.5) * n[a]).sum();
+        assert!(radial > 0.0, "normal {n:?} at {p:?}");
+    }
+}
+
+#[test]
+fn normals_on_a_closed_slab_one_voxel_thick() {
+    let g = Geometry::new(
+        [0.7, 1.3, 2.1],
+        Point::new(1.0, 2.0, 3.0),
+        Direction::default(),
+    )
+    .unwrap();
+    let mc = MarchingCubes::new(14.5)
+        .unwrap()
+        .with_close_border(true)
+        .with_normals(true);
+    // A smooth bump in the (i, k) plane: a disc-shaped island, closed above and below.
+    let bump = Volume::<f32>::from_fn([17, 1, 9], g, |p| {
+        20.0 - ((p.i() as f32 - 8.0).powi(2) + (p.k() as f32 - 4.0).powi(2)).sqrt()
+    })
+    .unwrap();
+    let m = mc.run(&bump).unwrap();
+    assert_watertight(&m);
+    assert_normals_follow_faces(&m);
+    // A field without smoothness: central differences in the plane of the slab may disagree
+    // with the triangles there, but the caps (off the plane y = 2) must face out of it.
+    let noise =
+        Volume::<f32>::from_fn([17, 1, 9], g, |p| ((p.i() * 7 + p.k() * 29) % 11) as f32).unwrap();
+    let m = MarchingCubes::new(2.5)
+        .unwrap()
+        .with_close_border(true)
+        .with_normals(true)
+        .run(&noise)
+        .unwrap();
+    assert_watertight(&m);
+    let mut caps = 0;
+    for (p, n) in m.positions().iter().zip(m.normals().unwrap()) {
+        let len: f32 = n.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((len - 1.0).abs() < 1e-5, "normal {n:?} at {p:?}");
+        if (p[1] - 2.0).abs() > 1e-3 {
+            caps += 1;
+            assert!(n[1] * (p[1] - 2.0) > 0.0, "normal {n:?} at {p:?}");
+        }
+    }
+    assert!(caps > 100, "{caps}");
+}
+
+#[test]
+fn normals_of_a_sphere_cut_by_the_border_on_an_oblique_left_handed_grid() {
+    let dims = [24, 24, 24];
+    let g = oblique([0.7, 0.8, 0.9], dims, Point::new(3.0, -2.0, 1.0), true);
+    assert!(g.direction().determinant() < 0.0);
+    // The ball pokes out of the grid past i = 23 and below k = 0.
+    let ball = Sphere {
+        center: g.index_to_physical(ContinuousIndex::new(17.0, 11.5, 4.0)),
+        radius_mm: 8.0,
+    };
+    let vol = ball.distance_volume(dims, g).unwrap();
+    let mc = MarchingCubes::new(0.0)
+        .unwrap()
+        .with_close_border(true)
+        .with_normals(true);
+    let m = mc.run(&vol).unwrap();
+    assert_watertight(&m);
+    assert_eq!(m.euler_characteristic(), 2);
+    assert!(m.signed_volume_mm3() > 0.0);
+    assert_normals_follow_faces(&m);
+    let axis = |a: usize| g.direction().axis(a).0;
+    let (mut caps, mut sphere) = ([0, 0], 0);
+    for (p, n) in m.positions().iter().zip(m.normals().unwrap()) {
+        let n = n.map(f64::from);
+        let x = g.physical_to_index(Point(p.map(f64::from))).0;
+        // Cap vertices lie between the border voxels and the padding; away from the rim and
+        // from the other cap their normal is the outward axis of the cut.
+        for (cap, a, out) in [(0, 0, 1.0), (1, 2, -1.0)] {
+            let beyond = if out > 0.0 { x[a] > 23.0 } else { x[a] < 0.0 };
+            if beyond {
+                caps[cap] += 1;
+                let cos: f64 = (0..3).map(|r| n[r] * out * axis(a)[r]).sum();
+                let r = ball.center.distance(Point(p.map(f64::from)));
+                assert!(cos > 0.0, "normal {n:?} at {x:?}");
+                let inner = (0..3).all(|b| b == a || (1.0..=22.0).contains(&x[b]));
+                if inner && r < ball.radius_mm - 2.0 {
+                    assert!(cos > 0.9, "normal {n:?} at {x:?}, {r} mm from the centre");
+                }
+            }
+        }
+        // Far from the border the normal is the sphere's, as without closing.
+        if x.iter().all(|&c| (2.0..=21.0).contains(&c)) {
+            sphere += 1;
+            let radial = [0, 1, 2].map(|a| f64::from(p[a]) - ball.center.0[a]);
+            let r = radial.iter().map(|v| v * v).sum::<f64>().sqrt();
+            let cos: f64 = (0..3).map(|a| radial[a] / r * n[a]).sum();
+            assert!(cos > 0.98, "normal {n:?} at {x:?}");
+        }
+    }
+    assert!(
+        caps.iter().all(|&c| c > 30) && sphere > 300,
+        "{caps:?} {sphere}"
+    );
+    // Scalar, SIMD and every thread count agree bit for bit, in either frame.
+    for mc in [mc, mc.with_frame(Frame::Ras)] {
+        let reference = mc.with_isa(Isa::Scalar).run(&vol).unwrap();
+        assert_normals_follow_faces(&reference);
+        for &isa in Isa::available() {
+            assert_eq!(mc.with_isa(isa).run(&vol).unwrap(), reference, "{isa:?}");
+        }
+        for threads in [1, 2, 3] {
+            let m = rayon_pool(threads)(&|| mc.run(&vol).unwrap());
+            assert_eq!(m, reference, "{threads} threads");
+        }
+    }
+}
+
+#[test]
+fn normals_next_to_nan_voxels_follow_the_faces() {
+    // NaN voxels are outside and have no gradient: their neighbours' vertices take the normal
+    // of their triangles. Also in a region, open and closed.
+    let ball = Sphere {
+        center: Point::new(0.5, -0.5, 0.25),
+        radius_mm: 6.0,
+    };
+    let g = oblique([0.9, 1.0, 1.1], [18, 18, 18], ball.center, false);
+    let mut vol = ball.distance_volume([18, 18, 18], g).unwrap();
+    for (x, v) in vol.as_slice_mut().iter_mut().enumerate() {
+        if x % 37 == 0 {
+            *v = f32::NAN;
+        }
+    }
+    let region = Region::new(Ijk::new(3, 1, 2), [12, 15, 9]);
+    for mc in [
+        MarchingCubes::new(0.0).unwrap(),
+        MarchingCubes::new(0.0).unwrap().with_close_border(true),
+        MarchingCubes::new(0.0).unwrap().with_region(region),
+        MarchingCubes::new(0.0)
+            .unwrap()
+            .with_region(region)
+            .with_close_border(true),
+    ] {
+        let m = mc.with_normals(true).run(&vol).unwrap();
+        assert_normals_follow_faces(&m);
+        assert_eq!(m.positions(), mc.run(&vol).unwrap().positions());
+    }
+}
