@@ -38,6 +38,13 @@ pub enum Input {
 impl Input {
     /// The input a path names: NIfTI by extension (`.nii`, `.nii.gz`, `.hdr`, `.img`), DICOM
     /// otherwise (a folder or a single file).
+    ///
+    /// ```
+    /// use medvol::Input;
+    /// assert!(matches!(Input::path("brain.nii.gz"), Input::Nifti(_)));
+    /// assert!(matches!(Input::path("T1.HDR"), Input::Nifti(_)));
+    /// assert!(matches!(Input::path("scans/ct"), Input::Dicom { volume: None, .. }));
+    /// ```
     pub fn path(path: impl Into<PathBuf>) -> Input {
         let path = path.into();
         if is_nifti(&path) {
@@ -49,6 +56,19 @@ impl Input {
 
     /// Reads the voxels in the type they are stored in (DICOM: `i16` for CT in HU).
     ///
+    /// ```
+    /// use medvol::{Geometry, Input, Volume, VoxelKind};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("t1.nii.gz");
+    /// let g = Geometry::default().with_spacing([1.0, 1.0, 1.5])?;
+    /// medvol::io::nifti::write(&path, &Volume::<u16>::filled([8, 8, 8], 300, g)?)?;
+    /// let loaded = Input::path(&path).load()?;
+    /// assert_eq!(loaded.volume.kind(), VoxelKind::U16);
+    /// assert_eq!(loaded.volume.geometry().spacing(), [1.0, 1.0, 1.5]);
+    /// assert_eq!(loaded.modality, None); // NIfTI does not record it
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// The reader's error ([`medvol_io::Error`]) naming the file and the problem.
     pub fn load(&self) -> Result<Loaded> {
@@ -56,7 +76,9 @@ impl Input {
     }
 
     /// Reads the voxels; a DICOM series is decoded straight into the `output` type (saving a
-    /// conversion pass when the caller works in `f32`).
+    /// conversion pass when the caller works in `f32`). Other inputs (NIfTI, the phantom, a
+    /// volume in memory) come in their own type whatever `output` says: convert with
+    /// [`DynVolume::to_f32`](crate::DynVolume::to_f32) and friends.
     ///
     /// # Errors
     /// As [`Input::load`].

@@ -207,10 +207,11 @@ impl Pipeline {
         self.denoise = Some(Denoise::Gaussian(sigma_mm));
         Ok(self)
     }
-    /// Denoises with a median of radius `radius_vox` voxels (replaces a Gaussian).
+    /// Denoises with a median of radius `radius_vox` voxels (replaces a Gaussian; radius 0
+    /// leaves the volume as it is).
     ///
     /// # Errors
-    /// When the radius is 0.
+    /// When the radius exceeds [`Median::MAX_RADIUS`].
     pub fn with_median(mut self, radius_vox: usize) -> Result<Self> {
         Median::new([radius_vox; 3])?;
         self.denoise = Some(Denoise::Median(radius_vox));
@@ -243,6 +244,22 @@ impl Pipeline {
     }
 
     /// Runs the pipeline; writes the mesh to `output` (format by extension) when given.
+    ///
+    /// ```
+    /// use medvol::Input;
+    /// use medvol::phantom::HeadPhantom;
+    /// use medvol::pipeline::{Level, Pipeline, Preset};
+    /// let dir = tempfile::tempdir()?;
+    /// let stl = dir.path().join("skin.stl");
+    /// let input = Input::Phantom(HeadPhantom::new([32, 32, 24], [6.0, 6.0, 8.0])?);
+    /// let out = Pipeline::new(Level::Preset(Preset::Skin))
+    ///     .with_gaussian(6.0)?
+    ///     .run(&input, Some(&stl))?;
+    /// assert_eq!(out.report.level, -500.0);
+    /// assert_eq!(out.report.boundary_edges, 0); // closed at the border by default
+    /// assert_eq!(medvol::mesh::write::read(&stl)?.triangle_count(), out.report.triangles);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// The first failing stage's error; a preset on a volume that is not CT in HU.

@@ -42,6 +42,14 @@ pub enum Error {
         /// Dimensions (i, j, k) that were asked for.
         dims: [usize; 3],
     },
+    /// The memory for a volume could not be had.
+    #[error("a volume of dimensions {dims:?} needs {bytes} bytes, more than can be allocated")]
+    OutOfMemory {
+        /// Dimensions (i, j, k) that were asked for.
+        dims: [usize; 3],
+        /// Bytes they need.
+        bytes: u128,
+    },
     /// A region is empty or reaches outside the volume.
     #[error("region {region:?} is empty or outside a volume of dimensions {dims:?}")]
     RegionOutOfBounds {

@@ -162,13 +162,16 @@ impl Region {
             size: dims,
         }
     }
-    /// One past the last voxel along each axis.
+    /// One past the last voxel along each axis (saturating at `usize::MAX`).
     pub fn end(&self) -> [usize; 3] {
-        [0, 1, 2].map(|a| self.start.0[a] + self.size[a])
+        [0, 1, 2].map(|a| self.start.0[a].saturating_add(self.size[a]))
     }
-    /// Number of voxels in the region.
+    /// Number of voxels in the region (saturating at `usize::MAX`).
     pub fn len(&self) -> usize {
-        self.size.iter().product()
+        self.size
+            .iter()
+            .try_fold(1usize, |n, s| n.checked_mul(*s))
+            .unwrap_or(usize::MAX)
     }
     /// `true` when the region holds no voxel.
     pub fn is_empty(&self) -> bool {
@@ -185,7 +188,11 @@ impl Region {
     }
     /// `true` when `ijk` lies inside the region.
     pub fn contains(&self, ijk: Ijk) -> bool {
-        (0..3).all(|a| ijk.0[a] >= self.start.0[a] && ijk.0[a] < self.start.0[a] + self.size[a])
+        (0..3).all(|a| {
+            ijk.0[a]
+                .checked_sub(self.start.0[a])
+                .is_some_and(|d| d < self.size[a])
+        })
     }
     /// The region grown by `halo` voxels on each side, clipped to a volume of dimensions `dims`.
     pub fn grow_clipped(&self, halo: [usize; 3], dims: [usize; 3]) -> Region {
@@ -193,7 +200,8 @@ impl Region {
         let mut size = [0; 3];
         for a in 0..3 {
             let lo = self.start.0[a].saturating_sub(halo[a]);
-            let hi = (self.start.0[a] + self.size[a])
+            let hi = self.start.0[a]
+                .saturating_add(self.size[a])
                 .saturating_add(halo[a])
                 .min(dims[a]);
             start[a] = lo;
@@ -204,11 +212,42 @@ impl Region {
             size,
         }
     }
-    /// This region expressed relative to `outer`'s start (which must contain it).
-    pub fn relative_to(&self, outer: &Region) -> Region {
-        Region {
-            start: Ijk([0, 1, 2].map(|a| self.start.0[a] - outer.start.0[a])),
-            size: self.size,
+    /// This region expressed relative to `outer`'s start, or `None` when it starts before
+    /// `outer` along some axis.
+    ///
+    /// ```
+    /// use medvol_core::{Ijk, Region};
+    /// let outer = Region::new(Ijk::new(2, 2, 2), [10, 10, 10]);
+    /// let inner = Region::new(Ijk::new(5, 2, 3), [2, 2, 2]);
+    /// assert_eq!(inner.relative_to(&outer), Some(Region::new(Ijk::new(3, 0, 1), [2, 2, 2])));
+    /// assert_eq!(outer.relative_to(&inner), None);
+    /// ```
+    pub fn relative_to(&self, outer: &Region) -> Option<Region> {
+        let mut start = [0; 3];
+        for (a, s) in start.iter_mut().enumerate() {
+            *s = self.start.0[a].checked_sub(outer.start.0[a])?;
         }
+        Some(Region {
+            start: Ijk(start),
+            size: self.size,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_arithmetic_saturates_instead_of_overflowing() {
+        let far = Region::new(Ijk::new(usize::MAX, 0, 0), [2, 1, 1]);
+        assert_eq!(far.end(), [usize::MAX, 1, 1]);
+        assert!(!far.fits([usize::MAX, 1, 1]));
+        assert!(far.contains(Ijk::new(usize::MAX, 0, 0)));
+        assert!(!far.contains(Ijk::new(0, 0, 0)));
+        assert_eq!(Region::whole([usize::MAX, 2, 1]).len(), usize::MAX);
+        let g = far.grow_clipped([3, 3, 3], [usize::MAX, 4, 4]);
+        assert_eq!(g.start, Ijk::new(usize::MAX - 3, 0, 0));
+        assert_eq!(g.size, [3, 4, 4]);
     }
 }

@@ -170,15 +170,19 @@ pub struct Histogram {
 }
 
 impl Histogram {
+    /// Most bins a histogram may have (one per value of a 24-bit range).
+    pub const MAX_BINS: usize = 1 << 24;
+
     /// The histogram of `data` with `bins` bins over `[lo, hi]`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] when `bins` is 0 or the range is empty or not finite.
+    /// [`Error::InvalidParameter`] when `bins` is 0 or above [`Histogram::MAX_BINS`], or the
+    /// range is empty or not finite.
     pub fn of_slice<T: Voxel>(data: &[T], bins: usize, lo: f64, hi: f64) -> Result<Histogram> {
-        if bins == 0 {
+        if !(1..=Self::MAX_BINS).contains(&bins) {
             return Err(Error::InvalidParameter {
                 name: "bins",
-                reason: "must be at least 1".into(),
+                reason: format!("{bins}: must be 1 to {}", Self::MAX_BINS),
             });
         }
         if !(lo.is_finite() && hi.is_finite() && hi > lo) {
@@ -238,6 +242,17 @@ fn map_chunks<T: Voxel, R: Send>(data: &[T], f: impl Fn(&[T]) -> R + Sync + Send
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn histogram_bins_are_bounded() {
+        let data = [1.0f32, 2.0];
+        assert!(Histogram::of_slice(&data, usize::MAX, 0.0, 1.0).is_err());
+        assert!(Histogram::of_slice(&data, 0, 0.0, 1.0).is_err());
+        assert_eq!(
+            Histogram::of_slice(&data, 4, 0.0, 2.0).unwrap().counts,
+            [0, 0, 1, 1]
+        );
+    }
     use proptest::prelude::*;
 
     fn naive(data: &[f64]) -> (f64, f64, f64, f64, f64) {

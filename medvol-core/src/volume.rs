@@ -37,6 +37,20 @@ pub fn voxel_count(dims: [usize; 3]) -> Result<usize> {
         .ok_or(Error::TooLarge { dims })
 }
 
+/// Room for the voxels of `dims`, asked for fallibly so that an impossible size is an error
+/// rather than an abort. The probe is given back untouched (no page faulted in) and the
+/// caller allocates for real, zeros from the allocator's fresh pages staying lazy.
+fn check_room<T>(dims: [usize; 3]) -> Result<usize> {
+    let n = voxel_count(dims)?;
+    Vec::<T>::new()
+        .try_reserve_exact(n)
+        .map_err(|_| Error::OutOfMemory {
+            dims,
+            bytes: n as u128 * std::mem::size_of::<T>() as u128,
+        })?;
+    Ok(n)
+}
+
 fn shape_kji(dims: [usize; 3]) -> (usize, usize, usize) {
     (dims[2], dims[1], dims[0])
 }
@@ -45,9 +59,10 @@ impl<T: Voxel> Volume<T> {
     /// A volume of `dims` (i, j, k) filled with `value`.
     ///
     /// # Errors
-    /// [`Error::TooLarge`] when the voxel count overflows.
+    /// [`Error::TooLarge`] when the voxel count overflows, [`Error::OutOfMemory`] when the
+    /// memory cannot be had.
     pub fn filled(dims: [usize; 3], value: T, geometry: Geometry) -> Result<Self> {
-        voxel_count(dims)?;
+        check_room::<T>(dims)?;
         Ok(Self {
             data: Array3::from_elem(shape_kji(dims), value),
             geometry,
@@ -57,7 +72,7 @@ impl<T: Voxel> Volume<T> {
     /// A volume of `dims` (i, j, k) filled with zeros (`T::default()`).
     ///
     /// # Errors
-    /// [`Error::TooLarge`] when the voxel count overflows.
+    /// As [`Volume::filled`].
     pub fn zeros(dims: [usize; 3], geometry: Geometry) -> Result<Self> {
         Self::filled(dims, T::default(), geometry)
     }
@@ -82,13 +97,13 @@ impl<T: Voxel> Volume<T> {
     /// A volume whose voxel at `ijk` is `f(ijk)`.
     ///
     /// # Errors
-    /// [`Error::TooLarge`] when the voxel count overflows.
+    /// As [`Volume::filled`].
     pub fn from_fn(
         dims: [usize; 3],
         geometry: Geometry,
         mut f: impl FnMut(Ijk) -> T,
     ) -> Result<Self> {
-        voxel_count(dims)?;
+        check_room::<T>(dims)?;
         let data = Array3::from_shape_fn(shape_kji(dims), |(k, j, i)| f(Ijk::new(i, j, k)));
         Ok(Self { data, geometry })
     }
@@ -163,9 +178,10 @@ impl<T: Voxel> Volume<T> {
     pub fn as_array(&self) -> &Array3<T> {
         &self.data
     }
-    /// The voxels as a mutable array with axes **(k, j, i)**.
-    pub fn as_array_mut(&mut self) -> &mut Array3<T> {
-        &mut self.data
+    /// The voxels as a mutable view with axes **(k, j, i)**: values can change, the shape and
+    /// memory layout cannot.
+    pub fn as_array_mut(&mut self) -> ArrayViewMut3<'_, T> {
+        self.data.view_mut()
     }
     /// The voxel array with axes **(k, j, i)** and the geometry, taken apart.
     pub fn into_parts(self) -> (Array3<T>, Geometry) {
@@ -383,6 +399,34 @@ impl<'a, T: Voxel> VolumeViewMut<'a, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn volumes_too_large_for_memory_are_errors() {
+        let g = Geometry::default();
+        let e = Volume::<i16>::zeros([1 << 21; 3], g).unwrap_err();
+        assert!(
+            matches!(e, Error::OutOfMemory { bytes, .. } if bytes == 2 << 63),
+            "{e}"
+        );
+        assert!(matches!(
+            Volume::<f64>::from_fn([1 << 20, 1 << 20, 1 << 20], g, |_| 0.0),
+            Err(Error::OutOfMemory { .. })
+        ));
+        assert!(matches!(
+            Volume::<u8>::filled([usize::MAX, 2, 1], 1, g),
+            Err(Error::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn the_mutable_array_keeps_its_layout() {
+        let mut v =
+            Volume::<i16>::from_fn([3, 2, 2], Geometry::default(), |p| p.i() as i16).unwrap();
+        let mut a = v.as_array_mut();
+        a.invert_axis(ndarray::Axis(2)); // only the view is flipped
+        a[[0, 0, 0]] = 7;
+        assert_eq!(v.as_slice()[..3], [0, 1, 7]);
+    }
     use crate::{Direction, Point};
     use ndarray::ShapeBuilder;
     use proptest::prelude::*;

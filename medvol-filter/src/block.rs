@@ -123,14 +123,23 @@ impl<T: Voxel, F: Filter<T>> Filter<T> for Blocked<F> {
             || (),
             |_, (tile_region, tile)| {
                 let grown = tile_region.grow_clipped(halo, src.dims());
-                let r = src.into_region(grown).map_err(Into::into).and_then(|sub| {
-                    let out = VolumeViewMut::from_array(
-                        tile,
-                        geometry.region(&tile_region.relative_to(&region)),
-                    );
-                    self.filter
-                        .apply_region(sub, tile_region.relative_to(&grown), out)
-                });
+                // a tile lies inside `region` and inside its grown copy
+                let within = |outer: &Region| {
+                    tile_region
+                        .relative_to(outer)
+                        .ok_or(medvol_core::Error::RegionOutOfBounds {
+                            region: tile_region,
+                            dims: outer.size,
+                        })
+                };
+                let r = src
+                    .into_region(grown)
+                    .and_then(|sub| Ok((sub, within(&region)?, within(&grown)?)))
+                    .map_err(Into::into)
+                    .and_then(|(sub, in_region, in_grown)| {
+                        let out = VolumeViewMut::from_array(tile, geometry.region(&in_region));
+                        self.filter.apply_region(sub, in_grown, out)
+                    });
                 if let Err(e) = r {
                     results.lock().unwrap_or_else(|p| p.into_inner()).push(e);
                 }

@@ -544,7 +544,7 @@ impl Gaussian {
             return Ok(());
         }
         let sv = self.sigma_voxels(volume.geometry())?;
-        let mut buf = volume.as_array_mut().view_mut();
+        let mut buf = volume.as_array_mut();
         match self.method {
             GaussianMethod::Discrete => {
                 let [wi, wj, wk] = self.discrete_kernels::<R>(sv);
@@ -563,7 +563,7 @@ impl Gaussian {
             GaussianMethod::Discrete => {
                 let sv = self.sigma_voxels(src.geometry())?;
                 let [wi, wj, wk] = self.discrete_kernels::<R>(sv);
-                let mut buf = out.as_array_mut().view_mut();
+                let mut buf = out.as_array_mut();
                 let src = KSource::Rows(src.as_array().view());
                 discrete_k_planes(self.isa, &wk, src, buf.view_mut());
                 discrete_ji_slices(self.isa, &wj, &wi, buf);
@@ -601,7 +601,7 @@ impl Gaussian {
         }
         let sv = self.sigma_voxels(volume.geometry())?;
         let mut out = crate::output::zeros::<f32>(volume.dims(), *volume.geometry())?;
-        let mut buf = out.as_array_mut().view_mut();
+        let mut buf = out.as_array_mut();
         let [wi, wj, wk] = self.discrete_kernels::<f32>(sv);
         let a = volume.as_array().view();
         // Integers convert exactly (or, for 32-bit ones, with the same rounding) either way;
@@ -714,6 +714,20 @@ fn discrete_ji_slices<R: Real>(isa: Isa, wj: &[R], wi: &[R], dst: ArrayViewMut3<
 
 /// Gaussian smoothing with the same sigma along every axis (`sigma_mm`, millimetres), discrete
 /// kernel truncated at 4 sigmas, edges replicated.
+///
+/// ```
+/// use medvol_core::{Geometry, Ijk, Volume};
+/// use medvol_filter::gaussian;
+///
+/// let mut v = Volume::<f32>::zeros([9, 9, 9], Geometry::default())?;
+/// v[Ijk::new(4, 4, 4)] = 1000.0;
+/// let s = gaussian(&v, 1.0)?;
+/// // σ = 1 mm = 1 voxel: the peak falls to 1000·0.3989³ ≈ 63.5 and the total is kept.
+/// assert!((s[Ijk::new(4, 4, 4)] - 63.5).abs() < 0.1);
+/// assert!((s.statistics().sum - 1000.0).abs() < 0.1);
+/// assert_eq!(s.geometry(), v.geometry());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) when `sigma_mm` is not finite

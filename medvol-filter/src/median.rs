@@ -386,6 +386,18 @@ impl Median {
 
 /// Median over `(2·radius_vox+1)³` voxels (radius 1 is 3×3×3), edges replicated.
 ///
+/// ```
+/// use medvol_core::{Geometry, Ijk, Volume};
+/// use medvol_filter::median;
+///
+/// let mut v = Volume::<u8>::filled([3, 3, 3], 10, Geometry::default())?;
+/// v[Ijk::new(1, 1, 1)] = 255; // an isolated spike
+/// v[Ijk::new(0, 0, 0)] = 0; // a dark corner: replicated, it still loses the vote
+/// let m = median(&v, 1)?;
+/// assert!(m.as_slice().iter().all(|&x| x == 10));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) when `radius_vox` exceeds
 /// [`Median::MAX_RADIUS`].

@@ -128,7 +128,7 @@ impl Normalize {
     pub fn apply_in_place(&self, volume: &mut Volume<f32>) {
         let (scale, offset, lo, hi, isa) = (self.scale, self.offset, self.lo, self.hi, self.isa);
         for_each_slice(
-            volume.as_array_mut().view_mut(),
+            volume.as_array_mut(),
             0,
             || (),
             |_, _, mut slice| {
@@ -160,6 +160,18 @@ impl<T: Voxel> Filter<T> for Normalize {
 
 /// `(x - mean) / σ` (sample σ, as ITK), as `f32`.
 ///
+/// ```
+/// use medvol_core::{Geometry, Volume};
+/// use medvol_filter::zscore;
+///
+/// let v = Volume::<u8>::from_vec([5, 1, 1], vec![1, 2, 3, 4, 5], Geometry::default())?;
+/// let z = zscore(&v)?;
+/// // Mean 3, sample σ = √2.5.
+/// assert!((z.as_slice()[4] - 2.0 / 2.5_f32.sqrt()).abs() < 1e-6);
+/// assert!(z.statistics().mean.abs() < 1e-6);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 /// As [`Normalize::zscore`].
 pub fn zscore<T: Voxel>(volume: &Volume<T>) -> Result<Volume<f32>> {
@@ -167,6 +179,16 @@ pub fn zscore<T: Voxel>(volume: &Volume<T>) -> Result<Volume<f32>> {
 }
 
 /// The voxel range mapped linearly onto `[lo, hi]`, as `f32`.
+///
+/// ```
+/// use medvol_core::{Geometry, Volume};
+/// use medvol_filter::rescale;
+///
+/// let v = Volume::<i16>::from_vec([5, 1, 1], vec![-100, 0, 100, 200, 300], Geometry::default())?;
+/// let r = rescale(&v, 0.0, 1.0)?;
+/// assert_eq!(r.as_slice(), &[0.0, 0.25, 0.5, 0.75, 1.0]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 /// As [`Normalize::range`].

@@ -210,44 +210,39 @@ impl Resample {
                 line: vec![R::default(); ni],
                 out: vec![R::default(); inside],
             };
-            for_each_slice(
-                out.as_array_mut().view_mut(),
-                0,
-                init,
-                |sc, k, mut slice| {
-                    let tk = &tables[2][k];
-                    if !tk.inside {
-                        return;
+            for_each_slice(out.as_array_mut(), 0, init, |sc, k, mut slice| {
+                let tk = &tables[2][k];
+                if !tk.inside {
+                    return;
+                }
+                let (p0, p1) = if linear {
+                    sc.fetch(tk.i0, tk.i1, &j_plane)
+                } else {
+                    (0, 0)
+                };
+                for (j, mut drow) in slice.axis_iter_mut(Axis(0)).enumerate() {
+                    let tj = &tables[1][j];
+                    if !(tk.inside && tj.inside) {
+                        continue;
                     }
-                    let (p0, p1) = if linear {
-                        sc.fetch(tk.i0, tk.i1, &j_plane)
+                    let drow = &mut drow.as_slice_mut().expect("owned standard-layout output")
+                        [run_i.clone()];
+                    if linear {
+                        let ra = &sc.planes[p0][j * ni..][..ni];
+                        let rb = &sc.planes[p1][j * ni..][..ni];
+                        kernel::lerp_rows(isa, &mut sc.line, ra, rb, R::from_f64(tk.t));
+                        kernel::lerp_gather(isa, &mut sc.out, &sc.line, &i0, &i1, &ti);
+                        for (d, v) in drow.iter_mut().zip(&sc.out) {
+                            *d = T::from_f64_saturating(v.to_f64());
+                        }
                     } else {
-                        (0, 0)
-                    };
-                    for (j, mut drow) in slice.axis_iter_mut(Axis(0)).enumerate() {
-                        let tj = &tables[1][j];
-                        if !(tk.inside && tj.inside) {
-                            continue;
-                        }
-                        let drow = &mut drow.as_slice_mut().expect("owned standard-layout output")
-                            [run_i.clone()];
-                        if linear {
-                            let ra = &sc.planes[p0][j * ni..][..ni];
-                            let rb = &sc.planes[p1][j * ni..][..ni];
-                            kernel::lerp_rows(isa, &mut sc.line, ra, rb, R::from_f64(tk.t));
-                            kernel::lerp_gather(isa, &mut sc.out, &sc.line, &i0, &i1, &ti);
-                            for (d, v) in drow.iter_mut().zip(&sc.out) {
-                                *d = T::from_f64_saturating(v.to_f64());
-                            }
-                        } else {
-                            let nearest = src_row(tk.nearest, tj.nearest);
-                            for (d, t) in drow.iter_mut().zip(along_i) {
-                                *d = nearest[t.nearest];
-                            }
+                        let nearest = src_row(tk.nearest, tj.nearest);
+                        for (d, t) in drow.iter_mut().zip(along_i) {
+                            *d = nearest[t.nearest];
                         }
                     }
-                },
-            );
+                }
+            });
             return;
         }
         let coefficients = (self.interpolation == Interpolation::CubicBSpline)
@@ -255,7 +250,7 @@ impl Resample {
         let a = src.as_array().view();
         let interp = self.interpolation;
         for_each_slice(
-            out.as_array_mut().view_mut(),
+            out.as_array_mut(),
             0,
             || (),
             |_, k, mut slice| {
@@ -468,6 +463,22 @@ fn bspline_at(c: ArrayView3<'_, f64>, p: [f64; 3]) -> f64 {
 
 /// `volume` resampled onto a grid of `dims` voxels placed by `geometry`.
 ///
+/// ```
+/// use medvol_core::{Geometry, Ijk, Point, Volume};
+/// use medvol_filter::{Interpolation, resample};
+///
+/// let v = Volume::<f32>::from_fn([8, 8, 8], Geometry::default(), |p| p.i() as f32)?;
+/// // 2 mm voxels along i, shifted by half a millimetre: voxel i sits at x = 0.5 + 2·i.
+/// let g = Geometry::default()
+///     .with_spacing([2.0, 1.0, 1.0])?
+///     .with_origin(Point::new(0.5, 0.0, 0.0))?;
+/// let out = resample(&v, g, [4, 8, 8], Interpolation::Linear)?;
+/// assert_eq!(out.dims(), [4, 8, 8]);
+/// assert_eq!(out.geometry().spacing(), [2.0, 1.0, 1.0]);
+/// assert_eq!(out[Ijk::new(1, 3, 5)], 2.5);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 /// As [`Resample::new`].
 pub fn resample<T: Voxel>(
@@ -483,6 +494,21 @@ pub fn resample<T: Voxel>(
 
 /// `volume` resampled to an isotropic `spacing_mm`, keeping origin and direction (see
 /// [`Resample::isotropic`]).
+///
+/// ```
+/// use medvol_core::{Geometry, Ijk, Volume};
+/// use medvol_filter::{Interpolation, resample_isotropic};
+///
+/// // 1 × 1 × 2 mm voxels, 10 per millimetre along k.
+/// let g = Geometry::default().with_spacing([1.0, 1.0, 2.0])?;
+/// let v = Volume::<f32>::from_fn([4, 4, 4], g, |p| 20.0 * p.k() as f32)?;
+/// let out = resample_isotropic(&v, 1.0, Interpolation::Linear)?;
+/// assert_eq!(out.dims(), [4, 4, 8]);
+/// assert_eq!(out.geometry().spacing(), [1.0; 3]);
+/// assert_eq!(out.geometry().origin(), v.geometry().origin());
+/// assert_eq!(out[Ijk::new(0, 0, 3)], 30.0); // 3 mm: half-way between input slices 1 and 2
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 /// As [`Resample::isotropic`].

@@ -83,6 +83,17 @@ impl<T: Voxel> Filter<T> for Threshold {
 
 /// A binary (u8) mask of the voxels in `[lower, upper]`.
 ///
+/// ```
+/// use medvol_core::{Geometry, Volume};
+/// use medvol_filter::threshold;
+///
+/// let v = Volume::<f32>::from_fn([8, 1, 1], Geometry::default(), |p| 10.0 * p.i() as f32)?;
+/// let mask = threshold(&v, 30.0, 50.0)?; // both bounds inclusive
+/// assert_eq!(mask.as_slice(), &[0, 0, 0, 1, 1, 1, 0, 0]);
+/// assert_eq!(mask.geometry(), v.geometry());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 /// As [`Threshold::new`].
 pub fn threshold<T: Voxel>(volume: &Volume<T>, lower: f64, upper: f64) -> Result<Volume<u8>> {

@@ -439,6 +439,7 @@ fn date_shift_and_keep_private_options() {
     let out = tmp.path().join("shifted");
     Anonymizer::new()
         .with_date_shift_days(-40)
+        .with_keep_private(true)
         .folder(&input, &out)
         .unwrap();
     let original = open_file(input.join("I10")).unwrap();
@@ -475,6 +476,10 @@ fn date_shift_and_keep_private_options() {
         str_of(&codes[1], Tag(0x0008, 0x0100)).as_deref(),
         Some("113107")
     );
+    // the method text is a valid LO (64 characters at most) and does not give the shift away
+    let method = str_of(&anon, Tag(0x0012, 0x0063)).unwrap();
+    assert!(method.len() <= 64, "{method:?}");
+    assert!(!method.contains("40"), "{method:?}");
 }
 
 /// The private creator reserving the block of private element `tag` in `obj`, if any.

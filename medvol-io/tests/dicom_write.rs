@@ -2,7 +2,7 @@
 //! directly with dicom-object (positions, orientation, spacing and pixels by hand) and with
 //! medvol's own reader. Also: a file's pixels replaced in place of a copy, and the errors.
 
-use dicom_core::Tag;
+use dicom_core::{DataElement, PrimitiveValue, Tag, VR};
 use dicom_object::{DefaultDicomObject, open_file};
 use medvol_core::phantom::HeadPhantom;
 use medvol_core::{Direction, DynVolume, Geometry, Ijk, Point, Volume, Voxel};
@@ -485,4 +485,71 @@ fn written_series_read_back_in_simpleitk() {
     check_with_simpleitk(&python, &u16s, &dir("u16"), 0.0);
     let w = write_series(&f32s, &dir("f32"), &SeriesOptions::default()).unwrap();
     check_with_simpleitk(&python, &f32s, &dir("f32"), 0.5 * w.rescale_slope + 1e-4);
+}
+
+#[test]
+fn written_attributes_follow_the_iods() {
+    let tmp = tempfile::tempdir().unwrap();
+    let long = "x".repeat(100);
+    for modality in [Modality::Ct, Modality::Mr] {
+        let dir = tmp.path().join(format!("{modality:?}"));
+        let options = SeriesOptions::default()
+            .with_modality(modality)
+            .with_series_description(long.as_str());
+        let w = write_series(&phantom(), &dir, &options).unwrap();
+        let obj = open_file(&w.files[0]).unwrap();
+        // Patient Position is type 2C for CT and MR: present, empty when unknown
+        let position = obj.get(Tag(0x0018, 0x5100)).expect("Patient Position");
+        assert!(position.value().to_str().unwrap().trim().is_empty());
+        // a LO holds 64 characters
+        let description = obj.get(Tag(0x0008, 0x103E)).unwrap().to_str().unwrap();
+        assert_eq!(description.trim_end(), &long[..64]);
+    }
+}
+
+#[test]
+fn new_pixels_drop_the_lookup_tables_made_for_the_old_ones() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/dicom_ts_pydicom_small/dicom/MR_small.dcm");
+    let tmp = tempfile::tempdir().unwrap();
+    // the same file with a Modality LUT and a VOI LUT
+    let mut obj = open_file(&src).unwrap();
+    let lut = || {
+        dicom_object::InMemDicomObject::from_element_iter([
+            DataElement::new(
+                Tag(0x0028, 0x3002),
+                VR::US,
+                PrimitiveValue::U16([4u16, 0, 16].into_iter().collect()),
+            ),
+            DataElement::new(
+                Tag(0x0028, 0x3006),
+                VR::US,
+                PrimitiveValue::U16([0u16, 10, 20, 30].into_iter().collect()),
+            ),
+        ])
+    };
+    for tag in [Tag(0x0028, 0x3000), Tag(0x0028, 0x3010)] {
+        obj.put(DataElement::new(
+            tag,
+            VR::SQ,
+            dicom_core::value::DataSetSequence::from(vec![lut()]),
+        ));
+    }
+    let with_luts = tmp.path().join("luts.dcm");
+    obj.write_to_file(&with_luts).unwrap();
+    let f = Volume::<f32>::from_vec(
+        [64, 64, 1],
+        (0..64 * 64).map(|v| v as f32 * 0.25 - 7.5).collect(),
+        Geometry::default(),
+    )
+    .unwrap();
+    let out = tmp.path().join("new.dcm");
+    save_with_pixels(&with_luts, &out, &f).unwrap();
+    let saved = open_file(&out).unwrap();
+    assert!(saved.get(Tag(0x0028, 0x3000)).is_none());
+    assert!(saved.get(Tag(0x0028, 0x3010)).is_none());
+    let parsed = parse(&out);
+    for (a, b) in parsed.values.iter().zip(f.as_slice()) {
+        assert!((a - f64::from(*b)).abs() <= 0.5 * parsed.slope + 1e-9);
+    }
 }

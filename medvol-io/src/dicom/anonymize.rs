@@ -242,6 +242,25 @@ impl Anonymizer {
     /// [`Error::Invalid`] if `input` is not a DICOM file, [`Error::Io`] or [`Error::Decode`]
     /// if it cannot be read or the output cannot be written, [`Error::Invalid`] if
     /// `output` is `input`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use medvol_core::{Geometry, Volume};
+    /// use medvol_io::dicom::{Anonymizer, SeriesOptions, read_first, write_series};
+    /// let dir = tempfile::tempdir()?;
+    /// let ct = Volume::<i16>::filled([8, 8, 2], 40, Geometry::default())?;
+    /// let written = write_series(&ct, &dir.path().join("series"), &SeriesOptions::default())?;
+    /// let out = dir.path().join("anon.dcm");
+    /// Anonymizer::new().file(&written.files[0], &out)?;
+    /// let before = read_first(&written.files[0])?;
+    /// let after = read_first(&out)?;
+    /// assert!(before.info.metadata.study_date.is_some());
+    /// assert_eq!(after.info.metadata.study_date, None); // dates emptied
+    /// assert_ne!(after.info.series_uid, written.series_instance_uid); // UIDs replaced
+    /// assert_eq!(after.volume.statistics().mean, 40.0); // pixels untouched
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn file(&self, input: &Path, output: &Path) -> Result<()> {
         if same_file(input, output) {
             return Err(Error::Invalid {
@@ -267,6 +286,27 @@ impl Anonymizer {
     /// `input`, or one is inside the other (never in place); [`Error::Io`] if `output` cannot
     /// be created or listing `input` fails; [`Error::LimitExceeded`] for more files than
     /// [`Limits::max_files`](crate::Limits).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use medvol_core::{Geometry, Volume};
+    /// use medvol_io::dicom::{Anonymizer, SeriesOptions, read_first, write_series};
+    /// let dir = tempfile::tempdir()?;
+    /// let (src, anon) = (dir.path().join("src"), dir.path().join("anon"));
+    /// let ct = Volume::<i16>::from_fn([8, 8, 4], Geometry::default(), |p| p.k() as i16)?;
+    /// let written = write_series(&ct, &src, &SeriesOptions::default())?;
+    /// std::fs::write(src.join("notes.txt"), "not DICOM")?;
+    /// let a = Anonymizer::new().with_uid_secret("project secret");
+    /// let report = a.folder(&src, &anon)?;
+    /// assert_eq!(report.written.len(), 4);
+    /// assert_eq!(report.skipped[0].path, std::path::Path::new("notes.txt"));
+    /// let v = read_first(&anon)?;
+    /// // One series still (UIDs map consistently), under the keyed replacement UID.
+    /// assert_eq!(v.info.series_uid, a.map_uid(&written.series_instance_uid));
+    /// assert_eq!(v.volume.dims(), [8, 8, 4]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn folder(&self, input: &Path, output: &Path) -> Result<AnonymizeReport> {
         if !input.is_dir() {
             return Err(Error::NotFound {
@@ -437,10 +477,11 @@ impl Anonymizer {
             VR::CS,
             PrimitiveValue::from("YES"),
         ));
-        let mut method = String::from("PS3.15 E Basic Profile (medvol)");
+        // LO: at most 64 characters; the shift itself is not written, or it could be undone
+        let mut method = String::from("PS3.15 Basic Profile (medvol)");
         let mut codes = vec![("113100", "Basic Application Confidentiality Profile")];
-        if let Some(days) = self.date_shift_days {
-            method.push_str(&format!("; dates shifted {days} d"));
+        if self.date_shift_days.is_some() {
+            method.push_str("; modified dates");
             codes.push((
                 "113107",
                 "Retain Longitudinal Temporal Information Modified Dates Option",
@@ -452,7 +493,7 @@ impl Anonymizer {
             ));
         }
         if self.safe_private.is_some() {
-            method.push_str("; safe private kept");
+            method.push_str("; safe private");
             codes.push(("113111", "Retain Safe Private Option"));
         }
         obj.put(DataElement::new(
@@ -500,6 +541,21 @@ pub(crate) fn open_dicom(path: &Path) -> Result<DefaultDicomObject> {
 
 /// De-identifies `input` into `output` with the basic profile and a fresh UID secret.
 /// See [`Anonymizer::folder`].
+///
+/// ```
+/// use medvol_core::{Geometry, Volume};
+/// use medvol_io::dicom::{SeriesOptions, anonymize_folder, write_series};
+/// let dir = tempfile::tempdir()?;
+/// let (src, anon) = (dir.path().join("src"), dir.path().join("anon"));
+/// let ct = Volume::<i16>::zeros([8, 8, 3], Geometry::default())?;
+/// write_series(&ct, &src, &SeriesOptions::default())?;
+/// let report = anonymize_folder(&src, &anon)?;
+/// // Same relative names as the input (IM00001.dcm, ...), in name order.
+/// assert_eq!(report.written.len(), 3);
+/// assert_eq!(report.written[0], std::path::Path::new("IM00001.dcm"));
+/// assert!(anon.join("IM00003.dcm").is_file());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 /// As [`Anonymizer::folder`].

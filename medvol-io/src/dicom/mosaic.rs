@@ -244,7 +244,7 @@ impl Mosaic {
             ));
         }
         let per_row = ceil_sqrt(count);
-        if columns % per_row != 0 || rows % per_row != 0 {
+        if !columns.is_multiple_of(per_row) || !rows.is_multiple_of(per_row) {
             return Err(format!(
                 "a {columns}x{rows} image does not divide into {per_row}x{per_row} tiles for \
                  {count} slices"

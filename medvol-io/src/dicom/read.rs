@@ -137,6 +137,25 @@ impl<'a> From<&'a str> for Which<'a> {
 impl ScanReport {
     /// Decodes one volume (by index or id): rescaled values on the grid the options ask for.
     ///
+    /// ```
+    /// use medvol_core::{Geometry, Point, Volume};
+    /// use medvol_io::dicom::{Output, ReadOptions, ScanOptions, SeriesOptions, scan, write_series};
+    /// let dir = tempfile::tempdir()?;
+    /// let g = Geometry::default()
+    ///     .with_spacing([0.7, 0.7, 2.5])?
+    ///     .with_origin(Point::new(-50.0, -60.0, 100.0))?;
+    /// let ct = Volume::<i16>::from_fn([8, 8, 6], g, |p| 100 * p.k() as i16 - 1000)?;
+    /// write_series(&ct, dir.path(), &SeriesOptions::default())?;
+    /// let report = scan(dir.path(), &ScanOptions::default())?;
+    /// assert_eq!(report.volumes.len(), 1);
+    /// let v = report.read(0, &ReadOptions::default().with_output(Output::F64))?;
+    /// assert_eq!(v.volume.dims(), [8, 8, 6]);
+    /// // k spacing measured from ImagePositionPatient, origin at the first slice.
+    /// assert!(v.volume.geometry().approx_eq(ct.geometry(), 1e-4));
+    /// assert_eq!(v.volume.statistics().min, -1000.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::NotFound`] for an unknown index or id; [`Error::InconsistentSeries`] for
     /// non-uniform spacing under [`Uniform::Refuse`]; [`Error::LimitExceeded`];

@@ -113,7 +113,8 @@ impl SeriesOptions {
         self.modality = Some(modality);
         self
     }
-    /// The same options with another Series Description.
+    /// The same options with another Series Description (its first 64 characters are
+    /// written: the attribute is a LO).
     pub fn with_series_description(mut self, description: impl Into<String>) -> Self {
         self.series_description = description.into();
         self
@@ -449,11 +450,9 @@ pub fn write_series<T: Voxel>(
     common.put(text(Tag(0x0008, 0x0031), VR::TM, &time));
     common.put(text(Tag(0x0008, 0x0023), VR::DA, &date));
     common.put(text(Tag(0x0008, 0x0033), VR::TM, &time));
-    common.put(text(
-        Tag(0x0008, 0x103E),
-        VR::LO,
-        &options.series_description,
-    ));
+    // LO holds 64 characters at most
+    let description: String = options.series_description.chars().take(64).collect();
+    common.put(text(Tag(0x0008, 0x103E), VR::LO, &description));
     common.put(text(
         Tag(0x0020, 0x0011),
         VR::IS,
@@ -468,11 +467,13 @@ pub fn write_series<T: Voxel>(
     common.put(text(Tag(0x0008, 0x0008), VR::CS, image_type));
     match modality {
         Modality::Ct => {
+            common.put(DataElement::empty(Tag(0x0018, 0x5100), VR::CS)); // Patient Position
             common.put(DataElement::empty(Tag(0x0018, 0x0060), VR::DS)); // KVP
             common.put(DataElement::empty(Tag(0x0020, 0x0012), VR::IS)); // Acquisition Number
             common.put(text(Tag(0x0028, 0x1054), VR::LO, "HU")); // Rescale Type
         }
         Modality::Mr => {
+            common.put(DataElement::empty(Tag(0x0018, 0x5100), VR::CS)); // Patient Position
             common.put(text(Tag(0x0018, 0x0020), VR::CS, "RM")); // Scanning Sequence
             common.put(text(Tag(0x0018, 0x0021), VR::CS, "NONE")); // Sequence Variant
             for (tag, vr) in [
@@ -543,6 +544,21 @@ pub fn write_series<T: Voxel>(
 
 /// [`write_series`] for a volume whose voxel type is known at run time.
 ///
+/// ```
+/// use medvol_core::{DynVolume, Geometry, Volume};
+/// use medvol_io::dicom::{SeriesOptions, read_first, write_series_dyn};
+/// let dir = tempfile::tempdir()?;
+/// let v = Volume::<f32>::from_fn([8, 8, 3], Geometry::default(), |p| p.i() as f32 * 0.25)?;
+/// let written = write_series_dyn(&v.clone().into(), dir.path(), &SeriesOptions::default())?;
+/// // Fractional values are stored as 16-bit integers with a rescale.
+/// assert_eq!(written.files.len(), 3);
+/// assert_ne!(written.rescale_slope, 1.0);
+/// let DynVolume::F32(back) = read_first(dir.path())?.volume else { panic!("f32 expected") };
+/// let err = back.as_slice().iter().zip(v.as_slice()).map(|(a, b)| (a - b).abs());
+/// assert!(err.fold(0.0, f32::max) <= written.rescale_slope as f32);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 /// As [`write_series`].
 pub fn write_series_dyn(
@@ -562,6 +578,24 @@ pub fn write_series_dyn(
 /// Slope/Intercept; Smallest/Largest Image Pixel Value are removed. The output is Explicit VR
 /// Little Endian whatever the input's transfer syntax, and gets a new SOP Instance UID, as
 /// DICOM requires for changed pixels.
+///
+/// ```
+/// use medvol_core::{Geometry, Point, Volume};
+/// use medvol_io::dicom::{SeriesOptions, read_first, save_with_pixels, write_series};
+/// let dir = tempfile::tempdir()?;
+/// let g = Geometry::default().with_origin(Point::new(5.0, 6.0, 7.0))?;
+/// let ct = Volume::<i16>::zeros([8, 8, 2], g)?;
+/// let written = write_series(&ct, &dir.path().join("series"), &SeriesOptions::default())?;
+/// let out = dir.path().join("edited.dcm");
+/// let pixels = Volume::<i16>::filled([8, 8, 1], 1000, Geometry::default())?;
+/// save_with_pixels(&written.files[0], &out, &pixels)?;
+/// let slice = read_first(&out)?.volume;
+/// let s = slice.statistics();
+/// assert_eq!((s.min, s.max), (1000.0, 1000.0));
+/// // Position and the rest of the header are kept.
+/// assert_eq!(slice.geometry().origin(), Point::new(5.0, 6.0, 7.0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::Invalid`] if `input` is not DICOM, or `output` is `input`;
@@ -609,6 +643,9 @@ pub fn save_with_pixels<T: Voxel>(input: &Path, output: &Path, pixels: &Volume<T
     put_pixels(&mut file, &enc, words);
     file.remove_element(Tag(0x0028, 0x0106));
     file.remove_element(Tag(0x0028, 0x0107));
+    // a Modality LUT excludes the new rescale, and a VOI LUT was made for the old values
+    file.remove_element(Tag(0x0028, 0x3000));
+    file.remove_element(Tag(0x0028, 0x3010));
     let sop_uid = new_uid();
     file.put(text(Tag(0x0008, 0x0018), VR::UI, &sop_uid));
     let sop_class = file.meta().media_storage_sop_class_uid().to_string();

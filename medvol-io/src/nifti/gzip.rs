@@ -170,7 +170,10 @@ impl<W: Write> ParallelGzEncoder<W> {
         size: usize,
         encode: impl Fn(&[S], &mut [u8]) + Sync,
     ) -> io::Result<()> {
-        if size == 0 || BLOCK % size != 0 || self.current.input.len() % size != 0 {
+        if size == 0
+            || !BLOCK.is_multiple_of(size)
+            || !self.current.input.len().is_multiple_of(size)
+        {
             // items would straddle blocks: encode them here, a few blocks at a time
             let step = (4 * BLOCK / size.max(1)).max(1);
             let mut bytes = vec![0u8; items.len().min(step) * size];

@@ -81,6 +81,22 @@ pub fn read(path: impl AsRef<Path>) -> Result<Nifti> {
 
 /// The first volume of a NIfTI file (the only one of a 3-D file).
 ///
+/// ```
+/// use medvol_core::{Geometry, Point, Volume, VoxelKind};
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("ct.nii.gz");
+/// let g = Geometry::default()
+///     .with_spacing([0.5, 0.5, 2.0])?
+///     .with_origin(Point::new(-10.0, 20.0, 30.0))?;
+/// let v = Volume::<i16>::from_fn([8, 8, 8], g, |p| p.k() as i16)?;
+/// medvol_io::nifti::write(&path, &v)?;
+/// let back = medvol_io::nifti::read_volume(&path)?;
+/// assert_eq!(back.kind(), VoxelKind::I16);
+/// // The file stores RAS; the LPS geometry comes back unchanged.
+/// assert!(back.geometry().approx_eq(v.geometry(), 1e-6));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 /// As [`read()`].
 pub fn read_volume(path: impl AsRef<Path>) -> Result<DynVolume> {
@@ -93,6 +109,22 @@ pub fn read_volume(path: impl AsRef<Path>) -> Result<DynVolume> {
 }
 
 /// Reads a NIfTI file with explicit options (limits).
+///
+/// ```
+/// use medvol_core::{Geometry, Volume};
+/// use medvol_io::nifti::{ReadOptions, read_with_options};
+/// use medvol_io::{Error, Limits};
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("cube.nii");
+/// medvol_io::nifti::write(&path, &Volume::<u8>::zeros([8, 8, 8], Geometry::default())?)?;
+/// let tight = ReadOptions::default().with_limits(Limits::default().with_max_voxels(100));
+/// let err = read_with_options(&path, &tight).unwrap_err();
+/// assert!(matches!(err, Error::LimitExceeded { requested: 512, .. }));
+/// let nii = read_with_options(&path, &ReadOptions::default())?;
+/// assert_eq!(nii.header.dim[..4], [3, 8, 8, 8]);
+/// assert_eq!(nii.volumes.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 /// As [`read()`], with the limits of `options`.

@@ -106,6 +106,19 @@ pub fn write<T: Voxel>(path: impl AsRef<Path>, volume: &Volume<T>) -> Result<()>
 
 /// Writes a [`DynVolume`]; see [`write()`].
 ///
+/// ```
+/// use medvol_core::{DynVolume, Geometry, Volume};
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("ramp.nii");
+/// let v = Volume::<f32>::from_fn([8, 8, 8], Geometry::default(), |p| p.i() as f32 * 0.5)?;
+/// medvol_io::nifti::write_dyn(&path, &DynVolume::from(v.clone()))?;
+/// // Uncompressed NIfTI-1: a 352-byte header, then 4 bytes per voxel.
+/// assert_eq!(std::fs::metadata(&path)?.len(), 352 + 4 * 512);
+/// let back = medvol_io::nifti::read_volume(&path)?.into_typed::<f32>()?;
+/// assert_eq!(back.as_slice(), v.as_slice());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 /// As [`write()`].
 pub fn write_dyn(path: impl AsRef<Path>, volume: &DynVolume) -> Result<()> {
@@ -113,6 +126,20 @@ pub fn write_dyn(path: impl AsRef<Path>, volume: &DynVolume) -> Result<()> {
 }
 
 /// Writes a [`DynVolume`] with explicit options (NIfTI-2, gzip level, an affine override).
+///
+/// ```
+/// use medvol_core::{DynVolume, Geometry, Volume};
+/// use medvol_io::nifti::{self, WriteOptions};
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("mask.nii.gz");
+/// let v = DynVolume::from(Volume::<u8>::filled([8, 8, 8], 1, Geometry::default())?);
+/// let options = WriteOptions::default().with_nifti2(true).with_gzip_level(9);
+/// nifti::write_with_options(&path, &v, &options)?;
+/// let nii = nifti::read(&path)?;
+/// assert_eq!(nii.header.version, 2);
+/// assert_eq!(nii.volumes[0].statistics().sum, 512.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 /// As [`write()`]; [`Error::Geometry`] when the affine override is singular or not finite.
@@ -130,6 +157,22 @@ pub fn write_with_options(
 }
 
 /// Writes several volumes of the same size, type and geometry as one 4-D file (time points).
+///
+/// ```
+/// use medvol_core::{DynVolume, Geometry, Volume};
+/// use medvol_io::nifti::{self, WriteOptions};
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("fmri.nii.gz");
+/// let frames: Vec<DynVolume> = (0..3)
+///     .map(|t| Volume::<i16>::filled([8, 8, 8], 100 * t, Geometry::default()).map(Into::into))
+///     .collect::<Result<_, _>>()?;
+/// nifti::write_volumes(&path, &frames, &WriteOptions::default())?;
+/// let nii = nifti::read(&path)?;
+/// assert_eq!(nii.header.dim[..5], [4, 8, 8, 8, 3]);
+/// assert_eq!(nii.volumes.len(), 3);
+/// assert_eq!(nii.volumes[2].statistics().max, 200.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 /// As [`write_with_options`]; [`Error::InconsistentSeries`] when the volumes differ in size,
