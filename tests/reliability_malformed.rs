@@ -873,7 +873,7 @@ fn mesh_files_truncated_and_lying() {
             "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n0 0 0\n1 0 0\n0 1 0\n3 0 1 -1\n",
         ),
         (
-            "big-endian",
+            "no face element",
             "ply\nformat binary_big_endian 1.0\nelement vertex 0\nend_header\n",
         ),
         (

@@ -338,15 +338,16 @@ impl Mesh {
             }
             x
         }
-        for f in self.faces() {
-            let a = find(&mut parent, f[0]);
-            for &v in &f[1..] {
-                let b = find(&mut parent, v);
-                if a != b {
-                    let (lo, hi) = (a.min(b), a.max(b));
-                    parent[hi as usize] = lo;
-                }
+        /// Joins the sets of `x` and `y`, both roots found afresh (the smaller root stays).
+        fn union(parent: &mut [u32], x: u32, y: u32) {
+            let (a, b) = (find(parent, x), find(parent, y));
+            if a != b {
+                parent[a.max(b) as usize] = a.min(b);
             }
+        }
+        for f in self.faces() {
+            union(&mut parent, f[0], f[1]);
+            union(&mut parent, f[0], f[2]);
         }
         let mut label_of_root = vec![u32::MAX; self.vertex_count()];
         let mut count = 0usize;
@@ -368,13 +369,18 @@ impl Mesh {
     /// The connected components, in order of their first face.
     pub fn components(&self) -> Vec<Component> {
         let (labels, count) = self.component_labels();
+        self.components_of(&labels, count)
+    }
+
+    /// The components given the face labels of [`Mesh::component_labels`].
+    fn components_of(&self, labels: &[u32], count: usize) -> Vec<Component> {
         let mut out = vec![Component::default(); count];
         let o = self
             .positions()
             .first()
             .map(|p| p.map(f64::from))
             .unwrap_or_default();
-        for (f, &l) in self.faces().iter().zip(&labels) {
+        for (f, &l) in self.faces().iter().zip(labels) {
             let p = corners(self, f);
             let c = &mut out[l as usize];
             c.triangles += 1;
@@ -386,9 +392,9 @@ impl Mesh {
 
     /// The component of largest area (empty mesh if there is none).
     pub fn largest_component(&self) -> Mesh {
-        let (labels, _) = self.component_labels();
+        let (labels, count) = self.component_labels();
         let best = self
-            .components()
+            .components_of(&labels, count)
             .iter()
             .enumerate()
             .max_by(|a, b| a.1.area_mm2.total_cmp(&b.1.area_mm2).then(b.0.cmp(&a.0)))
@@ -401,9 +407,9 @@ impl Mesh {
 
     /// The mesh without components of fewer than `min_triangles` triangles.
     pub fn remove_small_components(&self, min_triangles: usize) -> Mesh {
-        let (labels, _) = self.component_labels();
+        let (labels, count) = self.component_labels();
         let keep: Vec<bool> = self
-            .components()
+            .components_of(&labels, count)
             .iter()
             .map(|c| c.triangles >= min_triangles)
             .collect();
@@ -581,5 +587,128 @@ mod tests {
         assert_eq!(two.remove_small_components(13).triangle_count(), 0);
         assert_eq!(two.remove_small_components(12).triangle_count(), 24);
         assert_eq!(two.euler_characteristic(), 4);
+    }
+
+    #[test]
+    fn faces_sharing_one_vertex_are_one_component() {
+        // Review repro: the second face joins through vertex 0, the smallest root of the first.
+        let p = vec![
+            [0.0, 0.0, 0.0],
+            [1.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0],
+            [0.0, 0.0, 1.0],
+            [1.0; 3],
+        ];
+        let m = Mesh::new(p, vec![[2, 0, 1], [0, 3, 4]], Frame::Lps).unwrap();
+        assert_eq!(m.component_labels(), (vec![0, 0], 1));
+        assert_eq!(m.components().len(), 1);
+        assert_eq!(m.largest_component().triangle_count(), 2);
+        assert_eq!(m.remove_small_components(2).triangle_count(), 2);
+    }
+
+    /// Face labels by breadth-first search over faces sharing a vertex, numbered in order of
+    /// first face: the reference for the union-find.
+    fn bfs_labels(m: &Mesh) -> (Vec<u32>, usize) {
+        let mut faces_of = vec![Vec::new(); m.vertex_count()];
+        for (i, f) in m.faces().iter().enumerate() {
+            f.iter().for_each(|&v| faces_of[v as usize].push(i));
+        }
+        let mut labels = vec![u32::MAX; m.triangle_count()];
+        let mut count = 0;
+        for start in 0..labels.len() {
+            if labels[start] != u32::MAX {
+                continue;
+            }
+            labels[start] = count;
+            let mut queue = std::collections::VecDeque::from([start]);
+            while let Some(f) = queue.pop_front() {
+                for &v in &m.faces()[f] {
+                    for &g in &faces_of[v as usize] {
+                        if labels[g] == u32::MAX {
+                            labels[g] = count;
+                            queue.push_back(g);
+                        }
+                    }
+                }
+            }
+            count += 1;
+        }
+        (labels, count as usize)
+    }
+
+    #[test]
+    fn components_match_a_breadth_first_search_in_any_order() {
+        // Parts touching at single vertices or edges, and apart: fans around a hub, a bowtie,
+        // two cubes sharing a corner, a chain of triangles, a loop of three triangles.
+        let (cube_p, cube_f, _) = cube_with_hole().into_parts();
+        let mut p: Vec<[f32; 3]> = (0..40)
+            .map(|i| [i as f32, (i * i % 7) as f32, 0.5])
+            .collect();
+        let mut f: Vec<[u32; 3]> = vec![
+            [0, 1, 2],
+            [0, 3, 4],
+            [0, 5, 6],
+            [7, 8, 9],
+            [9, 10, 11],
+            [12, 13, 14],
+            [13, 14, 15],
+            [15, 16, 17],
+            [17, 18, 19],
+            [20, 21, 22],
+            [23, 24, 25],
+            [25, 26, 20],
+        ];
+        let n = p.len() as u32;
+        p.extend(&cube_p);
+        f.extend(cube_f.iter().map(|t| t.map(|v| v + n)));
+        // A second cube sharing the first cube's vertex 7.
+        let m = p.len() as u32;
+        p.extend(cube_p.iter().map(|q| q.map(|x| x + 1.0)));
+        f.extend(
+            cube_f
+                .iter()
+                .map(|t| t.map(|v| if v == 0 { n + 7 } else { v + m })),
+        );
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |bound: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % bound as u64) as usize
+        };
+        let mut counts = Vec::new();
+        for _ in 0..300 {
+            // Random vertex numbering, face order and corner rotation.
+            let mut relabel: Vec<u32> = (0..p.len() as u32).collect();
+            for i in (1..relabel.len()).rev() {
+                relabel.swap(i, next(i + 1));
+            }
+            let mut faces: Vec<[u32; 3]> = f
+                .iter()
+                .map(|t| {
+                    let r = next(3);
+                    [t[r], t[(r + 1) % 3], t[(r + 2) % 3]].map(|v| relabel[v as usize])
+                })
+                .collect();
+            for i in (1..faces.len()).rev() {
+                faces.swap(i, next(i + 1));
+            }
+            let mesh = Mesh::new(p.clone(), faces, Frame::Lps).unwrap();
+            let expected = bfs_labels(&mesh);
+            assert_eq!(mesh.component_labels(), expected);
+            let comps = mesh.components();
+            assert_eq!(comps.len(), expected.1);
+            let kept = mesh.remove_small_components(3);
+            let small: usize = comps
+                .iter()
+                .filter(|c| c.triangles < 3)
+                .map(|c| c.triangles)
+                .sum();
+            assert_eq!(kept.triangle_count(), mesh.triangle_count() - small);
+            assert_eq!(mesh.largest_component().triangle_count(), 24);
+            counts.push(expected.1);
+        }
+        // Fan, bowtie, chain, loop of triangles, the two cubes sharing a corner.
+        assert!(counts.iter().all(|&c| c == 5), "{counts:?}");
     }
 }

@@ -73,6 +73,20 @@ pub struct MarchingCubes<'a> {
 
 /// The isosurface of `volume` at `level`, in LPS millimetres, open where it meets the border.
 ///
+/// ```
+/// use medvol_core::{Geometry, Ijk, Volume};
+/// use medvol_mesh::isosurface;
+///
+/// let mut v = Volume::<u8>::zeros([3, 3, 3], Geometry::default())?;
+/// v[Ijk::new(1, 1, 1)] = 1;
+/// // One inside voxel at level 0.5: an octahedron with vertices half a voxel from its centre.
+/// let mesh = isosurface(&v, 0.5)?;
+/// assert_eq!((mesh.vertex_count(), mesh.triangle_count()), (6, 8));
+/// assert!(mesh.edge_report().is_closed_manifold());
+/// assert!((mesh.signed_volume_mm3() - 1.0 / 6.0).abs() < 1e-6);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 /// As [`MarchingCubes::new`] and [`MarchingCubes::run`].
 pub fn isosurface<T: Voxel>(volume: &Volume<T>, level: f64) -> Result<Mesh> {
@@ -81,6 +95,21 @@ pub fn isosurface<T: Voxel>(volume: &Volume<T>, level: f64) -> Result<Mesh> {
 
 impl<'a> MarchingCubes<'a> {
     /// Marching cubes at `level` (in the volume's units), LPS output, open at the border.
+    ///
+    /// ```
+    /// use medvol_core::{Geometry, Volume};
+    /// use medvol_mesh::MarchingCubes;
+    ///
+    /// assert!(MarchingCubes::new(f64::NAN).is_err());
+    /// let v = Volume::<u8>::filled([2, 2, 2], 1, Geometry::default())?;
+    /// let mc = MarchingCubes::new(0.5)?;
+    /// assert!(mc.run(&v)?.is_empty()); // all inside: no surface within the grid
+    /// // Closing the border caps the grid half a voxel out (no voxel is below the level).
+    /// let closed = mc.with_close_border(true).run(&v)?;
+    /// assert!(closed.edge_report().is_closed_manifold());
+    /// assert_eq!(closed.bounding_box(), Some(([-0.5; 3], [1.5; 3])));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] when the level is not finite.
@@ -146,6 +175,24 @@ impl<'a> MarchingCubes<'a> {
     }
 
     /// The isosurface of `volume`.
+    ///
+    /// ```
+    /// use medvol_core::{Geometry, Ijk, Point, Volume};
+    /// use medvol_mesh::MarchingCubes;
+    ///
+    /// // 2 mm voxels, origin at x = 10 mm: the centre voxel sits at (12, 2, 2) mm.
+    /// let g = Geometry::default()
+    ///     .with_spacing([2.0; 3])?
+    ///     .with_origin(Point::new(10.0, 0.0, 0.0))?;
+    /// let mut v = Volume::<f32>::zeros([3, 3, 3], g)?;
+    /// v[Ijk::new(1, 1, 1)] = 100.0;
+    /// let mesh = MarchingCubes::new(50.0)?.run(&v)?;
+    /// let (lo, hi) = mesh.bounding_box().expect("a surface");
+    /// assert_eq!((lo, hi), ([11.0, 1.0, 1.0], [13.0, 3.0, 3.0]));
+    /// // An octahedron of half-diagonal 1 mm encloses 4/3 mm³; triangles face outwards.
+    /// assert!((mesh.signed_volume_mm3() - 4.0 / 3.0).abs() < 1e-5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] when the region does not fit the volume or the mask's

@@ -67,6 +67,21 @@ impl Format {
 
 /// Writes `mesh` to `path` in the format its extension names (binary for STL and PLY).
 ///
+/// ```
+/// use medvol_core::{Geometry, Ijk, Volume};
+/// use medvol_mesh::{isosurface, write};
+///
+/// let mut v = Volume::<u8>::zeros([3, 3, 3], Geometry::default())?;
+/// v[Ijk::new(1, 1, 1)] = 1;
+/// let mesh = isosurface(&v, 0.5)?;
+/// let path = std::env::temp_dir().join(format!("medvol-doc-write-{}.stl", std::process::id()));
+/// write::write(&mesh, &path)?;
+/// // Binary STL: 80-byte header, a u32 count, 50 bytes per triangle.
+/// assert_eq!(std::fs::metadata(&path)?.len(), 84 + 50 * 8);
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 /// As [`Format::from_path`] and [`write_as`].
 pub fn write(mesh: &Mesh, path: &Path) -> Result<()> {
@@ -74,6 +89,24 @@ pub fn write(mesh: &Mesh, path: &Path) -> Result<()> {
 }
 
 /// Writes `mesh` to `path` in `format`, atomically (temporary file renamed into place).
+///
+/// ```
+/// use medvol_core::{Geometry, Ijk, Volume};
+/// use medvol_mesh::write::{self, Format};
+/// use medvol_mesh::{Frame, isosurface};
+///
+/// let mut v = Volume::<u8>::zeros([3, 3, 3], Geometry::default())?;
+/// v[Ijk::new(1, 1, 1)] = 1;
+/// let mesh = isosurface(&v, 0.5)?.into_frame(Frame::Ras);
+/// let path = std::env::temp_dir().join(format!("medvol-doc-write-as-{}.ply", std::process::id()));
+/// write::write_as(&mesh, &path, Format::PlyAscii)?;
+/// let text = std::fs::read_to_string(&path)?;
+/// assert!(text.starts_with("ply\nformat ascii 1.0"));
+/// assert!(text.contains("RAS mm")); // the frame rides in a comment
+/// assert_eq!(write::read(&path)?.frame(), Frame::Ras);
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::Io`] naming the path.
@@ -86,8 +119,28 @@ pub fn write_as(mesh: &Mesh, path: &Path, format: Format) -> Result<()> {
     })
 }
 
-/// Reads an STL (binary or ASCII) or PLY (binary little endian or ASCII) file, by extension.
-/// STL vertices with identical coordinates are merged.
+/// Reads an STL (binary or ASCII) or PLY (binary little or big endian, or ASCII) file, by
+/// extension. STL vertices with identical coordinates are merged. Degenerate triangles that
+/// repeat a vertex (a PLY face such as `3 0 0 1`, or an STL facet two of whose corners are
+/// bit-identical) are dropped without notice, as VTK does; zero-area triangles with distinct
+/// vertices are kept.
+///
+/// ```
+/// use medvol_core::{Geometry, Ijk, Volume};
+/// use medvol_mesh::{isosurface, write};
+///
+/// let mut v = Volume::<u8>::zeros([3, 3, 3], Geometry::default())?;
+/// v[Ijk::new(1, 1, 1)] = 1;
+/// let mesh = isosurface(&v, 0.5)?;
+/// let path = std::env::temp_dir().join(format!("medvol-doc-read-{}.stl", std::process::id()));
+/// write::write(&mesh, &path)?;
+/// let back = write::read(&path)?;
+/// // STL repeats corners per triangle; reading merges them back into the 6 shared vertices.
+/// assert_eq!((back.vertex_count(), back.triangle_count()), (6, 8));
+/// assert_eq!(back.bounding_box(), mesh.bounding_box());
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::Io`], or [`Error::Parse`] for a malformed or unsupported file.
