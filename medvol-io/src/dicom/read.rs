@@ -80,7 +80,8 @@ impl ReadOptions {
         self.output = output;
         self
     }
-    /// The same options with a resampling spacing (mm).
+    /// The same options with a resampling spacing (mm); reading refuses one outside
+    /// [`Geometry::SPACING_RANGE`](medvol_core::Geometry::SPACING_RANGE) or NaN.
     pub fn with_resample_spacing_mm(mut self, mm: f64) -> Self {
         self.resample_spacing_mm = Some(mm);
         self
@@ -437,16 +438,25 @@ fn read_volume(info: &SeriesInfo, options: &ReadOptions, limits: Limits) -> Resu
     };
     let extent = stack.along.last().copied().unwrap_or(0.0) - stack.along[0];
     let (spacing_k, nk) = if resample {
-        let s = options
-            .resample_spacing_mm
-            .filter(|s| *s > 0.0)
-            .unwrap_or_else(|| {
-                info.spacing
-                    .gaps_mm
-                    .iter()
-                    .copied()
-                    .fold(f64::INFINITY, f64::min)
-            });
+        let s = match options.resample_spacing_mm {
+            Some(s) if !medvol_core::Geometry::SPACING_RANGE.contains(&s) => {
+                return Err(Error::Unsupported {
+                    path: first.clone(),
+                    what: format!(
+                        "resampling to {s} mm between slices (use {:e} to {:e} mm)",
+                        medvol_core::Geometry::SPACING_RANGE.start(),
+                        medvol_core::Geometry::SPACING_RANGE.end()
+                    ),
+                });
+            }
+            Some(s) => s,
+            None => info
+                .spacing
+                .gaps_mm
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, f64::min),
+        };
         let nk = resampled_slices(info, extent, s, &limits)?;
         warnings.push(format!(
             "resampled linearly along k to {nk} slices {s:.4} mm apart"
