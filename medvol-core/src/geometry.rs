@@ -69,23 +69,27 @@ impl Direction {
     /// absolute change of an entry, so callers can warn about sheared input.
     ///
     /// # Errors
-    /// [`Error::InvalidDirection`] when `rows` is singular or not finite.
+    /// [`Error::InvalidDirection`] when `rows` is singular or not finite. Singular means
+    /// axes (columns) that are nearly coplanar, whatever their lengths: a sform of 1 µm
+    /// voxels is as good as one of 1 mm voxels.
     pub fn nearest_orthonormal(rows: [[f64; 3]; 3]) -> Result<(Self, f64)> {
-        let det = det3(&rows);
+        // columns scaled to unit length: the singularity test, the starting point of the
+        // iteration (which then converges in a few steps) and the reference for the change
+        let mut normalized = rows;
+        for c in 0..3 {
+            let n = (0..3).map(|r| rows[r][c] * rows[r][c]).sum::<f64>().sqrt();
+            for row in normalized.iter_mut() {
+                row[c] /= n;
+            }
+        }
+        let det = det3(&normalized);
         if !det.is_finite() || det.abs() < 1e-12 {
             return Err(Error::InvalidDirection {
                 reason: format!("singular matrix {rows:?}"),
             });
         }
-        // Newton iteration for the orthogonal polar factor: Q <- (Q + Q^-T) / 2,
-        // after scaling columns to unit length so it converges in a few steps.
-        let mut q = rows;
-        for c in 0..3 {
-            let n = (0..3).map(|r| q[r][c] * q[r][c]).sum::<f64>().sqrt();
-            for row in q.iter_mut() {
-                row[c] /= n;
-            }
-        }
+        // Newton iteration for the orthogonal polar factor: Q <- (Q + Q^-T) / 2.
+        let mut q = normalized;
         for _ in 0..100 {
             let inv = invert3(&q).ok_or_else(|| Error::InvalidDirection {
                 reason: format!("singular matrix {rows:?}"),
@@ -101,13 +105,6 @@ impl Direction {
             q = next;
             if change < 1e-15 {
                 break;
-            }
-        }
-        let mut normalized = rows;
-        for c in 0..3 {
-            let n = (0..3).map(|r| rows[r][c] * rows[r][c]).sum::<f64>().sqrt();
-            for row in normalized.iter_mut() {
-                row[c] /= n;
             }
         }
         let diff = (0..3)
@@ -507,6 +504,18 @@ mod tests {
         assert!(Direction::from_rows([[1.0, 0.1, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]).is_err());
         assert!(Direction::from_rows([[2.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]).is_err());
         assert!(Direction::nearest_orthonormal([[0.0; 3]; 3]).is_err());
+        // coplanar axes are singular at any scale; tiny orthogonal ones are not
+        assert!(
+            Direction::nearest_orthonormal([[1.0, 2.0, 3.0], [0.0, 1.0, 1.0], [0.0, 0.0, 0.0]])
+                .is_err()
+        );
+        let micro = [[0.0, 0.0, 1e-4], [-1e-4, 0.0, 0.0], [0.0, 2e-4, 0.0]];
+        let (d, change) = Direction::nearest_orthonormal(micro).unwrap();
+        assert_eq!(
+            d.rows(),
+            [[0.0, 0.0, 1.0], [-1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+        );
+        assert!(change < 1e-15);
     }
 
     #[test]
