@@ -277,3 +277,28 @@ fn scaled_int16_becomes_f32_with_slope_and_intercept() {
     let first = i16::from_le_bytes([raw[352], raw[353]]) as f64;
     assert_eq!(v.as_slice()[0], (first * slope + inter) as f32);
 }
+
+#[test]
+fn scaling_beyond_f32_is_read_as_f64() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge-slope.nii");
+    let v = medvol_core::Volume::<i16>::from_vec(
+        [2, 2, 1],
+        vec![-32768, -1, 2, 32767],
+        medvol_core::Geometry::default(),
+    )
+    .unwrap();
+    nifti::write(&path, &v).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[112..116].copy_from_slice(&1e38f32.to_le_bytes()); // scl_slope
+    bytes[116..120].copy_from_slice(&5f32.to_le_bytes()); // scl_inter
+    std::fs::write(&path, &bytes).unwrap();
+    let read = nifti::read_volume(&path).unwrap();
+    let slope = f64::from(1e38f32);
+    let want: Vec<f64> = [-32768.0, -1.0, 2.0, 32767.0]
+        .iter()
+        .map(|s| s * slope + 5.0)
+        .collect();
+    let got = read.into_typed::<f64>().expect("f64, not f32 infinities");
+    assert_eq!(got.as_slice(), &want[..]);
+}

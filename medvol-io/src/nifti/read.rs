@@ -63,7 +63,8 @@ pub struct Nifti {
 ///
 /// Geometry comes from the sform or the qform as ITK chooses it (see [`Transform`]), converted
 /// to LPS. When `scl_slope` is neither 0 nor 1 (or `scl_inter` not 0), values are scaled into
-/// `f32` (`f64` for `f64` and 64-bit integer files); 64-bit integers are read as `f64`.
+/// `f32` (`f64` for `f64` and 64-bit integer files, and when the scaled range of an integer type
+/// would overflow `f32`); 64-bit integers are read as `f64`.
 ///
 /// ```no_run
 /// let nii = medvol_io::nifti::read("brain.nii.gz")?;
@@ -426,16 +427,31 @@ impl Plan {
 /// The voxel type a file is read into: the stored type, `f64` for 64-bit integers, and `f32`
 /// (`f64` for 64-bit sources) when scaled.
 fn output_kind(h: &Header) -> VoxelKind {
-    match (h.datatype, h.scaling().is_some()) {
+    // the largest magnitude an integer type stores
+    let max_abs = match h.datatype {
+        Datatype::U8 => 255.0,
+        Datatype::I8 => 128.0,
+        Datatype::U16 => 65_535.0,
+        Datatype::I16 => 32_768.0,
+        Datatype::U32 => 4_294_967_295.0,
+        Datatype::I32 => 2_147_483_648.0,
+        _ => 0.0,
+    };
+    let fits_f32 = |(slope, inter): (f64, f64)| {
+        f64::abs(slope) * max_abs + f64::abs(inter) <= f64::from(f32::MAX)
+    };
+    match (h.datatype, h.scaling()) {
         (Datatype::F64 | Datatype::I64 | Datatype::U64, _) => VoxelKind::F64,
-        (_, true) => VoxelKind::F32,
-        (Datatype::U8, false) => VoxelKind::U8,
-        (Datatype::I8, false) => VoxelKind::I8,
-        (Datatype::U16, false) => VoxelKind::U16,
-        (Datatype::I16, false) => VoxelKind::I16,
-        (Datatype::U32, false) => VoxelKind::U32,
-        (Datatype::I32, false) => VoxelKind::I32,
-        (Datatype::F32, false) => VoxelKind::F32,
+        // scaled integers that f32 would turn into infinities are read as f64
+        (_, Some(scaling)) if !fits_f32(scaling) => VoxelKind::F64,
+        (_, Some(_)) => VoxelKind::F32,
+        (Datatype::U8, None) => VoxelKind::U8,
+        (Datatype::I8, None) => VoxelKind::I8,
+        (Datatype::U16, None) => VoxelKind::U16,
+        (Datatype::I16, None) => VoxelKind::I16,
+        (Datatype::U32, None) => VoxelKind::U32,
+        (Datatype::I32, None) => VoxelKind::I32,
+        (Datatype::F32, None) => VoxelKind::F32,
     }
 }
 
