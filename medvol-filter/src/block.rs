@@ -55,7 +55,7 @@ impl<F> Blocked<F> {
     pub fn with_block_size(mut self, size: [usize; 3]) -> Result<Self> {
         if size.contains(&0) {
             return Err(invalid(
-                "block size",
+                "size",
                 format!("{size:?}: every size must be >= 1"),
             ));
         }

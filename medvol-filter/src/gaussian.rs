@@ -125,7 +125,7 @@ impl Gaussian {
     pub fn with_truncate(mut self, sigmas: f64) -> Result<Self> {
         if !(sigmas.is_finite() && sigmas > 0.0) {
             return Err(invalid(
-                "truncate",
+                "sigmas",
                 format!("{sigmas}: must be finite and > 0"),
             ));
         }

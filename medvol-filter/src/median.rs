@@ -52,7 +52,7 @@ impl Median {
     pub fn new(radius_vox: [usize; 3]) -> Result<Self> {
         if radius_vox.iter().any(|r| *r > Self::MAX_RADIUS) {
             return Err(invalid(
-                "radius",
+                "radius_vox",
                 format!(
                     "{radius_vox:?} voxels: at most {} per axis",
                     Self::MAX_RADIUS

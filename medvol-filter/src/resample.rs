@@ -85,7 +85,7 @@ impl Resample {
     pub fn isotropic(geometry: &Geometry, dims: [usize; 3], spacing_mm: f64) -> Result<Self> {
         if !(spacing_mm.is_finite() && spacing_mm > 0.0) {
             return Err(invalid(
-                "spacing",
+                "spacing_mm",
                 format!("{spacing_mm} mm: must be finite and > 0"),
             ));
         }
@@ -96,7 +96,7 @@ impl Resample {
         });
         if new.iter().any(|n| *n > u32::MAX as f64) {
             return Err(invalid(
-                "spacing",
+                "spacing_mm",
                 format!("{spacing_mm} mm gives a grid of {new:?} voxels"),
             ));
         }
