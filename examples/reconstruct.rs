@@ -141,6 +141,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
                 b.finish_with_message(format!("{name}: {ms:.0} ms"));
             }
         }
+        _ => {}
     };
     let outcome = pipeline.run_with(&input, Some(&out), &mut observer)?;
     let r = &outcome.report;

@@ -30,6 +30,7 @@ use std::time::Instant;
 
 /// The isosurface level: a value in the volume's units, or a CT preset in Hounsfield units.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Level {
     /// A value in the volume's units (after rescale).
     Value(f64),
@@ -103,6 +104,7 @@ pub struct Pipeline {
 
 /// A stage boundary, for progress displays ([`Pipeline::run_with`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Event<'a> {
     /// A stage starts.
     Started(&'a str),

@@ -13,6 +13,7 @@ pub(crate) const CHUNK: usize = 1 << 16;
 /// NaN voxels are counted and propagate to `sum`, `mean` and the deviations; `min` and `max`
 /// skip them.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct Statistics {
     /// Number of voxels.
     pub count: usize,

@@ -8,6 +8,7 @@ use multiversion::multiversion;
 
 /// Edge topology of a mesh: each undirected edge is counted once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct EdgeReport {
     /// Distinct undirected edges.
     pub edges: usize,
@@ -28,6 +29,7 @@ impl EdgeReport {
 
 /// One connected component (triangles linked through shared vertices).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
 pub struct Component {
     /// Its number of triangles.
     pub triangles: usize,

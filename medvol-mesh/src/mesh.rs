@@ -4,6 +4,7 @@ use crate::{Error, Result};
 
 /// The patient coordinate frame of a mesh's positions, millimetres.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum Frame {
     /// DICOM patient coordinates: x to the patient's left, y posterior, z superior.
     #[default]

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 /// What to do when the slices are not equally spaced along the normal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Uniform {
     /// Fail with [`Error::InconsistentSeries`].
     Refuse,
@@ -25,6 +26,7 @@ pub enum Uniform {
 
 /// What to do with a gantry-tilted (sheared) stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Tilt {
     /// The slices as stored; [`DicomVolume::affine`] is the true sheared matrix, the
     /// volume's orthonormal geometry an approximation (see the warnings).
@@ -37,6 +39,7 @@ pub enum Tilt {
 
 /// The voxel type of the result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Output {
     /// The smallest integer type holding every rescaled value when the rescale is integral
     /// (`i16` for CT in HU), `f32` otherwise.
