@@ -283,7 +283,7 @@ pub const BASIC_PROFILE: &[ProfileEntry] = &[
     ),
     e(0x0070, 0x0084, "Content Creator's Name", ZD),
     t(0x0008, 0x0023, "Content Date", ZD),
-    e(0x0040, 0xA730, "Content Sequence", D),
+    e(0x0040, 0xA730, "Content Sequence", X),
     t(0x0008, 0x0033, "Content Time", ZD),
     e(0x0018, 0x0010, "Contrast/Bolus Agent", ZD),
     e(0x0018, 0xA003, "Contribution Description", X),
