@@ -42,7 +42,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
-#[command(about = "Filter a NIfTI file or DICOM series in physical units and write NIfTI")]
+#[command(
+    about = "Filter a NIfTI file or DICOM series in physical units and write NIfTI",
+    allow_negative_numbers = true
+)]
 struct Args {
     /// A NIfTI file or a DICOM folder.
     input: PathBuf,
@@ -64,6 +67,7 @@ struct Args {
 #[derive(Subcommand)]
 enum Op {
     /// Gaussian smoothing, sigma in millimetres.
+    #[command(allow_negative_numbers = true)]
     Gaussian {
         #[arg(long, value_name = "MM")]
         sigma: f64,
@@ -71,11 +75,13 @@ enum Op {
         method: Method,
     },
     /// Median over (2R+1)³ voxels.
+    #[command(allow_negative_numbers = true)]
     Median {
         #[arg(long, value_name = "R")]
         radius: usize,
     },
     /// Resample to an isotropic spacing (origin and direction kept).
+    #[command(allow_negative_numbers = true)]
     Resample {
         #[arg(long, value_name = "MM")]
         spacing: f64,
@@ -264,12 +270,19 @@ fn main() -> ExitCode {
 fn real_main(args: &Args) -> Result<(), Box<dyn Error>> {
     let ms = |t: Instant| t.elapsed().as_secs_f64() * 1e3;
     let t = Instant::now();
-    let input = match Input::path(&args.input) {
-        Input::Dicom { path, .. } => Input::Dicom {
+    let input = match (Input::path(&args.input), &args.volume) {
+        (Input::Dicom { path, .. }, volume) => Input::Dicom {
             path,
-            volume: args.volume.clone(),
+            volume: volume.clone(),
         },
-        other => other,
+        (_, Some(_)) => {
+            return Err(
+                "--volume picks a volume of a DICOM input; a NIfTI input gives its \
+                        first time point"
+                    .into(),
+            );
+        }
+        (other, None) => other,
     };
     let loaded = with_spinner("reading", || input.load())?;
     let read = ms(t);

@@ -12,7 +12,9 @@
 //!
 //! Prints a summary, or with `--json` one JSON object: `{"vertices", "triangles", "area_mm2",
 //! "volume_mm3", "boundary_edges", "non_manifold_edges", "components", "timings_ms": {"read",
-//! "mesh", "largest", "measure", "write"}}`.
+//! "mesh", "largest", "measure", "write"}, "warnings": [...]}`. The warnings (also printed on
+//! stderr without `--json`) say which series or time point of the input was meshed, what the
+//! reader noticed about its geometry, and when the surface is empty.
 
 use clap::Parser;
 use medvol::core::{DynVolume, map_dyn};
@@ -24,7 +26,7 @@ use std::time::Instant;
 
 /// Isosurface of a volume to STL/PLY/OBJ in patient coordinates.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version, about, allow_negative_numbers = true)]
 struct Args {
     /// Input (NIfTI file or DICOM folder/file) then output; only the output with `--phantom`.
     #[arg(num_args = 1..=2, required = true)]
@@ -49,8 +51,10 @@ struct Args {
     json: bool,
 }
 
-fn read(path: &Path) -> Result<DynVolume, Box<dyn std::error::Error>> {
-    Ok(medvol::Input::path(path).load()?.volume)
+/// The volume at `path` and what the reader noted (which series or time point it took).
+fn read(path: &Path) -> Result<(DynVolume, Vec<String>), Box<dyn std::error::Error>> {
+    let loaded = medvol::Input::path(path).load()?;
+    Ok((loaded.volume, loaded.warnings))
 }
 
 fn run(args: &Args) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
@@ -62,9 +66,9 @@ fn run(args: &Args) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
     };
     let ms = |t: Instant| t.elapsed().as_secs_f64() * 1e3;
     let t = Instant::now();
-    let volume: DynVolume = match input {
+    let (volume, mut warnings) = match input {
         Some(p) => read(p)?,
-        None => HeadPhantom::default().generate().into(),
+        None => (HeadPhantom::default().generate().into(), Vec::new()),
     };
     let read_ms = ms(t);
     let frame = if args.ras { Frame::Ras } else { Frame::Lps };
@@ -87,7 +91,11 @@ fn run(args: &Args) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
     let t = Instant::now();
     write::write(&mesh, output)?;
     let write_ms = ms(t);
+    if mesh.triangle_count() == 0 {
+        warnings.push(format!("the surface at level {} is empty", args.level));
+    }
     Ok(serde_json::json!({
+        "warnings": warnings,
         "vertices": mesh.vertex_count(),
         "triangles": mesh.triangle_count(),
         "area_mm2": area,
@@ -113,6 +121,9 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(r) => {
+            for w in r["warnings"].as_array().into_iter().flatten() {
+                eprintln!("warning: {}", w.as_str().unwrap_or_default());
+            }
             println!(
                 "{} vertices, {} triangles, area {:.1} mm², volume {:.1} mm³, {} boundary and {} \
                  non-manifold edges, {} components; mesh {:.1} ms, write {:.1} ms",

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 /// Reconstruct a surface mesh from a scan (the built-in phantom when no input is given).
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version, about, allow_negative_numbers = true)]
 struct Args {
     /// A DICOM folder or file, or a NIfTI file (.nii, .nii.gz). Default: the CT head phantom.
     input: Option<PathBuf>,
@@ -94,7 +94,14 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
                     path,
                     volume: Some(id.clone()),
                 },
-                (input, _) => input,
+                (_, Some(_)) => {
+                    return Err(
+                        "--volume picks a volume of a DICOM input; a NIfTI input gives \
+                                its first time point"
+                            .into(),
+                    );
+                }
+                (input, None) => input,
             };
             let name = path
                 .file_name()

@@ -787,3 +787,53 @@ fn anonymize_refusing_the_folders_reports_on_stderr() {
     assert!(!inside.exists());
     assert!(snapshot(&input) == before, "the input changed");
 }
+
+/// What a reader notes about the input (here: which time point of a 4-D file) reaches the
+/// user: `warnings` in `isosurface --json`, and `--volume` on a NIfTI input is refused, not
+/// ignored. Negative values are values: `--sigma -1` is refused by medvol in one line.
+#[test]
+fn input_notes_reach_the_user_and_bad_values_fail_in_one_line() {
+    let Some(nii) = data("nifti/nibabel_example4d.nii.gz") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("t0.stl");
+    let r = run(
+        "isosurface",
+        &[&nii, &out, &"--level", &"100", &"--json"],
+        None,
+    );
+    let r = json_object("isosurface", &r);
+    let warnings = r["warnings"].as_array().expect("warnings array");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().is_some_and(|w| w.contains("time point 0 of 2"))),
+        "{r}"
+    );
+    let filtered = tmp.path().join("f.nii.gz");
+    let failed = run(
+        "filter",
+        &[
+            &nii,
+            &filtered,
+            &"--volume",
+            &"1",
+            &"gaussian",
+            &"--sigma",
+            &"2",
+        ],
+        None,
+    );
+    assert_one_line_failure("filter --volume", &failed);
+    assert!(!filtered.exists());
+    let failed = run(
+        "reconstruct",
+        &[&nii, &"--volume", &"1", &"--out", &out],
+        None,
+    );
+    assert_one_line_failure("reconstruct --volume", &failed);
+    let failed = run("reconstruct", &[&"--sigma", &"-1", &"--out", &out], None);
+    assert_one_line_failure("reconstruct --sigma -1", &failed);
+    assert!(stderr(&failed).contains("sigma"), "{}", stderr(&failed));
+}
