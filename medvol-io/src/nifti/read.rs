@@ -262,9 +262,10 @@ impl Input {
             io::ErrorKind::UnexpectedEof => invalid(
                 &path,
                 format!(
-                    "truncated {what}: the {} ended after {} bytes",
+                    "truncated {what} (from byte {} of the {}): the {} ends inside it",
+                    self.pos,
+                    if self.is_gz() { "decompressed data" } else { "file" },
                     if self.is_gz() { "gzip stream" } else { "file" },
-                    self.pos
                 ),
             ),
             _ if self.is_gz() => Error::Decode {
