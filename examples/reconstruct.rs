@@ -4,7 +4,9 @@
 //! The main job of medvol: read a scan (a DICOM folder or file, or a NIfTI file), optionally make
 //! it isotropic and denoise it, extract the surface of a tissue and write it as a mesh file
 //! (STL, PLY or OBJ by extension). With no INPUT it runs on the built-in CT head phantom and
-//! writes `phantom_bone.stl` in the current folder.
+//! writes `phantom_bone.stl` in the current folder. A DICOM series is meshed on a true grid:
+//! unevenly spaced slices are resampled along k and a gantry-tilted stack is resliced, as the
+//! warnings say.
 //!
 //! A progress line per stage goes to stderr; a summary (or with `--json` one JSON object with
 //! `timings_ms`, `vertices`, `triangles`, `area_mm2`, `volume_mm3`, `boundary_edges`, `output`)

@@ -83,6 +83,28 @@ impl Input {
     /// # Errors
     /// As [`Input::load`].
     pub fn load_as(&self, output: Output) -> Result<Loaded> {
+        self.load_with(&ReadOptions::default().with_output(output))
+    }
+
+    /// Reads the voxels, a DICOM series with `options` (output type, non-uniform spacing and
+    /// gantry tilt policies); other inputs as [`Input::load`].
+    ///
+    /// ```
+    /// use medvol::Input;
+    /// use medvol::io::dicom::{Output, ReadOptions, Tilt, Uniform};
+    /// let options = ReadOptions::default()
+    ///     .with_uniform(Uniform::Resample)
+    ///     .with_tilt(Tilt::Corrected)
+    ///     .with_output(Output::F32);
+    /// let loaded = Input::Phantom(medvol::phantom::HeadPhantom::new([16, 16, 8], [1.0; 3])?)
+    ///     .load_with(&options)?;
+    /// assert_eq!(loaded.volume.dims(), [16, 16, 8]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Input::load`].
+    pub fn load_with(&self, options: &ReadOptions) -> Result<Loaded> {
         match self {
             Input::Volume {
                 volume,
@@ -125,10 +147,9 @@ impl Input {
             }
             Input::Dicom { path, volume } => {
                 let report = dicom::scan(path, &ScanOptions::default())?;
-                let options = ReadOptions::default().with_output(output);
                 let read = match volume {
-                    Some(id) => report.read(id.as_str(), &options)?,
-                    None => report.read(0, &options)?,
+                    Some(id) => report.read(id.as_str(), options)?,
+                    None => report.read(0, options)?,
                 };
                 let mut warnings = read.warnings;
                 if report.volumes.len() > 1 && volume.is_none() {

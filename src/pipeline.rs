@@ -23,7 +23,7 @@ pub use crate::input::{Input, Loaded};
 use crate::{Error, Result};
 use medvol_core::{Volume, VoxelKind};
 use medvol_filter::{Filter, Gaussian, Interpolation, Median, Normalize, Sigma};
-use medvol_io::dicom::Output;
+use medvol_io::dicom::{Output, ReadOptions, Tilt, Uniform};
 use medvol_mesh::{Frame, MarchingCubes, Mesh};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -100,6 +100,7 @@ pub struct Pipeline {
     largest: bool,
     close_border: bool,
     frame: Frame,
+    dicom: ReadOptions,
 }
 
 /// A stage boundary, for progress displays ([`Pipeline::run_with`]).
@@ -183,7 +184,19 @@ impl Pipeline {
             largest: false,
             close_border: true,
             frame: Frame::Lps,
+            dicom: ReadOptions::default()
+                .with_uniform(Uniform::Resample)
+                .with_tilt(Tilt::Corrected),
         }
+    }
+
+    /// How DICOM input is read. By default a surface is made on a true grid: unevenly spaced
+    /// slices are resampled along k and a gantry-tilted stack is resliced
+    /// ([`Uniform::Resample`], [`Tilt::Corrected`]); the reader's warnings say so. The output
+    /// type is always `f32`.
+    pub fn with_dicom_options(mut self, options: ReadOptions) -> Self {
+        self.dicom = options;
+        self
     }
 
     /// Resamples (linearly) to isotropic `mm` spacing first, keeping origin and direction.
@@ -283,7 +296,9 @@ impl Pipeline {
             steps: Vec::new(),
             observer,
         };
-        let loaded = stages.run("read", || input.load_as(Output::F32))?;
+        let loaded = stages.run("read", || {
+            input.load_with(&self.dicom.with_output(Output::F32))
+        })?;
         let mut warnings = loaded.warnings.clone();
         let level = self.level_for(&loaded)?;
         let dims = loaded.volume.dims();
