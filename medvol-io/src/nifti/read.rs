@@ -264,7 +264,11 @@ impl Input {
                 format!(
                     "truncated {what} (from byte {} of the {}): the {} ends inside it",
                     self.pos,
-                    if self.is_gz() { "decompressed data" } else { "file" },
+                    if self.is_gz() {
+                        "decompressed data"
+                    } else {
+                        "file"
+                    },
                     if self.is_gz() { "gzip stream" } else { "file" },
                 ),
             ),
