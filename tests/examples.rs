@@ -14,6 +14,10 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "../medvol-io/tests/common/sitk.rs"]
+mod sitk;
+use sitk::voxel_type_of_sitk;
+
 /// Millimetres for spacing, origin and corners of volumes read from files (issue 3).
 const MM: f64 = 1e-4;
 /// Relative tolerance of statistics (issue 3).
@@ -204,21 +208,6 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     walk(dir, dir, &mut out);
     out.sort();
     out
-}
-
-/// SimpleITK's pixel type names as `voxel_type` names.
-fn voxel_type_of_sitk(name: &str) -> &'static str {
-    match name {
-        "8-bit unsigned integer" => "u8",
-        "8-bit signed integer" => "i8",
-        "16-bit unsigned integer" => "u16",
-        "16-bit signed integer" => "i16",
-        "32-bit unsigned integer" => "u32",
-        "32-bit signed integer" => "i32",
-        "32-bit float" => "f32",
-        "64-bit float" => "f64",
-        other => panic!("unexpected SimpleITK pixel type {other}"),
-    }
 }
 
 /// One volume record of `inspect --json` against a SimpleITK record of the reference JSON

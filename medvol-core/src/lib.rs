@@ -37,7 +37,7 @@ pub use geometry::{Direction, Geometry};
 pub use index::{ContinuousIndex, Ijk, Point, Region, Vector};
 pub use simd::Isa;
 pub use stats::{Histogram, Statistics};
-pub use volume::{Volume, VolumeView, VolumeViewMut, voxel_count};
+pub use volume::{Volume, VolumeView, VolumeViewMut, voxel_count, voxel_count_allocatable};
 pub use voxel::{Voxel, VoxelKind};
 
 pub mod atomic;

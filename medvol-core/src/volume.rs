@@ -37,10 +37,25 @@ pub fn voxel_count(dims: [usize; 3]) -> Result<usize> {
         .ok_or(Error::TooLarge { dims })
 }
 
-/// Room for the voxels of `dims`, asked for fallibly so that an impossible size is an error
-/// rather than an abort. The probe is given back untouched (no page faulted in) and the
-/// caller allocates for real, zeros from the allocator's fresh pages staying lazy.
-fn check_room<T>(dims: [usize; 3]) -> Result<usize> {
+/// Number of voxels of `dims`, once memory for them has been asked for fallibly, so that an
+/// impossible size is an error rather than an abort. The probe is given back untouched (no
+/// page faulted in) and the caller allocates for real, zeros from the allocator's fresh pages
+/// staying lazy.
+///
+/// ```
+/// use medvol_core::{Error, voxel_count_allocatable};
+/// assert_eq!(voxel_count_allocatable::<i16>([4, 3, 2])?, 24);
+/// assert!(matches!(
+///     voxel_count_allocatable::<f64>([1 << 21; 3]),
+///     Err(Error::OutOfMemory { .. })
+/// ));
+/// # Ok::<(), Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::TooLarge`] when the voxel count overflows, [`Error::OutOfMemory`] when the memory
+/// cannot be had.
+pub fn voxel_count_allocatable<T>(dims: [usize; 3]) -> Result<usize> {
     let n = voxel_count(dims)?;
     Vec::<T>::new()
         .try_reserve_exact(n)
@@ -62,7 +77,7 @@ impl<T: Voxel> Volume<T> {
     /// [`Error::TooLarge`] when the voxel count overflows, [`Error::OutOfMemory`] when the
     /// memory cannot be had.
     pub fn filled(dims: [usize; 3], value: T, geometry: Geometry) -> Result<Self> {
-        check_room::<T>(dims)?;
+        voxel_count_allocatable::<T>(dims)?;
         Ok(Self {
             data: Array3::from_elem(shape_kji(dims), value),
             geometry,
@@ -103,7 +118,7 @@ impl<T: Voxel> Volume<T> {
         geometry: Geometry,
         mut f: impl FnMut(Ijk) -> T,
     ) -> Result<Self> {
-        check_room::<T>(dims)?;
+        voxel_count_allocatable::<T>(dims)?;
         let data = Array3::from_shape_fn(shape_kji(dims), |(k, j, i)| f(Ijk::new(i, j, k)));
         Ok(Self { data, geometry })
     }

@@ -20,14 +20,6 @@ pub enum Error {
         /// Dimensions (i, j, k) of the output view.
         dst: [usize; 3],
     },
-    /// The memory for an output volume could not be had (a resample to a tiny spacing, say).
-    #[error("an output of dimensions {dims:?} needs {bytes} bytes, more than can be allocated")]
-    OutOfMemory {
-        /// Dimensions (i, j, k) of the output.
-        dims: [usize; 3],
-        /// Bytes it needs.
-        bytes: u128,
-    },
     /// An error from `medvol-core` (geometry, region or volume construction).
     #[error(transparent)]
     Core(#[from] medvol_core::Error),

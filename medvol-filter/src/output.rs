@@ -7,7 +7,7 @@
 //! contents), and then first written by the threads that compute it.
 
 use crate::Result;
-use medvol_core::{Geometry, Volume, Voxel, voxel_count};
+use medvol_core::{Geometry, Volume, Voxel, voxel_count_allocatable};
 
 /// Below this many bytes an output is left to ordinary pages.
 const MIN_HUGE_BYTES: usize = 8 << 20;
@@ -15,22 +15,14 @@ const MIN_HUGE_BYTES: usize = 8 << 20;
 /// A volume of `dims` filled with `value`, with `geometry`.
 ///
 /// # Errors
-/// [`Error::Core`](crate::Error::Core) when the voxel count overflows,
-/// [`Error::OutOfMemory`](crate::Error::OutOfMemory) when the memory cannot be had.
+/// [`Error::Core`](crate::Error::Core) when the voxel count overflows or the memory cannot be
+/// had (see [`voxel_count_allocatable`]).
 pub(crate) fn filled<U: Voxel>(
     dims: [usize; 3],
     value: U,
     geometry: Geometry,
 ) -> Result<Volume<U>> {
-    let n = voxel_count(dims)?;
-    // Ask once fallibly, so that an impossible size is an error rather than an abort; the
-    // probe is given back untouched (no page is faulted in) before the real allocation.
-    if Vec::<U>::new().try_reserve_exact(n).is_err() {
-        return Err(crate::Error::OutOfMemory {
-            dims,
-            bytes: n as u128 * size_of::<U>() as u128,
-        });
-    }
+    let n = voxel_count_allocatable::<U>(dims)?;
     let data = if value.to_f64().to_bits() == 0 {
         // `+0` is all zero bits for every voxel type, so the allocator hands out fresh,
         // untouched zeroed pages.

@@ -134,7 +134,7 @@ impl Resample {
     /// `src` resampled onto the target grid.
     ///
     /// # Errors
-    /// [`Error::OutOfMemory`](crate::Error::OutOfMemory) when the output cannot be allocated.
+    /// [`Error::Core`](crate::Error::Core) when the output cannot be allocated.
     pub fn apply<T: Voxel>(&self, src: &Volume<T>) -> Result<Volume<T>> {
         let mut out = crate::output::filled(
             self.dims,

@@ -85,7 +85,10 @@ fn an_output_too_large_to_allocate_is_an_error() {
         .unwrap()
         .apply(&v);
     assert!(
-        matches!(r, Err(Error::OutOfMemory { bytes, .. }) if bytes > 1 << 40),
+        matches!(
+            r,
+            Err(Error::Core(medvol_core::Error::OutOfMemory { bytes, .. })) if bytes > 1 << 40
+        ),
         "{r:?}"
     );
 }

@@ -6,6 +6,10 @@ use medvol_io::nifti::{self, Transform};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+#[path = "common/sitk.rs"]
+mod sitk;
+use sitk::voxel_type_of_sitk;
+
 /// Millimetres for spacing and origin (the tolerance).
 const MM: f64 = 1e-4;
 /// Relative tolerance of statistics (the tolerance).
@@ -51,21 +55,6 @@ fn combined(volumes: &[DynVolume]) -> (f64, f64, f64, f64) {
         .map(|s| s.max)
         .fold(f64::NEG_INFINITY, f64::max);
     (min, max, sum / count as f64, sum)
-}
-
-fn sitk_type(name: &str) -> &'static str {
-    match name {
-        "8-bit unsigned integer" => "u8",
-        "8-bit signed integer" => "i8",
-        "16-bit unsigned integer" => "u16",
-        "16-bit signed integer" => "i16",
-        "32-bit unsigned integer" => "u32",
-        "32-bit signed integer" => "i32",
-        "32-bit float" => "f32",
-        // medvol reads 64-bit integers as f64 (no 64-bit integer voxel type).
-        "64-bit float" | "64-bit signed integer" | "64-bit unsigned integer" => "f64",
-        other => panic!("unexpected SimpleITK pixel type {other}"),
-    }
 }
 
 fn sorted(mut pts: Vec<[f64; 3]>) -> Vec<[f64; 3]> {
@@ -206,7 +195,7 @@ fn check_file(entry: &Value, errs: &mut Vec<String>) {
         .collect();
     let (got_c, want_c) = (sorted(corners), sorted(want_corners));
     all_close("corners", &got_c.concat(), &want_c.concat(), CORNER, errs);
-    let want_type = sitk_type(sitk["pixel_type"].as_str().unwrap());
+    let want_type = voxel_type_of_sitk(sitk["pixel_type"].as_str().unwrap());
     if v0.kind().name() != want_type {
         errs.push(format!("voxel type {} want {want_type}", v0.kind()));
     }
