@@ -54,7 +54,9 @@ impl Input {
         }
     }
 
-    /// Reads the voxels in the type they are stored in (DICOM: `i16` for CT in HU).
+    /// Reads the voxels in the type they are stored in (DICOM: `i16` for CT in HU), every
+    /// voxel at its true place ([`ReadOptions::default`]: uneven DICOM slices resampled, a
+    /// gantry-tilted stack resliced, both then in `f32`).
     ///
     /// ```
     /// use medvol::{Geometry, Input, Volume, VoxelKind};
@@ -87,14 +89,16 @@ impl Input {
     }
 
     /// Reads the voxels, a DICOM series with `options` (output type, non-uniform spacing and
-    /// gantry tilt policies); other inputs as [`Input::load`].
+    /// gantry tilt policies: [`Uniform::Warn`](medvol_io::dicom::Uniform::Warn) and
+    /// [`Tilt::Raw`](medvol_io::dicom::Tilt::Raw) keep the slices as stored); other inputs as
+    /// [`Input::load`].
     ///
     /// ```
     /// use medvol::Input;
     /// use medvol::io::dicom::{Output, ReadOptions, Tilt, Uniform};
     /// let options = ReadOptions::default()
-    ///     .with_uniform(Uniform::Resample)
-    ///     .with_tilt(Tilt::Corrected)
+    ///     .with_uniform(Uniform::Warn)
+    ///     .with_tilt(Tilt::Raw)
     ///     .with_output(Output::F32);
     /// let loaded = Input::Phantom(medvol::phantom::HeadPhantom::new([16, 16, 8], [1.0; 3])?)
     ///     .load_with(&options)?;

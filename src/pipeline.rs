@@ -23,7 +23,7 @@ pub use crate::input::{Input, Loaded};
 use crate::{Error, Result};
 use medvol_core::{Volume, VoxelKind};
 use medvol_filter::{Filter, Gaussian, Interpolation, Median, Normalize, Sigma};
-use medvol_io::dicom::{Output, ReadOptions, Tilt, Uniform};
+use medvol_io::dicom::{Output, ReadOptions};
 use medvol_mesh::{Frame, MarchingCubes, Mesh};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -184,16 +184,16 @@ impl Pipeline {
             largest: false,
             close_border: true,
             frame: Frame::Lps,
-            dicom: ReadOptions::default()
-                .with_uniform(Uniform::Resample)
-                .with_tilt(Tilt::Corrected),
+            dicom: ReadOptions::default(),
         }
     }
 
-    /// How DICOM input is read. By default a surface is made on a true grid: unevenly spaced
-    /// slices are resampled along k and a gantry-tilted stack is resliced
-    /// ([`Uniform::Resample`], [`Tilt::Corrected`]); the reader's warnings say so. The output
-    /// type is always `f32`.
+    /// How DICOM input is read. By default as every reader of the library
+    /// ([`ReadOptions::default`]): a surface is made on a true grid, unevenly spaced slices
+    /// resampled along k and a gantry-tilted stack resliced
+    /// ([`Uniform::Resample`](medvol_io::dicom::Uniform::Resample),
+    /// [`Tilt::Corrected`](medvol_io::dicom::Tilt::Corrected)); the reader's warnings say so.
+    /// The output type is always `f32`.
     pub fn with_dicom_options(mut self, options: ReadOptions) -> Self {
         self.dicom = options;
         self

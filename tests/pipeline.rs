@@ -157,9 +157,17 @@ fn tilted_uneven_ct_is_meshed_on_a_true_grid() {
         "{:?}",
         r.warnings
     );
+    // The programs that read with the library default (filter, isosurface) see this grid too.
+    let loaded = Input::path(set.join("dicom")).load().unwrap();
+    assert_eq!(loaded.volume.dims(), r.dims);
+    assert_eq!(loaded.volume.geometry().spacing(), r.spacing);
     // read as stored, the stack is 28 slices at the first gap: a quarter too short
     let raw = Pipeline::new(Level::Value(2000.0))
-        .with_dicom_options(medvol::io::dicom::ReadOptions::default())
+        .with_dicom_options(
+            medvol::io::dicom::ReadOptions::default()
+                .with_uniform(medvol::io::dicom::Uniform::Warn)
+                .with_tilt(medvol::io::dicom::Tilt::Raw),
+        )
         .run(&Input::path(set.join("dicom")), None)
         .unwrap();
     assert_eq!(raw.report.dims[2], 28);

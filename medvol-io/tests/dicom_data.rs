@@ -236,7 +236,10 @@ fn tilted_nonuniform_ct_is_reported_and_placed_where_acquired() {
     ));
 
     // Raw values in GDCM's order equal SimpleITK's (the grid differs, the voxels do not).
-    let raw = report.read(0, &ReadOptions::default()).unwrap();
+    let as_stored = ReadOptions::default()
+        .with_uniform(Uniform::Warn)
+        .with_tilt(Tilt::Raw);
+    let raw = report.read(0, &as_stored).unwrap();
     let sitk = &e["sitk_series_reader"][0];
     assert_eq!(
         volume_sha(&raw.volume),

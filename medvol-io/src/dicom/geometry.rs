@@ -161,6 +161,22 @@ impl Stack {
         }
     }
 
+    /// The step between planes `spacing_k` mm apart along the normal that follows the slice
+    /// origins from the first slice to the last (sheared for a tilted gantry).
+    pub(crate) fn sheared_step(&self, spacing_k: f64) -> Vector {
+        let n = self.len();
+        let along = if n < 2 {
+            0.0
+        } else {
+            self.along[n - 1] - self.along[0]
+        };
+        if along > 0.0 {
+            (self.positions[n - 1] - self.positions[0]) * (spacing_k / along)
+        } else {
+            self.axes[2] * spacing_k
+        }
+    }
+
     /// The index-to-LPS matrix of the stack as stored (sheared when the gantry is tilted).
     pub(crate) fn affine(&self, step: Vector) -> [[f64; 4]; 4] {
         let cols = [
@@ -260,24 +276,27 @@ impl Stack {
     }
 }
 
-/// Samples the acquired slices at the voxel centres of an orthogonal `grid` (`dims`):
-/// linear between the two slices bracketing each output plane along the normal and bilinear
-/// within each slice at its own (possibly shifted) position. Voxels outside the acquired
-/// slices get `fill`.
+/// Samples the acquired slices at the voxel centres of a grid (`dims`) whose index-to-LPS
+/// matrix is `grid`: its i and j columns lie along the slices' rows and columns (an orthogonal
+/// grid, or the sheared stack itself), its k column steps from plane to plane. Linear between
+/// the two slices bracketing each output plane along the normal and bilinear within each slice
+/// at its own (possibly shifted) position. Voxels outside the acquired slices get `fill`.
 pub(crate) fn reslice(
     stack: &Stack,
     slices: &[Vec<f32>],
     slice_dims: [usize; 2],
-    grid: &Geometry,
+    grid: &[[f64; 4]; 4],
     dims: [usize; 3],
     fill: f32,
 ) -> Vec<f32> {
     let [nx, ny, nz] = dims;
     let mut out = vec![fill; nx * ny * nz];
     let plane = nx * ny;
-    let [sx, sy] = [grid.spacing()[0], grid.spacing()[1]];
+    let column = |c: usize| Vector([grid[0][c], grid[1][c], grid[2][c]]);
+    let [sx, sy] = [column(0).norm(), column(1).norm()];
+    let origin = Point([grid[0][3], grid[1][3], grid[2][3]]);
     let work = |k: usize, dst: &mut [f32]| {
-        let centre = grid.ijk_to_physical(medvol_core::Ijk([0, 0, k]));
+        let centre = origin + column(2) * k as f64;
         let d = (centre - Point::ORIGIN).dot(stack.axes[2]);
         let Some((a, b, w)) = bracket(&stack.along, d) else {
             return;

@@ -7,28 +7,34 @@
 //! [`ScanReport::read`] decodes one of them ([`DicomVolume`]): rescaled values, geometry in LPS
 //! mm, the acquired corner positions and the warnings. Nothing is printed.
 //!
+//! By default every voxel is at its true place: uneven slices are resampled and a
+//! gantry-tilted stack is resliced onto an orthogonal grid ([`ReadOptions`]).
+//! [`DicomVolume::placement`] says what the result's grid may claim ([`Placement`]: exact,
+//! sheared (only [`DicomVolume::affine`] is exact), approximate, or invented).
+//!
 //! | situation | what happens |
 //! |---|---|
-//! | non-uniform spacing, gaps | warning with the measured gaps; [`Uniform`] refuses, keeps or resamples |
-//! | gantry tilt | angle reported; [`Tilt::Raw`] keeps the sheared stack ([`DicomVolume::affine`]), [`Tilt::Corrected`] reslices it |
+//! | non-uniform spacing, gaps | warning with the measured gaps; resampled along k ([`Uniform::Resample`], the default; [`Uniform::Warn`] keeps them: [`Placement::Approximate`]; [`Uniform::Refuse`] fails) |
+//! | gantry tilt | angle reported; resliced onto an orthogonal grid ([`Tilt::Corrected`], the default); [`Tilt::Raw`] keeps the sheared stack, placed exactly by [`DicomVolume::affine`] only ([`Placement::Sheared`]) |
 //! | repeated positions | one volume per time point (`/t<n>` ids), in time order |
 //! | enhanced multi-frame | geometry and rescale per frame from the functional groups |
 //! | Siemens mosaic | tiles split into slices (count and slice direction from the CSA header, spacing from SpacingBetweenSlices, else SliceThickness, as the warnings say); several mosaics of a series are its time points |
-//! | no position/orientation | unit spacing, origin 0, identity direction, with a warning |
+//! | no position/orientation | unit spacing, origin 0, identity direction, with a warning: [`Placement::Invented`] |
 //! | non-image or broken files | listed in [`ScanReport::skipped`] with the reason |
 //!
 //! ```no_run
 //! use medvol_io::dicom::{scan, ReadOptions, ScanOptions, Tilt};
 //! let report = scan("/data/ct", &ScanOptions::default())?;
 //! for (i, v) in report.volumes.iter().enumerate() {
-//!     let vol = report.read(i, &ReadOptions::default().with_tilt(Tilt::Corrected))?;
-//!     println!("{} {:?} {:?}", v.label, vol.volume.dims(), vol.warnings);
+//!     let raw = report.read(i, &ReadOptions::default().with_tilt(Tilt::Raw))?;
+//!     println!("{} {:?} {:?} {:?}", v.label, raw.volume.dims(), raw.placement, raw.warnings);
 //! }
 //! # Ok::<(), medvol_io::Error>(())
 //! ```
 
 pub use geometry::SliceSpacing;
 pub use meta::Metadata;
+pub use placement::{PLACEMENT_TOLERANCE_MM, Placement};
 pub use read::{DicomVolume, Output, ReadOptions, Tilt, Uniform, Which, read_first};
 pub use scan::{ScanOptions, ScanReport, scan};
 pub use series::{SeriesInfo, Slice};
@@ -39,6 +45,7 @@ mod guard;
 mod header;
 mod meta;
 mod mosaic;
+mod placement;
 mod read;
 mod scan;
 mod series;

@@ -3,6 +3,7 @@
 use super::decode::{Stored, read_frames, stored_range};
 use super::geometry::{Stack, exact_count, reslice};
 use super::header::FileHeader;
+use super::placement::Placement;
 use super::scan::{ScanOptions, ScanReport, scan};
 use super::series::SeriesInfo;
 use crate::{Error, Limits, Result};
@@ -17,10 +18,12 @@ pub enum Uniform {
     /// Fail with [`Error::InconsistentSeries`].
     Refuse,
     /// Keep the slices as they are, with a warning; the grid's k spacing is the first gap
-    /// (what other readers do). Voxels beyond the first gap are misplaced.
-    #[default]
+    /// (what other readers do). Voxels beyond the second slice are misplaced
+    /// ([`Placement::Approximate`]).
     Warn,
-    /// Resample linearly along the normal onto equally spaced planes (a reported step).
+    /// Resample linearly along the normal onto equally spaced planes (a reported step), so
+    /// every voxel is at its place (the default).
+    #[default]
     Resample,
 }
 
@@ -29,11 +32,13 @@ pub enum Uniform {
 #[non_exhaustive]
 pub enum Tilt {
     /// The slices as stored; [`DicomVolume::affine`] is the true sheared matrix, the
-    /// volume's orthonormal geometry an approximation (see the warnings).
-    #[default]
+    /// volume's orthonormal geometry an approximation ([`Placement::Sheared`]). Uneven slices
+    /// resampled ([`Uniform::Resample`]) stay sheared: planes along the line of the slice
+    /// origins.
     Raw,
     /// Resliced onto an orthogonal grid whose voxel centres lie where the acquired ones are
-    /// (rows extended to hold the shift); values interpolated, so `f32`.
+    /// (rows extended to hold the shift); values interpolated, so `f32` (the default).
+    #[default]
     Corrected,
 }
 
@@ -52,16 +57,30 @@ pub enum Output {
 }
 
 /// How [`ScanReport::read`] turns a scanned volume into voxels.
+///
+/// The default puts every voxel at its place: uneven slices resampled
+/// ([`Uniform::Resample`]), a gantry-tilted stack resliced ([`Tilt::Corrected`]); the raw
+/// stack stays available with [`Uniform::Warn`] and [`Tilt::Raw`], and
+/// [`DicomVolume::placement`] says how exact the result is.
+///
+/// ```
+/// use medvol_io::dicom::{ReadOptions, Tilt, Uniform};
+/// let o = ReadOptions::default();
+/// assert_eq!((o.uniform, o.tilt), (Uniform::Resample, Tilt::Corrected));
+/// let raw = o.with_uniform(Uniform::Warn).with_tilt(Tilt::Raw);
+/// assert_eq!(raw.tilt, Tilt::Raw);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ReadOptions {
-    /// Non-uniform slice spacing policy (default [`Uniform::Warn`]).
+    /// Non-uniform slice spacing policy (default [`Uniform::Resample`]).
     pub uniform: Uniform,
-    /// Gantry tilt policy (default [`Tilt::Raw`]).
+    /// Gantry tilt policy (default [`Tilt::Corrected`]).
     pub tilt: Tilt,
     /// Output voxel type (default [`Output::Auto`]).
     pub output: Output,
-    /// Spacing along k when resampling (mm); default: the smallest gap between slices.
+    /// Spacing along k when resampling (mm); default: the smallest gap between slices, shrunk
+    /// so that the planes span the first slice to the last.
     pub resample_spacing_mm: Option<f64>,
     /// Caps on voxels and bytes (default: those of the scan).
     pub limits: Option<Limits>,
@@ -106,9 +125,13 @@ pub struct DicomVolume {
     pub info: SeriesInfo,
     /// The scan's warnings plus those of this read (resampling, tilt correction).
     pub warnings: Vec<String>,
-    /// Exact index (i, j, k, 1) to LPS mm of these voxels: sheared for a raw tilted stack,
-    /// the geometry's own matrix otherwise.
+    /// Index (i, j, k, 1) to LPS mm of these voxels: sheared for a raw tilted stack, the
+    /// geometry's own matrix otherwise; exact unless [`placement`](Self::placement) says
+    /// [`Placement::Approximate`] or [`Placement::Invented`].
     pub affine: [[f64; 4]; 4],
+    /// How exactly the geometry and [`affine`](Self::affine) place the voxels (what a writer
+    /// may claim).
+    pub placement: Placement,
     /// Centres of the 8 corner voxels as acquired (LPS mm), as [`SeriesInfo::corners_acquired`].
     pub corners_acquired: [Point; 8],
     /// Whether the slices were resampled along k.
@@ -373,62 +396,123 @@ fn resampled_slices(info: &SeriesInfo, extent: f64, s: f64, limits: &Limits) -> 
     })
 }
 
-fn read_volume(info: &SeriesInfo, options: &ReadOptions, limits: Limits) -> Result<DicomVolume> {
-    let mut warnings = info.warnings.clone();
-    let first = &info.sources[0].header.path;
-    let uniform = info.spacing.uniform;
-    if !uniform && options.uniform == Uniform::Refuse {
-        return Err(Error::InconsistentSeries {
-            path: first.clone(),
-            reason: format!(
-                "slice spacing is not uniform: gaps {:.4}..{:.4} mm, largest deviation from \
-                 the mean {:.4} mm (Uniform::Warn or Uniform::Resample to read it)",
-                info.spacing
-                    .gaps_mm
-                    .iter()
-                    .copied()
-                    .fold(f64::INFINITY, f64::min),
-                info.spacing.gaps_mm.iter().copied().fold(0.0, f64::max),
-                info.spacing.max_deviation_mm
-            ),
-        });
+/// [`Error::InconsistentSeries`] for uneven slices under [`Uniform::Refuse`].
+fn refuse_uneven(info: &SeriesInfo, options: &ReadOptions) -> Result<()> {
+    if info.spacing.uniform || options.uniform != Uniform::Refuse {
+        return Ok(());
     }
-    let tilted = info.tilt_deg > 0.0;
-    let correct_tilt = tilted && options.tilt == Tilt::Corrected;
+    let gaps = &info.spacing.gaps_mm;
+    Err(Error::InconsistentSeries {
+        path: info.sources[0].header.path.clone(),
+        reason: format!(
+            "slice spacing is not uniform: gaps {:.4}..{:.4} mm, largest deviation from the \
+             mean {:.4} mm (Uniform::Resample or Uniform::Warn to read it)",
+            gaps.iter().copied().fold(f64::INFINITY, f64::min),
+            gaps.iter().copied().fold(0.0, f64::max),
+            info.spacing.max_deviation_mm
+        ),
+    })
+}
+
+fn read_volume(info: &SeriesInfo, options: &ReadOptions, limits: Limits) -> Result<DicomVolume> {
+    refuse_uneven(info, options)?;
+    let mut warnings = info.warnings.clone();
+    let uniform = info.spacing.uniform;
+    let correct_tilt = info.tilt_deg > 0.0 && options.tilt == Tilt::Corrected;
     let resample = !uniform && (options.uniform == Uniform::Resample || correct_tilt);
     if !uniform && correct_tilt && options.uniform == Uniform::Warn {
         warnings.push("tilt correction needs uniform spacing: slices resampled along k".into());
     }
-    let kind = output_kind(info, options.output);
-    if !(resample || correct_tilt) {
-        check_limits(info, info.dims, kind.size_bytes() as u64, &limits)?;
-        let volume = match kind {
-            VoxelKind::U8 => typed::<u8>(info)?,
-            VoxelKind::I8 => typed::<i8>(info)?,
-            VoxelKind::U16 => typed::<u16>(info)?,
-            VoxelKind::I16 => typed::<i16>(info)?,
-            VoxelKind::U32 => typed::<u32>(info)?,
-            VoxelKind::I32 => typed::<i32>(info)?,
-            VoxelKind::F64 => typed::<f64>(info)?,
-            _ => typed::<f32>(info)?,
-        };
-        let affine = if tilted || !uniform {
-            info.affine_acquired
-        } else {
-            info.geometry.affine()
-        };
-        return Ok(DicomVolume {
-            volume,
-            info: info.clone(),
-            warnings,
-            affine,
-            corners_acquired: info.corners_acquired,
-            resampled: false,
-            tilt_corrected: false,
-        });
+    if resample || correct_tilt {
+        read_resliced(info, options, &limits, warnings, resample)
+    } else {
+        read_stored(info, options, &limits, warnings)
     }
+}
 
-    // Reslice onto an orthogonal, uniform grid.
+/// The slices as stored, on the scan's grid.
+fn read_stored(
+    info: &SeriesInfo,
+    options: &ReadOptions,
+    limits: &Limits,
+    mut warnings: Vec<String>,
+) -> Result<DicomVolume> {
+    let kind = output_kind(info, options.output);
+    check_limits(info, info.dims, kind.size_bytes() as u64, limits)?;
+    let volume = match kind {
+        VoxelKind::U8 => typed::<u8>(info)?,
+        VoxelKind::I8 => typed::<i8>(info)?,
+        VoxelKind::U16 => typed::<u16>(info)?,
+        VoxelKind::I16 => typed::<i16>(info)?,
+        VoxelKind::U32 => typed::<u32>(info)?,
+        VoxelKind::I32 => typed::<i32>(info)?,
+        VoxelKind::F64 => typed::<f64>(info)?,
+        _ => typed::<f32>(info)?,
+    };
+    let grid = info.geometry.affine();
+    let affine = if info.tilt_deg > 0.0 || !info.spacing.uniform {
+        info.affine_acquired
+    } else {
+        grid
+    };
+    let placement = Placement::of_stored(info, &affine, &grid);
+    warnings.extend(placement.warning());
+    Ok(DicomVolume {
+        volume,
+        info: info.clone(),
+        warnings,
+        affine,
+        placement,
+        corners_acquired: info.corners_acquired,
+        resampled: false,
+        tilt_corrected: false,
+    })
+}
+
+/// The k spacing of resampled planes: the option's, else the smallest gap shrunk so that a
+/// whole number of steps spans `extent` (first and last slice then lie on planes).
+fn resample_spacing(info: &SeriesInfo, options: &ReadOptions, extent: f64) -> Result<f64> {
+    let range = medvol_core::Geometry::SPACING_RANGE;
+    match options.resample_spacing_mm {
+        Some(s) if !range.contains(&s) => Err(Error::Unsupported {
+            path: info.sources[0].header.path.clone(),
+            what: format!(
+                "resampling to {s} mm between slices (use {:e} to {:e} mm)",
+                range.start(),
+                range.end()
+            ),
+        }),
+        Some(s) => Ok(s),
+        None => {
+            let gap = info
+                .spacing
+                .gaps_mm
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, f64::min);
+            let steps = (extent / gap - 1e-6).ceil();
+            // Not finite or below one step: left to `resampled_slices` to refuse.
+            Ok(if steps.is_finite() && steps >= 1.0 {
+                extent / steps
+            } else {
+                gap
+            })
+        }
+    }
+}
+
+/// The slices resampled onto a uniform grid: orthogonal when the tilt is corrected (or there
+/// is none), along the sheared line of the slice origins otherwise ([`Tilt::Raw`]).
+fn read_resliced(
+    info: &SeriesInfo,
+    options: &ReadOptions,
+    limits: &Limits,
+    mut warnings: Vec<String>,
+    resample: bool,
+) -> Result<DicomVolume> {
+    let first = &info.sources[0].header.path;
+    let tilted = info.tilt_deg > 0.0;
+    let correct_tilt = tilted && options.tilt == Tilt::Corrected;
     let stack = Stack {
         axes: [0, 1, 2].map(|a| info.geometry.direction().axis(a)),
         pixel: [info.geometry.spacing()[0], info.geometry.spacing()[1]],
@@ -439,30 +523,13 @@ fn read_volume(info: &SeriesInfo, options: &ReadOptions, limits: Limits) -> Resu
             .collect(),
         along: info.positions_along_normal_mm.clone(),
     };
-    let extent = stack.along.last().copied().unwrap_or(0.0) - stack.along[0];
     let (spacing_k, nk) = if resample {
-        let s = match options.resample_spacing_mm {
-            Some(s) if !medvol_core::Geometry::SPACING_RANGE.contains(&s) => {
-                return Err(Error::Unsupported {
-                    path: first.clone(),
-                    what: format!(
-                        "resampling to {s} mm between slices (use {:e} to {:e} mm)",
-                        medvol_core::Geometry::SPACING_RANGE.start(),
-                        medvol_core::Geometry::SPACING_RANGE.end()
-                    ),
-                });
-            }
-            Some(s) => s,
-            None => info
-                .spacing
-                .gaps_mm
-                .iter()
-                .copied()
-                .fold(f64::INFINITY, f64::min),
-        };
-        let nk = resampled_slices(info, extent, s, &limits)?;
+        let extent = stack.along.last().copied().unwrap_or(0.0) - stack.along[0];
+        let s = resample_spacing(info, options, extent)?;
+        let nk = resampled_slices(info, extent, s, limits)?;
         warnings.push(format!(
-            "resampled linearly along k to {nk} slices {s:.4} mm apart"
+            "uneven slices resampled linearly along k to {nk} slices {s:.4} mm apart \
+             (Uniform::Warn keeps them as stored)"
         ));
         (s, nk)
     } else {
@@ -480,29 +547,35 @@ fn read_volume(info: &SeriesInfo, options: &ReadOptions, limits: Limits) -> Resu
         path: first.clone(),
         reason,
     })?;
+    let mut affine = grid.affine();
+    let placement = if tilted && !correct_tilt {
+        let step = stack.sheared_step(spacing_k);
+        for (r, row) in affine.iter_mut().take(3).enumerate() {
+            row[2] = step.0[r];
+        }
+        let geometry_error_mm = (step - stack.axes[2] * spacing_k).norm() * (nk - 1) as f64;
+        warnings.extend(Placement::Sheared { geometry_error_mm }.warning());
+        Placement::Sheared { geometry_error_mm }
+    } else {
+        Placement::Exact
+    };
     check_limits(
         info,
         dims,
         4 + 4 * info.dims[2] as u64 / dims[2].max(1) as u64,
-        &limits,
+        limits,
     )?;
     let raw = decode_stack::<f32>(info)?;
     let fill = raw.iter().copied().fold(f32::INFINITY, f32::min);
     let plane = info.dims[0] * info.dims[1];
     let slices: Vec<Vec<f32>> = raw.chunks(plane).map(<[f32]>::to_vec).collect();
     drop(raw);
-    let data = reslice(
-        &stack,
-        &slices,
-        [info.dims[0], info.dims[1]],
-        &grid,
-        dims,
-        fill,
-    );
+    let dims2 = [info.dims[0], info.dims[1]];
+    let data = reslice(&stack, &slices, dims2, &affine, dims, fill);
     if correct_tilt {
         warnings.push(format!(
-            "tilt corrected: {}x{}x{} orthogonal grid, values interpolated, outside filled with \
-             {fill}",
+            "gantry tilt corrected: resliced onto a {}x{}x{} orthogonal grid, values \
+             interpolated, outside filled with {fill} (Tilt::Raw keeps the sheared slices)",
             dims[0], dims[1], dims[2]
         ));
     }
@@ -518,7 +591,8 @@ fn read_volume(info: &SeriesInfo, options: &ReadOptions, limits: Limits) -> Resu
         volume,
         info: info.clone(),
         warnings,
-        affine: grid.affine(),
+        affine,
+        placement,
         corners_acquired: info.corners_acquired,
         resampled: resample,
         tilt_corrected: correct_tilt,

@@ -775,7 +775,7 @@ fn place(
     if !spacing.uniform {
         warnings.push(format!(
             "non-uniform slice spacing: gaps {:.4}..{:.4} mm, largest deviation from the \
-             mean {:.4} mm is {:.4} mm; grid uses the first gap {:.4} mm",
+             mean {:.4} mm is {:.4} mm (the scan's grid uses the first gap, {:.4} mm)",
             spacing
                 .gaps_mm
                 .iter()
@@ -804,8 +804,8 @@ fn place(
     }
     if tilt > 0.0 {
         warnings.push(format!(
-            "gantry tilt {tilt:.2} degrees (GantryDetectorTilt {}): the stored stack is \
-             sheared; the orthogonal grid misplaces voxels away from the first slice",
+            "gantry tilt {tilt:.2} degrees (GantryDetectorTilt {}): the stored slices form a \
+             sheared stack",
             gantry_tilt
                 .map(|t| t.to_string())
                 .unwrap_or_else(|| "absent".into())

@@ -1,0 +1,144 @@
+//! How exactly a read volume's grid places its voxels: [`Placement`], measured against the
+//! positions the files give, and the warning that says what it means.
+
+use super::series::SeriesInfo;
+use medvol_core::{Point, Vector};
+
+/// Farthest a voxel centre may lie from where the files put it for a grid to count as exact
+/// (mm).
+pub const PLACEMENT_TOLERANCE_MM: f64 = 1e-3;
+
+/// Whether the grid of a [`DicomVolume`](super::DicomVolume) puts every voxel where it was
+/// acquired, so that a writer knows what it may claim (NIfTI: qform/sform codes).
+///
+/// | variant | the volume's [`Geometry`](medvol_core::Geometry) | [`DicomVolume::affine`](super::DicomVolume::affine) | NIfTI |
+/// |---|---|---|---|
+/// | `Exact` | every voxel at its place | the same matrix | qform and sform |
+/// | `Sheared` | orthonormal approximation | sheared, every voxel at its place | sform (the affine), qform code 0 |
+/// | `Approximate` | approximation | approximation | no code may claim scanner space |
+/// | `Invented` | made up (origin 0, identity) | made up | qform/sform code 0 |
+///
+/// ```
+/// use medvol_io::dicom::Placement;
+/// assert!(Placement::Exact.geometry_is_exact());
+/// let sheared = Placement::Sheared { geometry_error_mm: 12.0 };
+/// assert!(sheared.affine_is_exact() && !sheared.geometry_is_exact());
+/// assert!(!Placement::Invented.affine_is_exact());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum Placement {
+    /// The geometry (and the affine, the same matrix) puts every voxel centre within
+    /// [`PLACEMENT_TOLERANCE_MM`] of its acquired place, or the voxels were resampled onto
+    /// this grid from their acquired places.
+    Exact,
+    /// A gantry-tilted stack kept as stored ([`Tilt::Raw`](super::Tilt::Raw)): only the
+    /// sheared [`DicomVolume::affine`](super::DicomVolume::affine) places every voxel; the
+    /// orthonormal geometry puts some up to `geometry_error_mm` away.
+    Sheared {
+        /// Largest distance between a voxel's place under the geometry and its true place (mm).
+        geometry_error_mm: f64,
+    },
+    /// Slices kept as stored at uneven spacing ([`Uniform::Warn`](super::Uniform::Warn)): no
+    /// matrix places them all; the affine puts some up to `max_error_mm` away.
+    Approximate {
+        /// Largest distance between a voxel's place under the affine and its true place (mm).
+        max_error_mm: f64,
+    },
+    /// The files give no usable ImagePositionPatient/ImageOrientationPatient: spacing,
+    /// origin and direction were assumed, not scanner coordinates.
+    Invented,
+}
+
+impl Placement {
+    /// Whether the volume's own orthonormal geometry places every voxel.
+    pub fn geometry_is_exact(&self) -> bool {
+        matches!(self, Placement::Exact)
+    }
+
+    /// Whether [`DicomVolume::affine`](super::DicomVolume::affine) places every voxel.
+    pub fn affine_is_exact(&self) -> bool {
+        matches!(self, Placement::Exact | Placement::Sheared { .. })
+    }
+
+    /// How the voxels of `info`, decoded as stored, are placed by the scan's orthonormal
+    /// `geometry` and by `affine` (both index to LPS mm): each slice's corner voxels are
+    /// compared with the slice's own ImagePositionPatient.
+    pub(crate) fn of_stored(
+        info: &SeriesInfo,
+        affine: &[[f64; 4]; 4],
+        geometry: &[[f64; 4]; 4],
+    ) -> Placement {
+        if !info.has_geometry {
+            return Placement::Invented;
+        }
+        let by_geometry = largest_error(info, geometry);
+        let by_affine = largest_error(info, affine);
+        if by_geometry <= PLACEMENT_TOLERANCE_MM {
+            Placement::Exact
+        } else if by_affine <= PLACEMENT_TOLERANCE_MM {
+            Placement::Sheared {
+                geometry_error_mm: by_geometry,
+            }
+        } else {
+            Placement::Approximate {
+                max_error_mm: by_affine,
+            }
+        }
+    }
+
+    /// What a user must know about this placement, naming the option that changes it;
+    /// `None` when every voxel is at its place.
+    pub(crate) fn warning(&self) -> Option<String> {
+        match self {
+            Placement::Exact => None,
+            Placement::Sheared { geometry_error_mm } => Some(format!(
+                "gantry-tilted slices kept as stored (Tilt::Raw): only the sheared affine \
+                 (DicomVolume::affine) places every voxel; the orthonormal geometry puts voxels \
+                 up to {geometry_error_mm:.2} mm from their place (Tilt::Corrected, the \
+                 default, reslices onto a true grid)"
+            )),
+            Placement::Approximate { max_error_mm } => Some(format!(
+                "unevenly spaced slices kept as stored (Uniform::Warn): no grid places them \
+                 all, voxels lie up to {max_error_mm:.2} mm from where the grid puts them \
+                 (Uniform::Resample, the default, resamples onto a true grid)"
+            )),
+            Placement::Invented => Some(
+                "geometry invented (no usable ImagePositionPatient/ImageOrientationPatient): \
+                 positions are not scanner coordinates; writers must not claim them \
+                 (NIfTI qform/sform code 0)"
+                    .into(),
+            ),
+        }
+    }
+}
+
+/// Largest distance (mm) between where `m` puts the four in-plane corner voxels of each slice
+/// and where the slice's position and the acquired in-plane axes put them.
+fn largest_error(info: &SeriesInfo, m: &[[f64; 4]; 4]) -> f64 {
+    let acquired = &info.affine_acquired;
+    let col = |a: &[[f64; 4]; 4], c: usize| Vector([a[0][c], a[1][c], a[2][c]]);
+    let at = |a: &[[f64; 4]; 4], ijk: [f64; 3]| {
+        Point([a[0][3], a[1][3], a[2][3]])
+            + col(a, 0) * ijk[0]
+            + col(a, 1) * ijk[1]
+            + col(a, 2) * ijk[2]
+    };
+    let last = [0, 1].map(|a| info.dims[a].saturating_sub(1) as f64);
+    let mut worst = 0.0f64;
+    for (k, slice) in info.slices.iter().enumerate() {
+        let Some(p) = slice.position else {
+            return f64::INFINITY;
+        };
+        for (i, j) in [
+            (0.0, 0.0),
+            (last[0], 0.0),
+            (0.0, last[1]),
+            (last[0], last[1]),
+        ] {
+            let truth = p + col(acquired, 0) * i + col(acquired, 1) * j;
+            worst = worst.max((at(m, [i, j, k as f64]) - truth).norm());
+        }
+    }
+    worst
+}
