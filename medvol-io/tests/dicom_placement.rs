@@ -8,6 +8,7 @@ use medvol_io::dicom::{
 };
 use serde_json::Value;
 
+#[allow(dead_code)] // `usizes` is for the other test files
 mod common;
 use common::data_dir;
 

@@ -19,6 +19,7 @@
 //! | repeated positions | one volume per time point (`/t<n>` ids), in time order |
 //! | enhanced multi-frame | geometry and rescale per frame from the functional groups |
 //! | Siemens mosaic | tiles split into slices (count and slice direction from the CSA header, spacing from SpacingBetweenSlices, else SliceThickness, as the warnings say); several mosaics of a series are its time points |
+//! | UIH VFRAME (SaveBySlc) | tiles split into slices, each at the ImagePositionPatient of its item in (0065,xx51); one file per time point (diffusion direction) |
 //! | no position/orientation | unit spacing, origin 0, identity direction, with a warning: [`Placement::Invented`] |
 //! | non-image or broken files | listed in [`ScanReport::skipped`] with the reason |
 //!
@@ -49,6 +50,7 @@ mod placement;
 mod read;
 mod scan;
 mod series;
+mod uih;
 
 mod anonymize;
 pub mod deid_profile;

@@ -36,6 +36,11 @@ pub(crate) struct Mosaic {
     pub(crate) count_source: &'static str,
     /// What went wrong on the way (an unreadable CSA header with a usable fallback).
     pub(crate) notes: Vec<String>,
+    /// Whose layout this is, for the warnings (`"Siemens"`, `"UIH VFRAME"`).
+    pub(crate) vendor: &'static str,
+    /// The first voxel of each tile (LPS mm) when the file gives them (UIH VFRAME), else
+    /// derived from the image's position ([`Mosaic::first_tile_origin`]).
+    pub(crate) positions: Option<Vec<[f64; 3]>>,
 }
 
 /// The Siemens CSA image header elements this module uses.
@@ -148,7 +153,12 @@ pub(crate) fn parse_csa(bytes: &[u8]) -> Result<CsaImage, String> {
 
 /// The element `element` of the private block whose creator (`group`,0010..00FF) is
 /// `creator`, or of block 0x10 when no creator names the block.
-fn private(obj: &InMemDicomObject, group: u16, creator: &str, element: u8) -> Option<Tag> {
+pub(crate) fn private(
+    obj: &InMemDicomObject,
+    group: u16,
+    creator: &str,
+    element: u8,
+) -> Option<Tag> {
     let block = (0x10u16..=0xFF)
         .find(|&b| text(obj, Tag(group, b)).is_some_and(|t| t.eq_ignore_ascii_case(creator)))
         .unwrap_or(0x10);
@@ -168,7 +178,7 @@ fn private_count(obj: &InMemDicomObject, tag: Tag) -> Option<u32> {
 }
 
 /// Smallest `s` with `s * s >= n`.
-fn ceil_sqrt(n: u32) -> u32 {
+pub(crate) fn ceil_sqrt(n: u32) -> u32 {
     let mut s = f64::from(n).sqrt() as u32;
     while u64::from(s) * u64::from(s) < u64::from(n) {
         s += 1;
@@ -180,9 +190,9 @@ fn ceil_sqrt(n: u32) -> u32 {
 }
 
 impl Mosaic {
-    /// The layout of a file whose ImageType says MOSAIC: `None` for other files,
-    /// `Some(Err(reason))` when the file says MOSAIC but cannot be split (it is then read as
-    /// one image, with the reason among the warnings).
+    /// The layout of a file whose ImageType says MOSAIC (or VFRAME: a UIH mosaic,
+    /// [`super::uih`]): `None` for other files, `Some(Err(reason))` when the file says so but
+    /// cannot be split (it is then read as one image, with the reason among the warnings).
     pub(crate) fn detect(
         obj: &InMemDicomObject,
         image_type: &[String],
@@ -191,7 +201,7 @@ impl Mosaic {
         frames: u32,
     ) -> Option<Result<Self, String>> {
         if !image_type.iter().any(|t| t.eq_ignore_ascii_case("MOSAIC")) {
-            return None;
+            return super::uih::detect(obj, image_type, columns, rows, frames);
         }
         Some(Self::layout(obj, columns, rows, frames))
     }
@@ -265,6 +275,8 @@ impl Mosaic {
             normal,
             count_source,
             notes,
+            vendor: "Siemens",
+            positions: None,
         })
     }
 
@@ -294,15 +306,29 @@ impl Mosaic {
         mosaic: [u32; 2],
         (spacing, spacing_source): (f64, &str),
     ) -> (Vec<(u32, Option<Point>)>, Vec<String>) {
+        let vendor = self.vendor;
         let mut notes: Vec<String> = self
             .notes
             .iter()
-            .map(|n| format!("Siemens mosaic: {n}"))
+            .map(|n| format!("{vendor} mosaic: {n}"))
             .collect();
         let cut = format!(
-            "Siemens mosaic: {} slices of {}x{} cut from the {}x{} image (count from {})",
+            "{vendor} mosaic: {} slices of {}x{} cut from the {}x{} image (count from {})",
             self.count, self.tile[0], self.tile[1], mosaic[0], mosaic[1], self.count_source
         );
+        if let (Some(positions), Some(axes)) = (&self.positions, axes) {
+            notes.push(format!("{cut}; each slice at its own ImagePositionPatient"));
+            let along = |p: &[f64; 3]| Vector(*p).dot(axes[2]);
+            let mut tiles: Vec<(u32, &[f64; 3])> = (0..self.count).zip(positions).collect();
+            tiles.sort_by(|a, b| along(a.1).total_cmp(&along(b.1)));
+            return (
+                tiles
+                    .into_iter()
+                    .map(|(t, p)| (t, Some(Point(*p))))
+                    .collect(),
+                notes,
+            );
+        }
         let (Some(ipp), Some(axes)) = (ipp, axes) else {
             notes.push(cut);
             return ((0..self.count).map(|t| (t, None)).collect(), notes);
@@ -389,6 +415,8 @@ mod tests {
             normal: None,
             count_source: "test",
             notes: Vec::new(),
+            vendor: "Siemens",
+            positions: None,
         };
         let image: Vec<u32> = (0..6 * 4).collect();
         let mut t = [0u32; 6];

@@ -18,7 +18,8 @@ pub struct Slice {
     pub path: PathBuf,
     /// 0-based frame in that file (0 for single-frame files).
     pub frame: u32,
-    /// 0-based tile of a Siemens mosaic image (row-major in the mosaic), `None` otherwise.
+    /// 0-based tile of a mosaic image (Siemens MOSAIC, UIH VFRAME; row-major in the mosaic),
+    /// `None` otherwise.
     pub tile: Option<u32>,
     /// ImagePositionPatient of its first voxel (LPS mm), if the file gives one.
     pub position: Option<Point>,
@@ -365,7 +366,7 @@ fn time_keys(it: &Item) -> [Option<i64>; 4] {
     ]
 }
 
-/// Siemens mosaics: each image is a whole volume, so the files are the time points (in
+/// Mosaics (Siemens, UIH): each image is a whole volume, so the files are the time points (in
 /// time order).
 fn mosaic_volumes(uid: &str, mut items: Vec<Item>) -> Vec<SeriesInfo> {
     items.sort_by(|a, b| {
@@ -646,7 +647,8 @@ fn finish(
     });
     if let Some(Err(why)) = &h0.mosaic {
         warnings.push(format!(
-            "Siemens mosaic not split into slices ({why}): read as one {}x{} image",
+            "mosaic (Siemens MOSAIC or UIH VFRAME) not split into slices ({why}): read as one \
+             {}x{} image",
             h0.columns, h0.rows
         ));
     }
