@@ -238,6 +238,7 @@ impl FileHeader {
                 }
             })
             .collect();
+        let frames = super::rtdose::place_frames(obj, frames)?;
 
         let measures_shared = shared.and_then(|s| first_item(s, tags::PIXEL_MEASURES_SEQUENCE));
         let image_type = strings(obj, tags::IMAGE_TYPE);

@@ -20,6 +20,7 @@
 //! | enhanced multi-frame | geometry and rescale per frame from the functional groups |
 //! | Siemens mosaic | tiles split into slices (count and slice direction from the CSA header, spacing from SpacingBetweenSlices, else SliceThickness, as the warnings say); several mosaics of a series are its time points |
 //! | UIH VFRAME (SaveBySlc) | tiles split into slices, each at the ImagePositionPatient of its item in (0065,xx51); one file per time point (diffusion direction) |
+//! | RT Dose grid | frames are planes at GridFrameOffsetVector along the normal (not time points); values times DoseGridScaling (dose in DoseUnits); a grid whose frames cannot be placed is skipped with the reason |
 //! | no position/orientation | unit spacing, origin 0, identity direction, with a warning: [`Placement::Invented`] |
 //! | non-image or broken files | listed in [`ScanReport::skipped`] with the reason |
 //!
@@ -48,6 +49,7 @@ mod meta;
 mod mosaic;
 mod placement;
 mod read;
+mod rtdose;
 mod scan;
 mod series;
 mod uih;
