@@ -21,6 +21,7 @@
 //! | Siemens mosaic | tiles split into slices (count and slice direction from the CSA header, spacing from SpacingBetweenSlices, else SliceThickness, as the warnings say); several mosaics of a series are its time points |
 //! | UIH VFRAME (SaveBySlc) | tiles split into slices, each at the ImagePositionPatient of its item in (0065,xx51); one file per time point (diffusion direction) |
 //! | RT Dose grid | frames are planes at GridFrameOffsetVector along the normal (not time points); values times DoseGridScaling (dose in DoseUnits); a grid whose frames cannot be placed is skipped with the reason |
+//! | GE `epi_pepolar` | volumes with reversed phase encoding (UserData12 scheme, counted in time order) have their rows reversed to match the geometry, as dcm2niix does ([`Pepolar`]); an unknown scheme is refused |
 //! | no position/orientation | unit spacing, origin 0, identity direction, with a warning: [`Placement::Invented`] |
 //! | non-image or broken files | listed in [`ScanReport::skipped`] with the reason |
 //!
@@ -36,6 +37,7 @@
 
 pub use geometry::SliceSpacing;
 pub use meta::Metadata;
+pub use pepolar::Pepolar;
 pub use placement::{PLACEMENT_TOLERANCE_MM, Placement};
 pub use read::{DicomVolume, Output, ReadOptions, Tilt, Uniform, Which, read_first};
 pub use scan::{ScanOptions, ScanReport, scan};
@@ -47,6 +49,7 @@ mod guard;
 mod header;
 mod meta;
 mod mosaic;
+mod pepolar;
 mod placement;
 mod read;
 mod rtdose;

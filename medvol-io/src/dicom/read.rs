@@ -3,6 +3,7 @@
 use super::decode::{Stored, read_frames, stored_range};
 use super::geometry::{Stack, exact_count, reslice};
 use super::header::FileHeader;
+use super::pepolar::{Pepolar, flip_rows, reversed_rows};
 use super::placement::Placement;
 use super::scan::{ScanOptions, ScanReport, scan};
 use super::series::SeriesInfo;
@@ -84,6 +85,8 @@ pub struct ReadOptions {
     pub resample_spacing_mm: Option<f64>,
     /// Caps on voxels and bytes (default: those of the scan).
     pub limits: Option<Limits>,
+    /// GE `epi_pepolar` volumes stored upside down (default [`Pepolar::Flip`]).
+    pub pepolar: Pepolar,
 }
 
 impl ReadOptions {
@@ -111,6 +114,11 @@ impl ReadOptions {
     /// The same options with other limits.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = Some(limits);
+        self
+    }
+    /// The same options with another policy for GE `epi_pepolar` reversed volumes.
+    pub fn with_pepolar(mut self, pepolar: Pepolar) -> Self {
+        self.pepolar = pepolar;
         self
     }
 }
@@ -333,11 +341,14 @@ fn decode_file<T: Stored>(h: &FileHeader, targets: Vec<Target<'_, T>>) -> Result
     Ok(())
 }
 
-fn typed<T: Stored>(info: &SeriesInfo) -> Result<DynVolume>
+fn typed<T: Stored>(info: &SeriesInfo, flip: bool) -> Result<DynVolume>
 where
     DynVolume: From<Volume<T>>,
 {
-    let data = decode_stack::<T>(info)?;
+    let mut data = decode_stack::<T>(info)?;
+    if flip {
+        flip_rows(&mut data, info.dims);
+    }
     Volume::from_vec(info.dims, data, info.geometry)
         .map(DynVolume::from)
         .map_err(|source| Error::Geometry {
@@ -417,6 +428,8 @@ fn refuse_uneven(info: &SeriesInfo, options: &ReadOptions) -> Result<()> {
 fn read_volume(info: &SeriesInfo, options: &ReadOptions, limits: Limits) -> Result<DicomVolume> {
     refuse_uneven(info, options)?;
     let mut warnings = info.warnings.clone();
+    let (flip, note) = reversed_rows(info, options.pepolar)?;
+    warnings.extend(note);
     let uniform = info.spacing.uniform;
     let correct_tilt = info.tilt_deg > 0.0 && options.tilt == Tilt::Corrected;
     let resample = !uniform && (options.uniform == Uniform::Resample || correct_tilt);
@@ -424,9 +437,9 @@ fn read_volume(info: &SeriesInfo, options: &ReadOptions, limits: Limits) -> Resu
         warnings.push("tilt correction needs uniform spacing: slices resampled along k".into());
     }
     if resample || correct_tilt {
-        read_resliced(info, options, &limits, warnings, resample)
+        read_resliced(info, options, &limits, warnings, (resample, flip))
     } else {
-        read_stored(info, options, &limits, warnings)
+        read_stored(info, options, &limits, warnings, flip)
     }
 }
 
@@ -436,18 +449,19 @@ fn read_stored(
     options: &ReadOptions,
     limits: &Limits,
     mut warnings: Vec<String>,
+    flip: bool,
 ) -> Result<DicomVolume> {
     let kind = output_kind(info, options.output);
     check_limits(info, info.dims, kind.size_bytes() as u64, limits)?;
     let volume = match kind {
-        VoxelKind::U8 => typed::<u8>(info)?,
-        VoxelKind::I8 => typed::<i8>(info)?,
-        VoxelKind::U16 => typed::<u16>(info)?,
-        VoxelKind::I16 => typed::<i16>(info)?,
-        VoxelKind::U32 => typed::<u32>(info)?,
-        VoxelKind::I32 => typed::<i32>(info)?,
-        VoxelKind::F64 => typed::<f64>(info)?,
-        _ => typed::<f32>(info)?,
+        VoxelKind::U8 => typed::<u8>(info, flip)?,
+        VoxelKind::I8 => typed::<i8>(info, flip)?,
+        VoxelKind::U16 => typed::<u16>(info, flip)?,
+        VoxelKind::I16 => typed::<i16>(info, flip)?,
+        VoxelKind::U32 => typed::<u32>(info, flip)?,
+        VoxelKind::I32 => typed::<i32>(info, flip)?,
+        VoxelKind::F64 => typed::<f64>(info, flip)?,
+        _ => typed::<f32>(info, flip)?,
     };
     let grid = info.geometry.affine();
     let affine = if info.tilt_deg > 0.0 || !info.spacing.uniform {
@@ -508,7 +522,7 @@ fn read_resliced(
     options: &ReadOptions,
     limits: &Limits,
     mut warnings: Vec<String>,
-    resample: bool,
+    (resample, flip): (bool, bool),
 ) -> Result<DicomVolume> {
     let first = &info.sources[0].header.path;
     let tilted = info.tilt_deg > 0.0;
@@ -565,7 +579,10 @@ fn read_resliced(
         4 + 4 * info.dims[2] as u64 / dims[2].max(1) as u64,
         limits,
     )?;
-    let raw = decode_stack::<f32>(info)?;
+    let mut raw = decode_stack::<f32>(info)?;
+    if flip {
+        flip_rows(&mut raw, info.dims);
+    }
     let fill = raw.iter().copied().fold(f32::INFINITY, f32::min);
     let plane = info.dims[0] * info.dims[1];
     let slices: Vec<Vec<f32>> = raw.chunks(plane).map(<[f32]>::to_vec).collect();
