@@ -1,29 +1,49 @@
-//! Converts every volume of a DICOM folder to NIfTI, as dcm2niix would place it.
+//! Converts every series of a DICOM folder to NIfTI, as dcm2niix would write it.
 //!
 //! ```text
 //! cargo run --release --example dicom2nifti -- <dicom_folder> <out_folder> [--json]
 //!     [--tilt raw|corrected|both] [--uniform refuse|warn|resample]
+//!     [--split-4d] [--voxel-order dcm2niix|native] [--force]
 //! ```
 //!
-//! One `.nii.gz` per volume named `<SeriesNumber>_<SeriesDescription>` (sanitized; `_t<n>` per
-//! time point of a 4-D series, `_o<n>`/`_e<n>` for orientation/echo groups, `_tilt` for a
-//! tilt-corrected volume), qform = sform in RAS, plus a `.json` sidecar with the main
-//! acquisition attributes and the warnings. A gantry-tilted stack written raw keeps its true
-//! sheared affine in the sform. With `--json`, one JSON object on stdout:
+//! One `.nii.gz` per series named `<SeriesNumber>_<SeriesDescription>` (sanitized;
+//! `_o<n>`/`_e<n>` for orientation/echo groups, `_tilt` for a tilt-corrected volume): all
+//! time points of a series that share one grid go into one 4-D file (`--split-4d`: one 3-D
+//! file per time point, `_t<n>`). Voxels are stored as dcm2niix stores them, rows bottom-up
+//! (`--voxel-order native` keeps medvol's top-down rows; the affine always follows), qform =
+//! sform in RAS. A gantry-tilted stack written raw keeps its true sheared affine in the sform.
+//! Each NIfTI has a `.json` sidecar (main acquisition attributes and the warnings).
+//!
+//! Nothing is replaced: a name that exists already (from this run or an earlier one) gets
+//! `a`, `b` ... `z` appended, as dcm2niix does, unless `--force` asks to replace files of
+//! earlier runs. A NIfTI and its sidecar appear together or not at all, also when the
+//! program is killed (`medvol_core::atomic::FileSet`); temporary files left in the output
+//! folder by killed runs are removed (or their files completed) at the start.
+//!
+//! With `--json`, one JSON object on stdout:
 //!
 //! ```text
-//! {"input": "...", "outputs": [{"file": "...", "series_uid": "...", "label": "...",
-//!   "dims": [ni, nj, nk], "voxel_type": "i16", "tilt_corrected": false, "resampled": false,
-//!   "warnings": ["..."]}], "failed": [{"label": "...", "reason": "..."}],
+//! {"input": "...", "outputs": [{"file": ".../3_t1.nii.gz", "sidecar": ".../3_t1.json",
+//!   "series_uid": "...", "label": "...", "volumes": 1, "time_points": [1],
+//!   "dims": [ni, nj, nk], "spacing": [mm, mm, mm], "origin": [x, y, z],
+//!   "voxel_order": "dcm2niix", "voxel_type": "i16", "tilt_corrected": false,
+//!   "resampled": false, "warnings": ["..."]}], "failed": [{"label": "...", "reason": "..."}],
 //!  "skipped": [{"path": "...", "reason": "..."}]}
 //! ```
 //!
-//! Exit status 1 with a one-line reason on stderr when nothing could be converted.
+//! `dims`, `spacing` and `origin` describe one volume as stored: `origin` is the LPS position
+//! (mm) of its first stored voxel, `time_points` the 1-based time points it holds, in order.
+//!
+//! Exit status 1 with a one-line reason on stderr when nothing could be converted or an output
+//! could not be written (a full disk stops the run: the reason is the system's); the files
+//! written before stay whole.
 
 use clap::{Parser, ValueEnum};
-use medvol_io::dicom::{DicomVolume, ReadOptions, ScanOptions, SeriesInfo, Tilt, Uniform, scan};
-use medvol_io::nifti::{WriteOptions, write_with_options};
+use medvol_core::atomic::{FileSet, sweep_folder};
+use medvol_io::dicom::{ReadOptions, ScanOptions, ScanReport, SeriesInfo, Tilt, Uniform, scan};
+use medvol_io::nifti::{Affine, VoxelOrder, WriteOptions, write_4d_to};
 use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -41,8 +61,16 @@ enum UniformArg {
     Resample,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OrderArg {
+    /// dcm2niix's: rows stored bottom-up.
+    Dcm2niix,
+    /// medvol's: rows top-down, as in the DICOM image.
+    Native,
+}
+
 #[derive(Parser)]
-#[command(about = "Convert the volumes of a DICOM folder to NIfTI (.nii.gz + .json sidecars)")]
+#[command(about = "Convert the series of a DICOM folder to NIfTI (.nii.gz + .json sidecars)")]
 struct Args {
     /// Folder (or file) of DICOM images; searched recursively.
     dicom_folder: PathBuf,
@@ -57,6 +85,15 @@ struct Args {
     /// Non-uniform slice spacing: fail, keep with a warning, or resample along k.
     #[arg(long, value_enum, default_value = "warn")]
     uniform: UniformArg,
+    /// One 3-D file per time point instead of one 4-D file per series.
+    #[arg(long)]
+    split_4d: bool,
+    /// Voxel order on disk (the affine always follows it).
+    #[arg(long, value_enum, default_value = "dcm2niix")]
+    voxel_order: OrderArg,
+    /// Replace files of earlier runs that have the same names (never this run's own files).
+    #[arg(long)]
+    force: bool,
 }
 
 /// Letters, digits, `-` and `_` kept; runs of anything else become one `_`.
@@ -72,8 +109,9 @@ fn sanitize(s: &str) -> String {
     out.trim_matches('_').to_string()
 }
 
-/// `<SeriesNumber>_<SeriesDescription>` plus the group, echo and time suffixes of the id.
-fn base_name(info: &SeriesInfo) -> String {
+/// `<SeriesNumber>_<SeriesDescription>` plus the group and echo suffixes of the id, and
+/// the time point's when `time` is set.
+fn base_name(info: &SeriesInfo, time: bool) -> String {
     let number = info
         .series_number
         .map(|n| n.to_string())
@@ -83,7 +121,7 @@ fn base_name(info: &SeriesInfo) -> String {
         name = "series".into();
     }
     for part in info.id.split('/').skip(1) {
-        if part.starts_with('o') || part.starts_with('e') || part.starts_with('t') {
+        if part.starts_with('o') || part.starts_with('e') || (time && part.starts_with('t')) {
             name.push('_');
             name.push_str(part);
         }
@@ -91,11 +129,50 @@ fn base_name(info: &SeriesInfo) -> String {
     name
 }
 
-fn sidecar(v: &DicomVolume, file: &str) -> Value {
+/// The volumes of the scan to write as one file each: indices into `report.volumes`, in time
+/// order. Time points of one series (same id apart from `/t<n>`) that share dims and grid go
+/// together unless `split`.
+fn files_of(report: &ScanReport, split: bool) -> Vec<Vec<usize>> {
+    let mut series: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut order = Vec::new();
+    for (i, info) in report.volumes.iter().enumerate() {
+        let is_time = |p: &&str| p.starts_with('t') && p[1..].parse::<u32>().is_ok();
+        let key = if split {
+            info.id.clone()
+        } else {
+            let parts: Vec<&str> = info.id.split('/').filter(|p| !is_time(p)).collect();
+            parts.join("/")
+        };
+        if !series.contains_key(&key) {
+            order.push(key.clone());
+        }
+        series.entry(key).or_default().push(i);
+    }
+    let mut files = Vec::new();
+    for key in order {
+        let mut members = series.remove(&key).unwrap_or_default();
+        members.sort_by_key(|&i| report.volumes[i].time_point.map_or(0, |(t, _)| t));
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for i in members {
+            let v = &report.volumes[i];
+            let same = |g: &Vec<usize>| {
+                let f = &report.volumes[g[0]];
+                f.dims == v.dims && f.geometry.approx_eq(&v.geometry, 1e-6)
+            };
+            match groups.iter_mut().find(|g| same(g)) {
+                Some(g) => g.push(i),
+                None => groups.push(vec![i]),
+            }
+        }
+        files.extend(groups);
+    }
+    files
+}
+
+fn sidecar(v: &Head, count: usize, files: usize, warnings: &[String]) -> Value {
     let m = &v.info.metadata;
     json!({
         "ConversionSoftware": "medvol dicom2nifti",
-        "NiftiFile": file,
         "Modality": m.modality,
         "Manufacturer": m.manufacturer,
         "ManufacturersModelName": m.model,
@@ -122,19 +199,167 @@ fn sidecar(v: &DicomVolume, file: &str) -> Value {
         "SequenceName": m.sequence_name,
         "GantryDetectorTilt": v.info.gantry_detector_tilt_deg,
         "TiltFromPositionsDeg": v.info.tilt_deg,
-        "TimePoint": v.info.time_point.map(|(t, n)| json!([t + 1, n])),
+        // A 3-D file of one time point of a 4-D series says which one.
+        "TimePoint": if count == 1 { v.info.time_point.map(|(t, n)| json!([t + 1, n])) } else { None },
+        "Volumes": count,
         "SliceGapsMM": v.info.spacing.gaps_mm,
         "TiltCorrected": v.tilt_corrected,
         "Resampled": v.resampled,
-        "Files": v.info.files.len(),
-        "Warnings": v.warnings,
+        "Files": files,
+        "Warnings": warnings,
     })
+}
+
+/// What a file's report and sidecar say of its first time point.
+struct Head {
+    info: SeriesInfo,
+    dims: [usize; 3],
+    voxel_type: &'static str,
+    /// Index to LPS mm of the voxels in medvol's order.
+    affine: Affine,
+    tilt_corrected: bool,
+    resampled: bool,
+}
+
+/// Why a file was not written: its input, or the output folder (which stops the run).
+enum Failure {
+    Input(String),
+    Output(String),
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Output(e.to_string())
+    }
+}
+
+/// What one output file needs.
+struct Job<'a> {
+    report: &'a ScanReport,
+    members: &'a [usize],
+    read: ReadOptions,
+    stem: String,
+}
+
+/// Reads, writes and publishes one file (and its sidecar); returns its report entry.
+fn convert(job: &Job<'_>, args: &Args, replace: bool) -> Result<(String, Value), Failure> {
+    let report = job.report;
+    let input = |e: medvol_io::Error| Failure::Input(e.to_string());
+    let read = report.read(job.members[0], &job.read).map_err(input)?;
+    let first = Head {
+        dims: read.volume.dims(),
+        voxel_type: read.volume.kind().name(),
+        info: read.info,
+        affine: read.affine,
+        tilt_corrected: read.tilt_corrected,
+        resampled: read.resampled,
+    };
+    let order = match args.voxel_order {
+        OrderArg::Dcm2niix => VoxelOrder::RowsReversed,
+        OrderArg::Native => VoxelOrder::Native,
+    };
+    let options = WriteOptions::default()
+        .with_affine_lps(first.affine)
+        .with_voxel_order(order);
+    let name = args.out_folder.join(format!("{}.nii.gz", job.stem));
+    let mut set = FileSet::new(&args.out_folder, &job.stem);
+    let mut warnings = read.warnings;
+    let mut files = first.info.files.len();
+    let mut pending = Some(read.volume);
+    set.write(".nii.gz", |w| {
+        write_4d_to(w, &name, job.members.len(), &options, |t| {
+            if let Some(v) = pending.take() {
+                return Ok(v);
+            }
+            let v = report.read(job.members[t], &job.read)?;
+            files += v.info.files.len();
+            for w in v.warnings {
+                if !warnings.contains(&w) {
+                    warnings.push(w);
+                }
+            }
+            Ok(v.volume)
+        })
+        .map_err(|e| match &e {
+            medvol_io::Error::Io { path, .. } if *path == name => Failure::Output(e.to_string()),
+            _ => Failure::Input(e.to_string()),
+        })
+    })?;
+    let count = job.members.len();
+    let text =
+        serde_json::to_string_pretty(&sidecar(&first, count, files, &warnings)).unwrap_or_default();
+    set.write(".json", |w| std::io::Write::write_all(w, text.as_bytes()))
+        .map_err(Failure::from)?;
+    let stem = set.publish(replace)?;
+    let stored = order.affine(first.affine, first.dims);
+    let record = Record {
+        job,
+        first: &first,
+        stem: &stem,
+        order,
+        stored,
+    };
+    Ok((stem.clone(), record.to_json(&args.out_folder, warnings)))
+}
+
+/// What the `--json` report says of one written file.
+struct Record<'a> {
+    job: &'a Job<'a>,
+    first: &'a Head,
+    stem: &'a str,
+    order: VoxelOrder,
+    /// Index of the stored voxels to LPS mm.
+    stored: Affine,
+}
+
+impl Record<'_> {
+    fn to_json(&self, out: &Path, warnings: Vec<String>) -> Value {
+        let Record {
+            job,
+            first,
+            stem,
+            order,
+            stored,
+        } = self;
+        let info = &first.info;
+        let spacing: Vec<f64> = (0..3)
+            .map(|c| {
+                (0..3)
+                    .map(|r| stored[r][c] * stored[r][c])
+                    .sum::<f64>()
+                    .sqrt()
+            })
+            .collect();
+        let time_points: Vec<usize> = job
+            .members
+            .iter()
+            .map(|&i| job.report.volumes[i].time_point.map_or(1, |(t, _)| t + 1))
+            .collect();
+        json!({
+            "file": out.join(format!("{stem}.nii.gz")).display().to_string(),
+            "sidecar": out.join(format!("{stem}.json")).display().to_string(),
+            "series_uid": info.series_uid,
+            "label": info.label,
+            "volumes": job.members.len(),
+            "time_points": time_points,
+            "dims": first.dims,
+            "spacing": spacing,
+            "origin": [stored[0][3], stored[1][3], stored[2][3]],
+            "voxel_order": if *order == VoxelOrder::Native { "native" } else { "dcm2niix" },
+            "voxel_type": first.voxel_type,
+            "tilt_corrected": first.tilt_corrected,
+            "resampled": first.resampled,
+            "warnings": warnings,
+        })
+    }
 }
 
 fn run(args: &Args) -> Result<Value, String> {
     let report = scan(&args.dicom_folder, &ScanOptions::default()).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&args.out_folder)
         .map_err(|e| format!("{}: {e}", args.out_folder.display()))?;
+    // Leftovers of killed runs: completed or removed before anything is named.
+    sweep_folder(&args.out_folder).map_err(|e| format!("{}: {e}", args.out_folder.display()))?;
     let uniform = match args.uniform {
         UniformArg::Refuse => Uniform::Refuse,
         UniformArg::Warn => Uniform::Warn,
@@ -142,8 +367,10 @@ fn run(args: &Args) -> Result<Value, String> {
     };
     let mut outputs = Vec::new();
     let mut failed = Vec::new();
-    let mut used = std::collections::HashSet::new();
-    for (i, info) in report.volumes.iter().enumerate() {
+    // Stems this run published: never replaced, even with --force.
+    let mut ours = HashSet::new();
+    for members in files_of(&report, args.split_4d) {
+        let info = &report.volumes[members[0]];
         let mut variants = Vec::new();
         let tilted = info.tilt_deg > 0.0;
         if !tilted || args.tilt != TiltArg::Corrected {
@@ -152,35 +379,28 @@ fn run(args: &Args) -> Result<Value, String> {
         if tilted && args.tilt != TiltArg::Raw {
             variants.push((Tilt::Corrected, "_tilt"));
         }
+        // A file holding part of a series' time points is named for its first one.
+        let series_count = info.time_point.map_or(1, |(_, n)| n);
+        let time = args.split_4d || members.len() < series_count;
         for (tilt, suffix) in variants {
-            let options = ReadOptions::default().with_uniform(uniform).with_tilt(tilt);
-            let result = report.read(i, &options).and_then(|v| {
-                let mut name = format!("{}{suffix}", base_name(info));
-                if !used.insert(name.clone()) {
-                    name = format!("{name}_{}", i + 1);
-                    used.insert(name.clone());
+            let job = Job {
+                report: &report,
+                members: &members,
+                read: ReadOptions::default().with_uniform(uniform).with_tilt(tilt),
+                stem: format!("{}{suffix}", base_name(info, time)),
+            };
+            let replace = args.force && !ours.contains(&job.stem);
+            match convert(&job, args, replace) {
+                Ok((stem, o)) => {
+                    ours.insert(stem);
+                    outputs.push(o);
                 }
-                let nii = args.out_folder.join(format!("{name}.nii.gz"));
-                let options = WriteOptions::default().with_affine_lps(v.affine);
-                write_with_options(&nii, &v.volume, &options)?;
-                let side = args.out_folder.join(format!("{name}.json"));
-                let file = format!("{name}.nii.gz");
-                let text = serde_json::to_string_pretty(&sidecar(&v, &file)).unwrap_or_default();
-                write_text(&side, &text).map_err(|e| medvol_io::Error::io(&side, e))?;
-                Ok(json!({
-                    "file": nii.display().to_string(),
-                    "series_uid": info.series_uid,
-                    "label": info.label,
-                    "dims": v.volume.dims(),
-                    "voxel_type": v.volume.kind().name(),
-                    "tilt_corrected": v.tilt_corrected,
-                    "resampled": v.resampled,
-                    "warnings": v.warnings,
-                }))
-            });
-            match result {
-                Ok(o) => outputs.push(o),
-                Err(e) => failed.push(json!({"label": info.label, "reason": e.to_string()})),
+                Err(Failure::Input(reason)) => {
+                    failed.push(json!({"label": info.label, "reason": reason}));
+                }
+                Err(Failure::Output(reason)) => {
+                    return Err(format!("cannot write {}: {reason}", job.stem));
+                }
             }
         }
     }
@@ -202,10 +422,6 @@ fn run(args: &Args) -> Result<Value, String> {
         "failed": failed,
         "skipped": skipped,
     }))
-}
-
-fn write_text(path: &Path, text: &str) -> std::io::Result<()> {
-    medvol_core::atomic::write_file(path, |w| std::io::Write::write_all(w, text.as_bytes()))
 }
 
 fn main() -> ExitCode {

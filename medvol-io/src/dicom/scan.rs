@@ -4,6 +4,7 @@ use super::Skipped;
 use super::header::{FileHeader, not_an_image};
 use super::series::{SeriesInfo, group};
 use crate::{Error, Limits, Result};
+use medvol_core::atomic::TEMP_PREFIX;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -77,7 +78,8 @@ fn list_files(root: &Path, recursive: bool, limits: &Limits) -> Result<Vec<PathB
                 if recursive {
                     stack.push(p);
                 }
-            } else {
+            } else if !e.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+                // A writer's temporary file (killed mid-write, or still writing) is no input.
                 out.push(p);
                 limits.check_files(root, out.len() as u64)?;
             }

@@ -6,7 +6,9 @@
 //! - The geometry comes from the sform or the qform exactly as ITK (SimpleITK, 3D Slicer)
 //!   chooses it ([`Transform`]); RAS becomes LPS in this module and nowhere else.
 //! - [`write()`], [`write_dyn`], [`write_with_options`] and [`write_volumes`] write NIfTI-1 (or
-//!   NIfTI-2 for dimensions over 32767 or when asked) with qform and sform both set, atomically.
+//!   NIfTI-2 for dimensions over 32767 or when asked) with qform and sform both set, atomically;
+//!   [`write_4d`] and [`write_4d_to`] stream time points produced one at a time into one file.
+//!   [`VoxelOrder`] chooses medvol's or dcm2niix's voxel order ([`WriteOptions::voxel_order`]).
 //!
 //! ```
 //! use medvol_core::phantom::HeadPhantom;
@@ -24,14 +26,16 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub use four_d::{write_4d, write_4d_to};
 pub use header::{ByteOrder, Datatype, Header};
-pub use orient::{Affine, Transform, ras_lps};
+pub use orient::{Affine, Transform, VoxelOrder, ras_lps};
 pub use read::{Nifti, ReadOptions, read, read_volume, read_with_options};
 pub use write::{WriteOptions, write, write_dyn, write_volumes, write_with_options};
 
 #[cfg(doc)]
 use medvol_core::DynVolume;
 
+mod four_d;
 mod gzip;
 mod header;
 mod orient;

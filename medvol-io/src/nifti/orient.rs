@@ -40,6 +40,62 @@ impl Transform {
     }
 }
 
+/// The order in which a NIfTI writer stores the voxels of a volume (i fastest, then j, then k),
+/// and so the affine it writes: each voxel keeps its place in the patient either way.
+///
+/// dcm2niix stores DICOM images **bottom-up**: its i axis and slice order are medvol's (i
+/// along the DICOM row direction, k ascending along the slice normal, row x column), but
+/// the rows (j) are reversed, so that voxel (i, 0, k) is the last DICOM row. The affine's j
+/// column is therefore negated and its origin moved to that row:
+/// `A' = A * F` with `F` mapping j to `nj - 1 - j`. This was established on dcm2niix
+/// v1.0.20260724's outputs for the shared data and dcm_qa sets: for axial, sagittal,
+/// coronal, oblique, 4-D and enhanced multi-frame series, medvol's volume with its rows
+/// reversed is dcm2niix's volume voxel for voxel, with the same affine within 1e-3 mm.
+/// Tools that use voxel indices without the affine (FSL, many deep-learning loaders) expect
+/// this layout.
+///
+/// ```
+/// use medvol_io::nifti::VoxelOrder;
+/// let a = [
+///     [1.0, 0.0, 0.0, 10.0],
+///     [0.0, 2.0, 0.0, 20.0],
+///     [0.0, 0.0, 3.0, 30.0],
+///     [0.0, 0.0, 0.0, 1.0],
+/// ];
+/// let b = VoxelOrder::RowsReversed.affine(a, [4, 5, 6]);
+/// // Stored row 0 is row 4: 20 + 4 * 2 mm along y; j now runs the other way.
+/// assert_eq!(b[1], [0.0, -2.0, 0.0, 28.0]);
+/// assert_eq!(VoxelOrder::Native.affine(a, [4, 5, 6]), a);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum VoxelOrder {
+    /// medvol's (and DICOM's) order: rows top-down as in the image, i fastest.
+    #[default]
+    Native,
+    /// dcm2niix's order: the rows of every slice reversed (bottom-up), i and k as medvol's.
+    RowsReversed,
+}
+
+impl VoxelOrder {
+    /// The index-to-world affine of voxels stored in this order, given the affine `a` of
+    /// the volume in medvol's order and its dims (i, j, k). Works in LPS or RAS alike.
+    pub fn affine(self, a: Affine, dims: [usize; 3]) -> Affine {
+        match self {
+            VoxelOrder::Native => a,
+            VoxelOrder::RowsReversed => {
+                let last = dims[1].saturating_sub(1) as f64;
+                let mut b = a;
+                for row in b.iter_mut().take(3) {
+                    row[3] += last * row[1];
+                    row[1] = -row[1];
+                }
+                b
+            }
+        }
+    }
+}
+
 /// Converts an affine between RAS and LPS (the conversion is its own inverse).
 pub fn ras_lps(mut a: Affine) -> Affine {
     for row in a.iter_mut().take(2) {

@@ -6,7 +6,7 @@
 
 use super::gzip::ParallelGzEncoder;
 use super::header::{self, ByteOrder, Datatype, Header};
-use super::orient::{self, Affine, ras_lps};
+use super::orient::{self, Affine, VoxelOrder, ras_lps};
 use super::sample::Sample;
 use crate::{Error, Result};
 use flate2::Compression;
@@ -39,6 +39,9 @@ pub struct WriteOptions {
     /// geometry, e.g. the sheared grid of a gantry-tilted CT. The sform gets it exactly (in
     /// RAS); the qform and `pixdim` get its closest rigid part (column lengths as voxel size).
     pub affine_lps: Option<Affine>,
+    /// The order voxels are stored in (default [`VoxelOrder::Native`]); the affine always
+    /// follows it, so every voxel keeps its place.
+    pub voxel_order: VoxelOrder,
 }
 
 impl WriteOptions {
@@ -65,6 +68,12 @@ impl WriteOptions {
         self.affine_lps = Some(affine);
         self
     }
+
+    /// The same options storing voxels in `order`.
+    pub fn with_voxel_order(mut self, order: VoxelOrder) -> Self {
+        self.voxel_order = order;
+        self
+    }
 }
 
 impl Default for WriteOptions {
@@ -73,6 +82,7 @@ impl Default for WriteOptions {
             nifti2: false,
             gzip_level: Self::DEFAULT_GZIP_LEVEL,
             affine_lps: None,
+            voxel_order: VoxelOrder::Native,
         }
     }
 }
@@ -182,35 +192,12 @@ pub fn write_volumes(
     volumes: &[DynVolume],
     options: &WriteOptions,
 ) -> Result<()> {
-    let path = path.as_ref();
-    let first = volumes.first().ok_or_else(|| Error::NotFound {
-        path: path.to_path_buf(),
-        reason: "no volumes to write".into(),
-    })?;
-    for (t, v) in volumes.iter().enumerate() {
-        if v.dims() != first.dims()
-            || v.kind() != first.kind()
-            || !v.geometry().approx_eq(first.geometry(), 1e-6)
-        {
-            return Err(Error::InconsistentSeries {
-                path: path.to_path_buf(),
-                reason: format!(
-                    "volume {t} is {:?} {} and differs from volume 0 ({:?} {}) in size, type or geometry",
-                    v.dims(),
-                    v.kind(),
-                    first.dims(),
-                    first.kind()
-                ),
-            });
-        }
-    }
-    let voxels: Vec<Voxels<'_>> = volumes.iter().map(Voxels::of_dyn).collect();
-    write_voxels(path, &voxels, first.geometry(), options)
+    super::four_d::write_4d(path, volumes.len(), options, |t| Ok(&volumes[t]))
 }
 
 /// The voxels of one volume, typed.
 #[derive(Clone, Copy)]
-enum Voxels<'a> {
+pub(super) enum Voxels<'a> {
     U8(&'a [u8], [usize; 3]),
     I8(&'a [i8], [usize; 3]),
     U16(&'a [u16], [usize; 3]),
@@ -250,11 +237,11 @@ impl<'a> Voxels<'a> {
         unreachable!("Voxel is sealed to the eight types above")
     }
 
-    fn of_dyn(volume: &'a DynVolume) -> Self {
+    pub(super) fn of_dyn(volume: &'a DynVolume) -> Self {
         map_dyn!(volume, v => Self::of(v))
     }
 
-    fn dims(&self) -> [usize; 3] {
+    pub(super) fn dims(&self) -> [usize; 3] {
         match *self {
             Voxels::U8(_, d)
             | Voxels::I8(_, d)
@@ -267,24 +254,99 @@ impl<'a> Voxels<'a> {
         }
     }
 
-    fn datatype(&self) -> Datatype {
+    pub(super) fn datatype(&self) -> Datatype {
         fn of<S: Sample>(_: &[S]) -> Datatype {
             S::DATATYPE
         }
         over_voxels!(*self, s => of(s))
     }
 
-    fn write_le(&self, w: &mut impl Write) -> io::Result<()> {
-        over_voxels!(*self, s => write_samples(w, s))
+    /// Writes the voxels little-endian in `order` into `out`.
+    pub(super) fn write_to<W: Write>(
+        &self,
+        out: &mut Encoder<W>,
+        order: VoxelOrder,
+    ) -> io::Result<()> {
+        fn native<S: Sample + Sync, W: Write>(out: &mut Encoder<W>, s: &[S]) -> io::Result<()> {
+            match out {
+                Encoder::Plain(w) => write_samples(w, s),
+                // The parallel gzip encoder encodes on its threads.
+                Encoder::Gzip(z) => z.write_encoded(s, S::SIZE, S::encode_le),
+            }
+        }
+        match order {
+            VoxelOrder::Native => over_voxels!(*self, s => native(out, s)),
+            VoxelOrder::RowsReversed => {
+                let dims = self.dims();
+                over_voxels!(*self, s => write_rows_reversed(out, s, dims))
+            }
+        }
+    }
+}
+
+/// Where a file's bytes go: the file itself or a gzip stream into it.
+pub(super) enum Encoder<W: Write> {
+    Plain(W),
+    Gzip(ParallelGzEncoder<W>),
+}
+
+impl<W: Write> Encoder<W> {
+    /// A gzip stream at `level` into `w` when `gzip`, `w` itself otherwise.
+    pub(super) fn new(w: W, gzip: bool, level: u32) -> io::Result<Self> {
+        Ok(if gzip {
+            Encoder::Gzip(ParallelGzEncoder::new(w, Compression::new(level))?)
+        } else {
+            Encoder::Plain(w)
+        })
     }
 
-    /// As [`Self::write_le`] into the parallel gzip encoder, which encodes on its threads.
-    fn write_le_gz<W: Write>(&self, z: &mut ParallelGzEncoder<W>) -> io::Result<()> {
-        fn of<S: Sample + Sync, W: Write>(z: &mut ParallelGzEncoder<W>, s: &[S]) -> io::Result<()> {
-            z.write_encoded(s, S::SIZE, S::encode_le)
+    /// Ends the gzip stream, if any.
+    pub(super) fn finish(self) -> io::Result<()> {
+        match self {
+            Encoder::Plain(_) => Ok(()),
+            Encoder::Gzip(z) => z.finish().map(drop),
         }
-        over_voxels!(*self, s => of(z, s))
     }
+}
+
+impl<W: Write> Write for Encoder<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Encoder::Plain(w) => w.write(buf),
+            Encoder::Gzip(z) => z.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Encoder::Plain(w) => w.flush(),
+            Encoder::Gzip(z) => z.flush(),
+        }
+    }
+}
+
+/// Writes the slices of `src` (dims `[ni, nj, nk]`) with their rows in reverse order,
+/// gathered through a scratch buffer of a few gzip blocks (so compression stays parallel).
+fn write_rows_reversed<S: Sample, W: Write>(
+    out: &mut Encoder<W>,
+    src: &[S],
+    [ni, nj, _]: [usize; 3],
+) -> io::Result<()> {
+    let row_bytes = ni * S::SIZE;
+    let rows_per_flush = (4 * super::gzip::BLOCK / row_bytes.max(1)).max(1);
+    let mut scratch = vec![0u8; rows_per_flush.min(src.len() / ni.max(1)) * row_bytes];
+    let mut filled = 0;
+    for slice in src.chunks(ni * nj) {
+        for row in slice.chunks(ni).rev() {
+            if filled + row_bytes > scratch.len() {
+                out.write_all(&scratch[..filled])?;
+                filled = 0;
+            }
+            S::encode_le(row, &mut scratch[filled..filled + row_bytes]);
+            filled += row_bytes;
+        }
+    }
+    out.write_all(&scratch[..filled])
 }
 
 fn write_samples<S: Sample>(w: &mut impl Write, src: &[S]) -> io::Result<()> {
@@ -315,12 +377,8 @@ fn gzipped(path: &Path) -> Result<bool> {
     }
 }
 
-fn write_voxels(
-    path: &Path,
-    volumes: &[Voxels<'_>],
-    geometry: &Geometry,
-    options: &WriteOptions,
-) -> Result<()> {
+/// `true` for gzip, after checking the file name and gzip level of a write.
+pub(super) fn gzip_output(path: &Path, options: &WriteOptions) -> Result<bool> {
     let gz = gzipped(path)?;
     if !(1..=9).contains(&options.gzip_level) {
         return Err(Error::Unsupported {
@@ -328,36 +386,46 @@ fn write_voxels(
             what: format!("gzip level {} (use 1..=9)", options.gzip_level),
         });
     }
-    let header = build_header(path, volumes, geometry, options)?;
-    let bytes = header::encode(&header);
-    medvol_core::atomic::write_file(path, |w| {
-        if gz {
-            let mut z = ParallelGzEncoder::new(w, Compression::new(options.gzip_level))?;
-            z.write_all(&bytes)?;
-            for v in volumes {
-                v.write_le_gz(&mut z)?;
-            }
-            z.finish()?;
-        } else {
-            w.write_all(&bytes)?;
-            for v in volumes {
-                v.write_le(w)?;
-            }
-        }
-        Ok(())
-    })
-    .map_err(|e| Error::io(path, e))
+    Ok(gz)
 }
 
-fn build_header(
+fn write_voxels(
     path: &Path,
     volumes: &[Voxels<'_>],
     geometry: &Geometry,
     options: &WriteOptions,
+) -> Result<()> {
+    let gz = gzip_output(path, options)?;
+    let v = volumes[0];
+    let header = build_header(
+        path,
+        v.dims(),
+        v.datatype(),
+        volumes.len(),
+        geometry,
+        options,
+    )?;
+    medvol_core::atomic::write_file(path, |w| {
+        let mut out = Encoder::new(w, gz, options.gzip_level)?;
+        out.write_all(&header::encode(&header))?;
+        for v in volumes {
+            v.write_to(&mut out, options.voxel_order)?;
+        }
+        out.finish()
+    })
+    .map_err(|e| Error::io(path, e))
+}
+
+/// The header of `t` volumes of `dims` and `datatype` on `geometry` (or the options'
+/// affine), stored in the options' voxel order.
+pub(super) fn build_header(
+    path: &Path,
+    dims: [usize; 3],
+    datatype: Datatype,
+    t: usize,
+    geometry: &Geometry,
+    options: &WriteOptions,
 ) -> Result<Header> {
-    let dims = volumes[0].dims();
-    let datatype = volumes[0].datatype();
-    let t = volumes.len();
     let version = if options.nifti2 || dims.iter().chain([&t]).any(|&d| d > N1_MAX_DIM) {
         2
     } else {
@@ -379,8 +447,9 @@ fn build_header(
         }
         None => (geometry.affine(), *geometry),
     };
-    let sform = ras_lps(lps);
-    let qform = ras_lps(rigid.affine());
+    let order = options.voxel_order;
+    let sform = ras_lps(order.affine(lps, dims));
+    let qform = ras_lps(order.affine(rigid.affine(), dims));
     let rotation = [0, 1, 2].map(|r| [0, 1, 2].map(|c| qform[r][c] / rigid.spacing()[c]));
     let (quatern, qfac) = orient::matrix_to_quatern(rotation);
     let spacing = rigid.spacing();
