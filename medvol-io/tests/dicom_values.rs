@@ -8,6 +8,9 @@ use medvol_io::dicom::{ReadOptions, ScanOptions, scan};
 use std::path::PathBuf;
 use std::process::Command;
 
+#[allow(dead_code)] // `usizes` serves the other test files
+mod common;
+
 /// What pydicom reads from its test file `name` (see the peer script's doc).
 fn pydicom(name: &str) -> serde_json::Value {
     peer(name, &[])
@@ -75,4 +78,152 @@ fn un_encoded_standard_tags_read_as_pydicom_reads_them() {
         [o[..3].to_vec(), o[3..].to_vec()]
     );
     assert_eq!(medvol_values(&vol.volume), floats(&want["values"]));
+}
+
+/// dcmtk's `mlut_18.dcm` (pydicom-data): 12-bit signed stored values through a 4096-entry
+/// Modality LUT whose first mapped value is -2048; pydicom's `apply_modality_lut` values.
+#[test]
+#[ignore = "needs MEDVOL_PEER_PYTHON pointing at a Python with pydicom and pydicom-data"]
+fn modality_lut_sequence_is_applied_as_pydicom_applies_it() {
+    let want = pydicom("mlut_18.dcm");
+    let report = scan(path(&want), &ScanOptions::default()).unwrap();
+    let vol = report.read(0, &ReadOptions::default()).unwrap();
+    assert_eq!(vol.volume.kind().name(), "u16");
+    let got = medvol_values(&vol.volume);
+    let want = floats(&want["values"]);
+    assert!(
+        want.iter().any(|v| *v > 32767.0),
+        "the table maps beyond the stored range"
+    );
+    assert_eq!(got, want);
+}
+
+/// The voxels of every volume of the file at `path`, volume after volume.
+fn all_values(path: &std::path::Path) -> Vec<f64> {
+    let report = scan(path, &ScanOptions::default()).unwrap();
+    (0..report.volumes.len())
+        .flat_map(|i| medvol_values(&report.read(i, &ReadOptions::default()).unwrap().volume))
+        .collect()
+}
+
+/// pydicom's `rtdose_rle.dcm`: 15 frames of 32-bit samples (up to 1254000) in RLE Lossless,
+/// which dicom-pixeldata refuses; medvol decodes them to the same voxels as the native copy
+/// `rtdose.dcm` and in proportion to pydicom's stored values (whatever dose scaling applies).
+#[test]
+#[ignore = "needs MEDVOL_PEER_PYTHON pointing at a Python with pydicom and pydicom-data"]
+fn rle_32_bit_samples_decode_as_pydicom_decodes_them() {
+    let rle = pydicom("rtdose_rle.dcm");
+    let native = pydicom("rtdose.dcm");
+    let got = all_values(&path(&rle));
+    assert_eq!(got, all_values(&path(&native)));
+    let mut want = floats(&rle["values"]);
+    let mut got_sorted = got.clone();
+    want.sort_by(f64::total_cmp);
+    got_sorted.sort_by(f64::total_cmp);
+    let (w_max, g_max) = (want[want.len() - 1], got_sorted[got_sorted.len() - 1]);
+    assert!(w_max > 65535.0, "32-bit values");
+    for (g, w) in got_sorted.iter().zip(&want) {
+        assert!(
+            (g * w_max - w * g_max).abs() <= 1e-9 * w_max * g_max,
+            "{g} vs {w}"
+        );
+    }
+}
+
+/// pydicom's `JPGExtended.dcm`: JPEG process 4 (12-bit samples), which the pure-Rust JPEG
+/// decoder cannot read: the error names the syntax and why.
+#[test]
+#[ignore = "needs MEDVOL_PEER_PYTHON pointing at a Python with pydicom and pydicom-data"]
+fn twelve_bit_jpeg_is_refused_naming_the_syntax() {
+    let file = peer("JPGExtended.dcm", &["--header"]);
+    let report = scan(path(&file), &ScanOptions::default()).unwrap();
+    let err = report.read(0, &ReadOptions::default()).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        matches!(err, medvol_io::Error::Unsupported { .. })
+            && msg.contains("1.2.840.10008.1.2.4.51")
+            && msg.contains("12-bit"),
+        "{msg}"
+    );
+}
+
+/// The values of every volume medvol reads from `dicom` and of every dcm2niix reference NIfTI
+/// in `refs`, each sorted: the voxel orders differ (dcm2niix flips rows), the values may not.
+fn sorted_values(
+    dicom: &std::path::Path,
+    refs: &[std::path::PathBuf],
+    options: &ReadOptions,
+) -> (Vec<f64>, Vec<f64>) {
+    let report = scan(dicom, &ScanOptions::default()).unwrap();
+    let mut got: Vec<f64> = (0..report.volumes.len())
+        .flat_map(|i| medvol_values(&report.read(i, options).unwrap().volume))
+        .collect();
+    let mut want: Vec<f64> = refs
+        .iter()
+        .flat_map(|r| medvol_io::nifti::read(r).unwrap().volumes)
+        .flat_map(|v| medvol_values(&v))
+        .collect();
+    got.sort_by(f64::total_cmp);
+    want.sort_by(f64::total_cmp);
+    (got, want)
+}
+
+/// dcm2niix's `dcm_qa_philips_enh`: an ASL source series (RescaleSlope 1.3387, MR_ScaleSlope
+/// 3.4e-5) and a field map whose phase frames have RescaleIntercept -3142 and MR_ScaleSlope
+/// 651.74 (radians), per frame. `PhilipsScaling::FloatingPoint` gives dcm2niix's values (its
+/// `Ref` NIfTIs, int16 with scl_slope/scl_inter); the default stays the display values.
+#[test]
+fn philips_floating_point_scaling_reproduces_dcm2niix() {
+    use medvol_io::dicom::PhilipsScaling;
+    let set = common::data_dir().join("dcmqa/dcm_qa_philips_enh");
+    let refs = |names: &[&str]| -> Vec<PathBuf> {
+        names
+            .iter()
+            .map(|n| set.join(format!("Ref/{n}.nii.gz")))
+            .collect()
+    };
+    let fp = ReadOptions::default().with_philips_scaling(PhilipsScaling::FloatingPoint);
+    for (dicom, names) in [
+        (
+            "1903_WIP_SOURCE_-_3DpCASL.dcm",
+            refs(&["1903_WIP_SOURCE_-_3DpCASL_enh"]),
+        ),
+        (
+            "2001_WIP_fcMRI_Field_Mapping_e2_phMag.dcm",
+            refs(&[
+                "2001_WIP_fcMRI_Field_Mapping_enh_e1",
+                "2001_WIP_fcMRI_Field_Mapping_enh_e1_ph",
+                "2001_WIP_fcMRI_Field_Mapping_enh_e2",
+                "2001_WIP_fcMRI_Field_Mapping_enh_e2_ph",
+            ]),
+        ),
+    ] {
+        let path = set.join("In/enh").join(dicom);
+        let (got, want) = sorted_values(&path, &names, &fp);
+        assert_eq!(got.len(), want.len(), "{dicom}: voxel count");
+        let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                (g - w).abs() <= 1e-5 * scale,
+                "{dicom}: {g} vs dcm2niix {w}"
+            );
+        }
+        let (display, _) = sorted_values(&path, &[], &ReadOptions::default());
+        let max = display.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(
+            (max - scale).abs() > 1e-3 * scale,
+            "{dicom}: display values differ"
+        );
+    }
+    // The scales ride in the metadata for the sidecar.
+    let report = scan(
+        set.join("In/enh/1903_WIP_SOURCE_-_3DpCASL.dcm"),
+        &ScanOptions::default(),
+    )
+    .unwrap();
+    let m = &report.volumes[0].metadata;
+    assert_eq!(m.rescale_slope, Some(1.33870573870573));
+    assert_eq!(m.rescale_intercept, Some(0.0));
+    let ss = m.philips_scale_slope.unwrap();
+    assert!((ss - 3.432509765843861e-05).abs() < 1e-12, "{ss}");
 }

@@ -29,6 +29,7 @@
 
 pub use geometry::SliceSpacing;
 pub use meta::Metadata;
+pub use philips::PhilipsScaling;
 pub use read::{DicomVolume, Output, ReadOptions, Tilt, Uniform, Which, read_first};
 pub use retype::{retype_file, retype_un};
 pub use scan::{ScanOptions, ScanReport, scan};
@@ -39,9 +40,12 @@ mod geometry;
 mod guard;
 mod header;
 mod meta;
+mod modality_lut;
 mod mosaic;
+mod philips;
 mod read;
 mod retype;
+mod rle;
 mod scan;
 mod series;
 

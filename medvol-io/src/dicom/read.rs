@@ -1,8 +1,9 @@
 //! Decoding a scanned volume: [`ReadOptions`], [`DicomVolume`], [`ScanReport::read`].
 
-use super::decode::{Stored, read_frames, stored_range};
+use super::decode::{Stored, read_frames, value_range};
 use super::geometry::{Stack, exact_count, reslice};
 use super::header::FileHeader;
+use super::philips::PhilipsScaling;
 use super::scan::{ScanOptions, ScanReport, scan};
 use super::series::SeriesInfo;
 use crate::{Error, Limits, Result};
@@ -65,6 +66,8 @@ pub struct ReadOptions {
     pub resample_spacing_mm: Option<f64>,
     /// Caps on voxels and bytes (default: those of the scan).
     pub limits: Option<Limits>,
+    /// Philips display or floating-point values (default [`PhilipsScaling::Display`]).
+    pub philips_scaling: PhilipsScaling,
 }
 
 impl ReadOptions {
@@ -92,6 +95,11 @@ impl ReadOptions {
     /// The same options with other limits.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = Some(limits);
+        self
+    }
+    /// The same options with another Philips scaling.
+    pub fn with_philips_scaling(mut self, scaling: PhilipsScaling) -> Self {
+        self.philips_scaling = scaling;
         self
     }
 }
@@ -179,7 +187,8 @@ impl ScanReport {
             path: self.root.clone(),
             reason: format!("no volume {which:?} in the scan"),
         })?;
-        read_volume(info, options, options.limits.unwrap_or(self.limits))
+        let info = super::philips::scaled(info, options.philips_scaling);
+        read_volume(&info, options, options.limits.unwrap_or(self.limits))
     }
 }
 
@@ -213,20 +222,16 @@ fn output_kind(info: &SeriesInfo, output: Output) -> VoxelKind {
         Output::F64 => return VoxelKind::F64,
         Output::Auto => {}
     }
-    let integral = |x: f64| x.fract() == 0.0 && x.abs() < 1e9;
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     let mut all_integral = true;
     let mut bits8 = true;
     for src in &info.sources {
         let h = &src.header;
-        let (slope, intercept) = h.frames[src.frame as usize].rescale;
-        all_integral &= integral(slope) && integral(intercept);
-        bits8 &= h.bits_allocated == 8;
-        let (a, b) = stored_range(h);
-        for v in [a * slope + intercept, b * slope + intercept] {
-            lo = lo.min(v);
-            hi = hi.max(v);
-        }
+        let ((a, b), integral) = value_range(h, src.frame);
+        all_integral &= integral;
+        bits8 &= h.bits_allocated == 8 && h.modality_lut.is_none();
+        lo = lo.min(a);
+        hi = hi.max(b);
     }
     if !all_integral {
         return VoxelKind::F32;
