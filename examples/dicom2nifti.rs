@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release --example dicom2nifti -- <dicom_folder> <out_folder> [--json]
 //!     [--tilt raw|corrected|both] [--uniform refuse|warn|resample]
+//!     [--philips-scaling display|fp]
 //! ```
 //!
 //! One `.nii.gz` per volume named `<SeriesNumber>_<SeriesDescription>` (sanitized; `_t<n>` per
@@ -18,10 +19,17 @@
 //!  "skipped": [{"path": "...", "reason": "..."}]}
 //! ```
 //!
+//! Philips MR values are the display values by default; `--philips-scaling fp` writes
+//! Philips' floating-point values as dcm2niix does. Philips sidecars carry
+//! `PhilipsRescaleSlope`, `PhilipsRescaleIntercept` and `PhilipsScaleSlope` (first frame), so
+//! either can be recovered.
+//!
 //! Exit status 1 with a one-line reason on stderr when nothing could be converted.
 
 use clap::{Parser, ValueEnum};
-use medvol_io::dicom::{DicomVolume, ReadOptions, ScanOptions, SeriesInfo, Tilt, Uniform, scan};
+use medvol_io::dicom::{
+    DicomVolume, PhilipsScaling, ReadOptions, ScanOptions, SeriesInfo, Tilt, Uniform, scan,
+};
 use medvol_io::nifti::{WriteOptions, write_with_options};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -41,6 +49,12 @@ enum UniformArg {
     Resample,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PhilipsArg {
+    Display,
+    Fp,
+}
+
 #[derive(Parser)]
 #[command(about = "Convert the volumes of a DICOM folder to NIfTI (.nii.gz + .json sidecars)")]
 struct Args {
@@ -57,6 +71,10 @@ struct Args {
     /// Non-uniform slice spacing: fail, keep with a warning, or resample along k.
     #[arg(long, value_enum, default_value = "warn")]
     uniform: UniformArg,
+    /// Philips MR values: display (stored x RescaleSlope + RescaleIntercept) or dcm2niix's
+    /// floating-point values (display / (RescaleSlope x MR_ScaleSlope)).
+    #[arg(long, value_enum, default_value = "display")]
+    philips_scaling: PhilipsArg,
 }
 
 /// Letters, digits, `-` and `_` kept; runs of anything else become one `_`.
@@ -93,6 +111,10 @@ fn base_name(info: &SeriesInfo) -> String {
 
 fn sidecar(v: &DicomVolume, file: &str) -> Value {
     let m = &v.info.metadata;
+    let philips = m
+        .manufacturer
+        .as_deref()
+        .is_some_and(|s| s.to_ascii_lowercase().contains("philips"));
     json!({
         "ConversionSoftware": "medvol dicom2nifti",
         "NiftiFile": file,
@@ -128,6 +150,9 @@ fn sidecar(v: &DicomVolume, file: &str) -> Value {
         "Resampled": v.resampled,
         "Files": v.info.files.len(),
         "Warnings": v.warnings,
+        "PhilipsRescaleSlope": philips.then_some(m.rescale_slope).flatten(),
+        "PhilipsRescaleIntercept": philips.then_some(m.rescale_intercept).flatten(),
+        "PhilipsScaleSlope": philips.then_some(m.philips_scale_slope).flatten(),
     })
 }
 
@@ -139,6 +164,10 @@ fn run(args: &Args) -> Result<Value, String> {
         UniformArg::Refuse => Uniform::Refuse,
         UniformArg::Warn => Uniform::Warn,
         UniformArg::Resample => Uniform::Resample,
+    };
+    let philips_scaling = match args.philips_scaling {
+        PhilipsArg::Display => PhilipsScaling::Display,
+        PhilipsArg::Fp => PhilipsScaling::FloatingPoint,
     };
     let mut outputs = Vec::new();
     let mut failed = Vec::new();
@@ -153,7 +182,10 @@ fn run(args: &Args) -> Result<Value, String> {
             variants.push((Tilt::Corrected, "_tilt"));
         }
         for (tilt, suffix) in variants {
-            let options = ReadOptions::default().with_uniform(uniform).with_tilt(tilt);
+            let options = ReadOptions::default()
+                .with_uniform(uniform)
+                .with_tilt(tilt)
+                .with_philips_scaling(philips_scaling);
             let result = report.read(i, &options).and_then(|v| {
                 let mut name = format!("{}{suffix}", base_name(info));
                 if !used.insert(name.clone()) {
