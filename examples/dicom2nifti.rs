@@ -4,6 +4,7 @@
 //! cargo run --release --example dicom2nifti -- <dicom_folder> <out_folder> [--json]
 //!     [--tilt raw|corrected|both] [--uniform refuse|warn|resample]
 //!     [--split-4d] [--voxel-order dcm2niix|native] [--force]
+//!     [--philips-scaling display|fp]
 //! ```
 //!
 //! One `.nii.gz` per series named `<SeriesNumber>_<SeriesDescription>` (sanitized;
@@ -34,13 +35,20 @@
 //! `dims`, `spacing` and `origin` describe one volume as stored: `origin` is the LPS position
 //! (mm) of its first stored voxel, `time_points` the 1-based time points it holds, in order.
 //!
+//! Philips MR values are the display values by default; `--philips-scaling fp` writes
+//! Philips' floating-point values as dcm2niix does. Philips sidecars carry
+//! `PhilipsRescaleSlope`, `PhilipsRescaleIntercept` and `PhilipsScaleSlope` (first frame), so
+//! either can be recovered.
+//!
 //! Exit status 1 with a one-line reason on stderr when nothing could be converted or an output
 //! could not be written (a full disk stops the run: the reason is the system's); the files
 //! written before stay whole.
 
 use clap::{Parser, ValueEnum};
 use medvol_core::atomic::{FileSet, sweep_folder};
-use medvol_io::dicom::{ReadOptions, ScanOptions, ScanReport, SeriesInfo, Tilt, Uniform, scan};
+use medvol_io::dicom::{
+    PhilipsScaling, ReadOptions, ScanOptions, ScanReport, SeriesInfo, Tilt, Uniform, scan,
+};
 use medvol_io::nifti::{Affine, VoxelOrder, WriteOptions, write_4d_to};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashSet};
@@ -69,6 +77,12 @@ enum OrderArg {
     Native,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PhilipsArg {
+    Display,
+    Fp,
+}
+
 #[derive(Parser)]
 #[command(about = "Convert the series of a DICOM folder to NIfTI (.nii.gz + .json sidecars)")]
 struct Args {
@@ -94,6 +108,10 @@ struct Args {
     /// Replace files of earlier runs that have the same names (never this run's own files).
     #[arg(long)]
     force: bool,
+    /// Philips MR values: display (stored x RescaleSlope + RescaleIntercept) or dcm2niix's
+    /// floating-point values (display / (RescaleSlope x MR_ScaleSlope)).
+    #[arg(long, value_enum, default_value = "display")]
+    philips_scaling: PhilipsArg,
 }
 
 /// Letters, digits, `-` and `_` kept; runs of anything else become one `_`.
@@ -171,6 +189,10 @@ fn files_of(report: &ScanReport, split: bool) -> Vec<Vec<usize>> {
 
 fn sidecar(v: &Head, count: usize, files: usize, warnings: &[String]) -> Value {
     let m = &v.info.metadata;
+    let philips = m
+        .manufacturer
+        .as_deref()
+        .is_some_and(|s| s.to_ascii_lowercase().contains("philips"));
     json!({
         "ConversionSoftware": "medvol dicom2nifti",
         "Modality": m.modality,
@@ -207,6 +229,9 @@ fn sidecar(v: &Head, count: usize, files: usize, warnings: &[String]) -> Value {
         "Resampled": v.resampled,
         "Files": files,
         "Warnings": warnings,
+        "PhilipsRescaleSlope": philips.then_some(m.rescale_slope).flatten(),
+        "PhilipsRescaleIntercept": philips.then_some(m.rescale_intercept).flatten(),
+        "PhilipsScaleSlope": philips.then_some(m.philips_scale_slope).flatten(),
     })
 }
 
@@ -365,6 +390,10 @@ fn run(args: &Args) -> Result<Value, String> {
         UniformArg::Warn => Uniform::Warn,
         UniformArg::Resample => Uniform::Resample,
     };
+    let philips_scaling = match args.philips_scaling {
+        PhilipsArg::Display => PhilipsScaling::Display,
+        PhilipsArg::Fp => PhilipsScaling::FloatingPoint,
+    };
     let mut outputs = Vec::new();
     let mut failed = Vec::new();
     // Stems this run published: never replaced, even with --force.
@@ -386,7 +415,10 @@ fn run(args: &Args) -> Result<Value, String> {
             let job = Job {
                 report: &report,
                 members: &members,
-                read: ReadOptions::default().with_uniform(uniform).with_tilt(tilt),
+                read: ReadOptions::default()
+                    .with_uniform(uniform)
+                    .with_tilt(tilt)
+                    .with_philips_scaling(philips_scaling),
                 stem: format!("{}{suffix}", base_name(info, time)),
             };
             let replace = args.force && !ours.contains(&job.stem);

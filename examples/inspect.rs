@@ -10,7 +10,8 @@
 //! ```text
 //! {"path": "...", "volumes": [{"name": "...", "dims": [ni, nj, nk], "spacing": [sx, sy, sz],
 //!   "origin": [x, y, z], "direction": [d0, ..., d8], "voxel_type": "i16",
-//!   "min": f, "max": f, "mean": f, "corners": [[x, y, z], ... 8 corner voxel centres]}],
+//!   "min": f, "max": f, "mean": f, "nonfinite": n,
+//!   "corners": [[x, y, z], ... 8 corner voxel centres]}],
 //!  "warnings": ["..."]}
 //! ```
 //!
@@ -22,12 +23,15 @@
 //!
 //! `direction` is row-major, column c the unit vector of axis c (as SimpleITK's
 //! `GetDirection()`); corners run with i fastest; statistics are of the values after scaling.
+//! `min`, `max` and `mean` are over the finite voxels (never `null`); `nonfinite` counts the
+//! NaN and infinite ones, and a top-level warning names the volume when there are any (with no
+//! finite voxel at all, the three statistics are 0).
 //! Without `--json` the same is printed for a person. Errors: one line on stderr, exit status 1.
 
 use clap::Parser;
 use medvol::io::dicom::{self, ReadOptions, ScanOptions};
 use medvol::io::nifti;
-use medvol::{DynVolume, Input};
+use medvol::{DynVolume, Input, Statistics};
 use serde::Serialize;
 use std::error::Error;
 use std::io::Write;
@@ -72,6 +76,8 @@ struct VolumeRecord {
     min: f64,
     max: f64,
     mean: f64,
+    /// Voxels that are NaN or infinite, left out of `min`, `max` and `mean`.
+    nonfinite: usize,
     corners: Vec<[f64; 3]>,
     /// DICOM only: what the series reader knows and noticed.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
@@ -93,9 +99,30 @@ struct SkippedRecord {
     reason: String,
 }
 
+/// Statistics of the finite voxels of `v`, and how many are not finite.
+fn finite_statistics(v: &DynVolume) -> (Statistics, usize) {
+    let s = v.statistics();
+    if s.min.is_finite() && s.max.is_finite() && s.mean.is_finite() {
+        return (s, 0);
+    }
+    let all = v.to_f64();
+    let finite: Vec<f64> = all
+        .as_slice()
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite())
+        .collect();
+    let nonfinite = all.len() - finite.len();
+    let mut s = Statistics::of_slice(&finite);
+    if finite.is_empty() {
+        (s.min, s.max, s.mean) = (0.0, 0.0, 0.0);
+    }
+    (s, nonfinite)
+}
+
 fn volume_record(name: String, v: &DynVolume) -> VolumeRecord {
     let g = v.geometry();
-    let s = v.statistics();
+    let (s, nonfinite) = finite_statistics(v);
     VolumeRecord {
         name,
         dims: v.dims(),
@@ -106,6 +133,7 @@ fn volume_record(name: String, v: &DynVolume) -> VolumeRecord {
         min: s.min,
         max: s.max,
         mean: s.mean,
+        nonfinite,
         corners: g.corners(v.dims()).iter().map(|p| p.0).collect(),
         dicom: None,
     }
@@ -214,10 +242,19 @@ fn inspect_dicom(path: &Path) -> Result<Report, Box<dyn Error>> {
 }
 
 fn inspect(path: &Path) -> Result<Report, Box<dyn Error>> {
-    match Input::path(path) {
+    let mut report = match Input::path(path) {
         Input::Nifti(_) => inspect_nifti(path),
         _ => inspect_dicom(path),
+    }?;
+    for v in &report.volumes {
+        if v.nonfinite > 0 {
+            report.warnings.push(format!(
+                "{}: {} voxel(s) are NaN or infinite; min, max and mean are of the finite ones",
+                v.name, v.nonfinite
+            ));
+        }
     }
+    Ok(report)
 }
 
 /// The report for a person.

@@ -314,6 +314,40 @@ fn inspect_nifti_json_matches_simpleitk() {
     }
 }
 
+/// Issue 14, item 9: nibabel's `resampled_anat_moved.nii` (big-endian f32, 153 NaN voxels,
+/// copied into medvol-io/tests/data): `inspect --json` prints the statistics of the finite
+/// voxels, never `null`, counts the others and warns. Reference: the `.stats.json` beside it,
+/// from nibabel and numpy (`a[np.isfinite(a)]`'s min, max and mean; `(~np.isfinite(a)).sum()`).
+#[test]
+fn inspect_statistics_are_finite_with_a_count_of_nan_voxels() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("medvol-io/tests/data");
+    let want = read_json(&dir.join("resampled_anat_moved.stats.json"));
+    let out = run(
+        "inspect",
+        &[&dir.join("resampled_anat_moved.nii"), &"--json"],
+        None,
+    );
+    let report = json_object("inspect", &out);
+    let v = &report["volumes"][0];
+    assert_eq!(v["nonfinite"], want["nonfinite"]);
+    for key in ["min", "max", "mean"] {
+        let (got, want) = (v[key].as_f64(), want[key].as_f64().unwrap());
+        let got = got.unwrap_or_else(|| panic!("{key} is {}", v[key]));
+        assert!(
+            (got - want).abs() <= 1e-9 * want.abs(),
+            "{key}: {got} vs {want}"
+        );
+    }
+    let warnings = report["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .contains("153 voxel(s) are NaN or infinite")),
+        "{warnings:?}"
+    );
+}
+
 /// Issue 4: `inspect <dicom folder> --json` gives the series' dims, spacing and geometry as
 /// SimpleITK read it, with the DICOM fields of the contract.
 #[test]

@@ -5,6 +5,7 @@
 //! exactly; encapsulated syntaxes go through dicom-pixeldata's pure-Rust codecs.
 
 use super::header::FileHeader;
+use super::modality_lut::ModalityLut;
 use crate::{Error, Result};
 use dicom_core::value::{PrimitiveValue, Value};
 use dicom_pixeldata::PixelDecoder;
@@ -12,6 +13,10 @@ use medvol_core::Voxel;
 use std::borrow::Cow;
 
 const EXPLICIT_BE: &str = "1.2.840.10008.1.2.2";
+/// RLE Lossless.
+const RLE: &str = "1.2.840.10008.1.2.5";
+/// JPEG Extended (Process 2 & 4): 8-bit (process 2) or 12-bit (process 4) lossy JPEG.
+const JPEG_EXTENDED: &str = "1.2.840.10008.1.2.4.51";
 
 /// Whether `ts` stores pixel data natively (not encapsulated).
 pub(crate) fn is_native(ts: &str) -> bool {
@@ -64,13 +69,25 @@ pub(crate) fn unsupported_reason(ts: &str) -> Option<String> {
         "1.2.840.10008.1.2.4.80" | "1.2.840.10008.1.2.4.81" => {
             "build medvol-io with the `charls` feature (needs cmake and a C++ compiler)"
         }
-        "1.2.840.10008.1.2.4.51" => "no pure-Rust 12-bit JPEG decoder: transcode the files",
         _ => "no decoder in this build: transcode the files (e.g. to explicit VR little endian)",
     };
     Some(format!(
         "transfer syntax {} ({ts}) cannot be decoded: {hint}",
         syntax.name()
     ))
+}
+
+/// Why a syntax the build decodes cannot decode `h`'s samples, if it cannot.
+fn unsupported_depth(h: &FileHeader) -> Option<String> {
+    (h.transfer_syntax == JPEG_EXTENDED && h.bits_stored > 8).then(|| {
+        format!(
+            "transfer syntax JPEG Extended (Process 2 & 4) ({JPEG_EXTENDED}) with {}-bit \
+             samples cannot be decoded: the pure-Rust JPEG decoder reads 8-bit lossy JPEG only \
+             (process 4's 12-bit samples are not supported); transcode the files \
+             (e.g. `dcmdjpeg` or `gdcmconv --raw`)",
+            h.bits_stored
+        )
+    })
 }
 
 /// How raw samples become values.
@@ -115,12 +132,37 @@ impl Sampling {
 }
 
 /// The range of stored values the header allows (after masking), as (min, max).
-pub(crate) fn stored_range(h: &FileHeader) -> (f64, f64) {
+fn stored_range(h: &FileHeader) -> (f64, f64) {
     let b = i32::from(h.bits_stored);
     if h.signed {
         (-(2f64.powi(b - 1)), 2f64.powi(b - 1) - 1.0)
     } else {
         (0.0, 2f64.powi(b) - 1.0)
+    }
+}
+
+/// The smallest and largest modality value frame `frame` of `h` can hold, and whether every
+/// modality value is an integer: the Modality LUT's range, else the rescaled stored range.
+pub(crate) fn value_range(h: &FileHeader, frame: u32) -> ((f64, f64), bool) {
+    if let Some(lut) = &h.modality_lut {
+        return (lut.range(), true);
+    }
+    let (slope, intercept) = h.frames[frame as usize].rescale;
+    let (a, b) = stored_range(h);
+    let (a, b) = (a * slope + intercept, b * slope + intercept);
+    let integral = |x: f64| x.fract() == 0.0 && x.abs() < 1e9;
+    ((a.min(b), a.max(b)), integral(slope) && integral(intercept))
+}
+
+/// A raw sample of `b.len()` bytes (1, 2 or 4) in the given byte order.
+#[inline]
+fn raw_sample(b: &[u8], big_endian: bool) -> u32 {
+    match (b.len(), big_endian) {
+        (1, _) => u32::from(b[0]),
+        (2, false) => u32::from(u16::from_le_bytes([b[0], b[1]])),
+        (2, true) => u32::from(u16::from_be_bytes([b[0], b[1]])),
+        (_, false) => u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+        (_, true) => u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
     }
 }
 
@@ -132,6 +174,21 @@ struct Samples<'a> {
 }
 
 impl Samples<'_> {
+    /// Writes samples `base..base + dst.len()` into `dst` through a Modality LUT.
+    fn convert_lut<T: Stored>(
+        &self,
+        sampling: Sampling,
+        base: usize,
+        dst: &mut [T],
+        lut: &ModalityLut,
+    ) {
+        let n = usize::from(self.bits / 8).max(1);
+        let src = &self.bytes[base * n..(base + dst.len()) * n];
+        for (b, out) in src.chunks_exact(n).zip(dst.iter_mut()) {
+            *out = T::from_exact(lut.map(sampling.value(raw_sample(b, self.big_endian))));
+        }
+    }
+
     /// Writes samples `base..base + dst.len()` as rescaled values into `dst`.
     fn convert<T: Stored>(
         &self,
@@ -400,7 +457,7 @@ pub(crate) fn read_frames<T: Stored>(
     h: &FileHeader,
     mut targets: Vec<(u32, &mut [T])>,
 ) -> Result<()> {
-    if let Some(what) = unsupported_reason(&h.transfer_syntax) {
+    if let Some(what) = unsupported_reason(&h.transfer_syntax).or_else(|| unsupported_depth(h)) {
         return Err(Error::Unsupported {
             path: h.path.clone(),
             what,
@@ -419,10 +476,7 @@ pub(crate) fn read_frames<T: Stored>(
             return result;
         }
     }
-    super::guard::check_lengths(&h.path)?;
-    let obj = dicom_object::OpenFileOptions::new()
-        .open_file(&h.path)
-        .map_err(|e| decode_error(h, "reading DICOM file", e))?;
+    let obj = super::retype::open_checked(&h.path, None, "reading DICOM file")?;
     let element = obj
         .get(dicom_dictionary_std::tags::PIXEL_DATA)
         .ok_or_else(|| Error::Invalid {
@@ -441,6 +495,25 @@ pub(crate) fn read_frames<T: Stored>(
                 },
                 Sampling::new(h, true),
             )
+        }
+        Value::PixelSequence(seq) if h.transfer_syntax == RLE && h.bits_allocated == 32 => {
+            let pixels = h.rows as usize * h.columns as usize;
+            let frames = h.number_of_frames as usize;
+            let bytes =
+                super::rle::decode_32bit(seq.fragments(), frames, pixels, 1).map_err(|reason| {
+                    Error::Invalid {
+                        path: h.path.clone(),
+                        format: "DICOM",
+                        reason: format!("RLE Lossless pixel data of 32-bit samples: {reason}"),
+                    }
+                })?;
+            let bytes = Cow::Owned(bytes);
+            let samples = Samples {
+                bytes,
+                big_endian: false,
+                bits: 32,
+            };
+            (samples, Sampling::new(h, false))
         }
         _ => {
             let context = format!("decoding transfer syntax {}", h.transfer_syntax);
@@ -494,8 +567,11 @@ fn convert_frames<T: Stored>(
         });
     }
     for (frame, dst) in targets.iter_mut() {
-        let rescale = h.frames[*frame as usize].rescale;
-        samples.convert(sampling, *frame as usize * frame_len, dst, rescale);
+        let base = *frame as usize * frame_len;
+        match &h.modality_lut {
+            Some(lut) => samples.convert_lut(sampling, base, dst, lut),
+            None => samples.convert(sampling, base, dst, h.frames[*frame as usize].rescale),
+        }
     }
     Ok(())
 }

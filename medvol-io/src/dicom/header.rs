@@ -1,7 +1,9 @@
 //! What one DICOM file says about its images, read from the header only.
 
 use super::meta::Metadata;
+use super::modality_lut::ModalityLut;
 use super::mosaic::Mosaic;
+use super::philips;
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
 use dicom_object::{DefaultDicomObject, InMemDicomObject};
@@ -26,6 +28,8 @@ pub(crate) struct FrameHeader {
     pub(crate) temporal_position: Option<i64>,
     /// Echo time, ms (EffectiveEchoTime for enhanced objects).
     pub(crate) echo_time: Option<f64>,
+    /// Philips MR_ScaleSlope (2005,100E), per frame in enhanced files.
+    pub(crate) philips_scale_slope: Option<f64>,
 }
 
 /// The header of one image file: what is needed to group, sort and decode it.
@@ -57,6 +61,8 @@ pub(crate) struct FileHeader {
     pub(crate) slice_thickness: Option<f64>,
     pub(crate) spacing_between_slices: Option<f64>,
     pub(crate) frames: Vec<FrameHeader>,
+    /// The Modality LUT, which replaces every frame's rescale when present.
+    pub(crate) modality_lut: Option<ModalityLut>,
     pub(crate) metadata: Metadata,
     /// Siemens mosaic layout: `None` unless ImageType says MOSAIC, `Err` (why) when the
     /// file says so but cannot be split into its slices.
@@ -170,6 +176,8 @@ impl FileHeader {
                 "{samples_per_pixel} samples per pixel (colour), not a scalar image"
             ));
         }
+        let signed = int(obj, tags::PIXEL_REPRESENTATION) == Some(1);
+        let modality_lut = ModalityLut::from_object(obj, signed).transpose()?;
         let number_of_frames = int(obj, tags::NUMBER_OF_FRAMES).unwrap_or(1);
         if !(1..=MAX_FRAMES).contains(&number_of_frames) {
             return Err(format!(
@@ -199,8 +207,9 @@ impl FileHeader {
             rescale: top_rescale,
             temporal_position: int(obj, tags::TEMPORAL_POSITION_IDENTIFIER),
             echo_time: float(obj, tags::ECHO_TIME),
+            philips_scale_slope: philips::scale_slope(obj),
         };
-        let frames = (0..number_of_frames)
+        let frames: Vec<FrameHeader> = (0..number_of_frames)
             .map(|f| {
                 if !enhanced {
                     return top_frame.clone();
@@ -235,6 +244,9 @@ impl FileHeader {
                     echo_time: item(tags::MR_ECHO_SEQUENCE)
                         .and_then(|e| float(e, tags::EFFECTIVE_ECHO_TIME))
                         .or(top_frame.echo_time),
+                    philips_scale_slope: item(philips::PRIVATE_FRAME_SEQUENCE)
+                        .and_then(philips::scale_slope)
+                        .or(top_frame.philips_scale_slope),
                 }
             })
             .collect();
@@ -264,7 +276,7 @@ impl FileHeader {
             bits_allocated: bits_allocated as u16,
             bits_stored: bits_stored as u16,
             high_bit: high_bit as u16,
-            signed: int(obj, tags::PIXEL_REPRESENTATION) == Some(1),
+            signed,
             photometric: text(obj, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default(),
             number_of_frames,
             enhanced,
@@ -279,8 +291,9 @@ impl FileHeader {
                 .or_else(|| measures_shared.and_then(|m| float(m, tags::SLICE_THICKNESS))),
             spacing_between_slices: float(obj, tags::SPACING_BETWEEN_SLICES)
                 .or_else(|| measures_shared.and_then(|m| float(m, tags::SPACING_BETWEEN_SLICES))),
+            metadata: Metadata::from_object(obj).with_scaling(&frames),
             frames,
-            metadata: Metadata::from_object(obj),
+            modality_lut,
             mosaic,
             path,
         })

@@ -1,6 +1,6 @@
 //! [`Metadata`]: typed access to the common attributes of a DICOM volume.
 
-use super::header::{float, int, text};
+use super::header::{FrameHeader, float, int, text};
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 
@@ -81,6 +81,16 @@ pub struct Metadata {
     pub image_type: Option<String>,
     /// SOPClassUID (0008,0016).
     pub sop_class_uid: Option<String>,
+    /// RescaleSlope (0028,1053) of the first frame (from its functional group in enhanced
+    /// files); 1 when the file has none.
+    pub rescale_slope: Option<f64>,
+    /// RescaleIntercept (0028,1052) of the first frame; 0 when the file has none.
+    pub rescale_intercept: Option<f64>,
+    /// Philips MR_ScaleSlope (2005,100E) of the first frame (from the private per-frame
+    /// sequence (2005,140F) in enhanced files): with the rescale it recovers Philips'
+    /// floating-point values, display / (RescaleSlope x this); see
+    /// [`PhilipsScaling`](super::PhilipsScaling).
+    pub philips_scale_slope: Option<f64>,
 }
 
 impl Metadata {
@@ -121,6 +131,20 @@ impl Metadata {
             sequence_name: text(o, tags::SEQUENCE_NAME),
             image_type: text(o, tags::IMAGE_TYPE),
             sop_class_uid: text(o, tags::SOP_CLASS_UID),
+            rescale_slope: None,
+            rescale_intercept: None,
+            philips_scale_slope: None,
+        }
+    }
+
+    /// The same with the scaling of the first of `frames`.
+    pub(crate) fn with_scaling(self, frames: &[FrameHeader]) -> Self {
+        let first = frames.first();
+        Self {
+            rescale_slope: first.map(|f| f.rescale.0),
+            rescale_intercept: first.map(|f| f.rescale.1),
+            philips_scale_slope: first.and_then(|f| f.philips_scale_slope),
+            ..self
         }
     }
 }

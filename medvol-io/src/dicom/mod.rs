@@ -38,8 +38,10 @@
 pub use geometry::SliceSpacing;
 pub use meta::Metadata;
 pub use pepolar::Pepolar;
+pub use philips::PhilipsScaling;
 pub use placement::{PLACEMENT_TOLERANCE_MM, Placement};
 pub use read::{DicomVolume, Output, ReadOptions, Tilt, Uniform, Which, read_first};
+pub use retype::{retype_file, retype_un};
 pub use scan::{ScanOptions, ScanReport, scan};
 pub use series::{SeriesInfo, Slice};
 
@@ -48,10 +50,14 @@ mod geometry;
 mod guard;
 mod header;
 mod meta;
+mod modality_lut;
 mod mosaic;
 mod pepolar;
+mod philips;
 mod placement;
 mod read;
+mod retype;
+mod rle;
 mod rtdose;
 mod scan;
 mod series;

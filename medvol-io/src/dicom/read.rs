@@ -1,9 +1,10 @@
 //! Decoding a scanned volume: [`ReadOptions`], [`DicomVolume`], [`ScanReport::read`].
 
-use super::decode::{Stored, read_frames, stored_range};
+use super::decode::{Stored, read_frames, value_range};
 use super::geometry::{Stack, exact_count, reslice};
 use super::header::FileHeader;
 use super::pepolar::{Pepolar, flip_rows, reversed_rows};
+use super::philips::PhilipsScaling;
 use super::placement::Placement;
 use super::scan::{ScanOptions, ScanReport, scan};
 use super::series::SeriesInfo;
@@ -87,6 +88,8 @@ pub struct ReadOptions {
     pub limits: Option<Limits>,
     /// GE `epi_pepolar` volumes stored upside down (default [`Pepolar::Flip`]).
     pub pepolar: Pepolar,
+    /// Philips display or floating-point values (default [`PhilipsScaling::Display`]).
+    pub philips_scaling: PhilipsScaling,
 }
 
 impl ReadOptions {
@@ -119,6 +122,11 @@ impl ReadOptions {
     /// The same options with another policy for GE `epi_pepolar` reversed volumes.
     pub fn with_pepolar(mut self, pepolar: Pepolar) -> Self {
         self.pepolar = pepolar;
+        self
+    }
+    /// The same options with another Philips scaling.
+    pub fn with_philips_scaling(mut self, scaling: PhilipsScaling) -> Self {
+        self.philips_scaling = scaling;
         self
     }
 }
@@ -210,7 +218,8 @@ impl ScanReport {
             path: self.root.clone(),
             reason: format!("no volume {which:?} in the scan"),
         })?;
-        read_volume(info, options, options.limits.unwrap_or(self.limits))
+        let info = super::philips::scaled(info, options.philips_scaling);
+        read_volume(&info, options, options.limits.unwrap_or(self.limits))
     }
 }
 
@@ -244,20 +253,16 @@ fn output_kind(info: &SeriesInfo, output: Output) -> VoxelKind {
         Output::F64 => return VoxelKind::F64,
         Output::Auto => {}
     }
-    let integral = |x: f64| x.fract() == 0.0 && x.abs() < 1e9;
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     let mut all_integral = true;
     let mut bits8 = true;
     for src in &info.sources {
         let h = &src.header;
-        let (slope, intercept) = h.frames[src.frame as usize].rescale;
-        all_integral &= integral(slope) && integral(intercept);
-        bits8 &= h.bits_allocated == 8;
-        let (a, b) = stored_range(h);
-        for v in [a * slope + intercept, b * slope + intercept] {
-            lo = lo.min(v);
-            hi = hi.max(v);
-        }
+        let ((a, b), integral) = value_range(h, src.frame);
+        all_integral &= integral;
+        bits8 &= h.bits_allocated == 8 && h.modality_lut.is_none();
+        lo = lo.min(a);
+        hi = hi.max(b);
     }
     if !all_integral {
         return VoxelKind::F32;

@@ -1,0 +1,90 @@
+//! Philips intensity scaling: display values (the DICOM rescale) or Philips' floating-point
+//! values, as dcm2niix writes them.
+//!
+//! Philips MR files carry three scales (the PAR/REC convention, PMC3998685): with PV the
+//! stored value, RS/RI RescaleSlope/Intercept and SS the private MR_ScaleSlope (2005,100E),
+//! the display value is `DV = PV * RS + RI` and the floating-point value `FP = DV / (RS * SS)`.
+//! Enhanced files give RS/RI per frame (Pixel Value Transformation Sequence) and SS per frame
+//! in the private sequence (2005,140F).
+
+use super::header::{FileHeader, float};
+use super::series::SeriesInfo;
+use dicom_core::Tag;
+use dicom_core::value::{PrimitiveValue, Value};
+use dicom_object::InMemDicomObject;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// MR_ScaleSlope (2005,100E), FL.
+pub(crate) const SCALE_SLOPE: Tag = Tag(0x2005, 0x100E);
+/// The Philips private per-frame sequence that holds MR_ScaleSlope in enhanced files.
+pub(crate) const PRIVATE_FRAME_SEQUENCE: Tag = Tag(0x2005, 0x140F);
+
+/// Which values a Philips MR series is read as (see [`ReadOptions::with_philips_scaling`]).
+///
+/// [`ReadOptions::with_philips_scaling`]: super::ReadOptions::with_philips_scaling
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum PhilipsScaling {
+    /// The DICOM display values, stored x RescaleSlope + RescaleIntercept (what the console
+    /// shows, and what any DICOM reader gives).
+    #[default]
+    Display,
+    /// Philips' floating-point values, display / (RescaleSlope x MR_ScaleSlope (2005,100E)),
+    /// per frame, as dcm2niix writes them: what quantitative maps (phase in radians, ASL,
+    /// field maps) need. Files without MR_ScaleSlope keep their display values, with a warning.
+    FloatingPoint,
+}
+
+/// MR_ScaleSlope of `obj`, read as FL, or from its 4 bytes when the file's syntax left the
+/// private element untyped (implicit VR: little endian).
+pub(crate) fn scale_slope(obj: &InMemDicomObject) -> Option<f64> {
+    let e = obj.get(SCALE_SLOPE)?;
+    let v = match e.value() {
+        Value::Primitive(PrimitiveValue::U8(b)) if b.len() == 4 => {
+            f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        }
+        _ => float(obj, SCALE_SLOPE)?,
+    };
+    (v.is_finite() && v != 0.0).then_some(v)
+}
+
+/// `info` with each frame's rescale turned into the floating-point one under
+/// [`PhilipsScaling::FloatingPoint`] (a warning when a frame has no MR_ScaleSlope); `info`
+/// itself otherwise.
+pub(crate) fn scaled(info: &SeriesInfo, scaling: PhilipsScaling) -> Cow<'_, SeriesInfo> {
+    if scaling == PhilipsScaling::Display {
+        return Cow::Borrowed(info);
+    }
+    let mut out = info.clone();
+    // One new header per original, so frames of one file still share it.
+    let mut done: Vec<(*const FileHeader, Arc<FileHeader>)> = Vec::new();
+    let mut missing = 0usize;
+    for src in &mut out.sources {
+        let key = Arc::as_ptr(&src.header);
+        if let Some((_, h)) = done.iter().find(|(k, _)| *k == key) {
+            src.header = Arc::clone(h);
+            continue;
+        }
+        let mut h = FileHeader::clone(&src.header);
+        for frame in &mut h.frames {
+            match frame.philips_scale_slope {
+                Some(ss) => {
+                    let (rs, ri) = frame.rescale;
+                    frame.rescale = (1.0 / ss, ri / (rs * ss));
+                }
+                None => missing += 1,
+            }
+        }
+        let h = Arc::new(h);
+        done.push((key, Arc::clone(&h)));
+        src.header = h;
+    }
+    if missing > 0 {
+        out.warnings.push(format!(
+            "Philips floating-point scaling asked for, but {missing} frame(s) have no \
+             MR_ScaleSlope (2005,100E): their display values are kept"
+        ));
+    }
+    Cow::Owned(out)
+}
