@@ -419,10 +419,7 @@ pub(crate) fn read_frames<T: Stored>(
             return result;
         }
     }
-    super::guard::check_lengths(&h.path)?;
-    let obj = dicom_object::OpenFileOptions::new()
-        .open_file(&h.path)
-        .map_err(|e| decode_error(h, "reading DICOM file", e))?;
+    let obj = super::retype::open_checked(&h.path, None, "reading DICOM file")?;
     let element = obj
         .get(dicom_dictionary_std::tags::PIXEL_DATA)
         .ok_or_else(|| Error::Invalid {

@@ -30,6 +30,7 @@
 pub use geometry::SliceSpacing;
 pub use meta::Metadata;
 pub use read::{DicomVolume, Output, ReadOptions, Tilt, Uniform, Which, read_first};
+pub use retype::{retype_file, retype_un};
 pub use scan::{ScanOptions, ScanReport, scan};
 pub use series::{SeriesInfo, Slice};
 
@@ -40,6 +41,7 @@ mod header;
 mod meta;
 mod mosaic;
 mod read;
+mod retype;
 mod scan;
 mod series;
 

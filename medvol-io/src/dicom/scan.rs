@@ -2,6 +2,7 @@
 
 use super::Skipped;
 use super::header::{FileHeader, not_an_image};
+use super::retype::OpenError;
 use super::series::{SeriesInfo, group};
 use crate::{Error, Limits, Result};
 use std::path::{Path, PathBuf};
@@ -114,15 +115,16 @@ fn parse(path: &Path, limits: &Limits) -> Parsed {
     if &magic[128..132] != b"DICM" {
         return Parsed::Skip("not a DICOM file (no DICM marker after the preamble)".into());
     }
-    if let Err(reason) = super::guard::check_lengths_within(path, limits.max_bytes) {
-        return Parsed::Skip(format!("truncated or corrupt DICOM file: {reason}"));
-    }
-    let obj = match dicom_object::OpenFileOptions::new()
-        .read_until(dicom_dictionary_std::tags::PIXEL_DATA)
-        .open_file(path)
-    {
+    let obj = match super::retype::open(
+        path,
+        Some(dicom_dictionary_std::tags::PIXEL_DATA),
+        limits.max_bytes,
+    ) {
         Ok(o) => o,
-        Err(e) => {
+        Err(OpenError::Refused(reason)) => {
+            return Parsed::Skip(format!("truncated or corrupt DICOM file: {reason}"));
+        }
+        Err(OpenError::Parse(e)) => {
             return Parsed::Skip(format!(
                 "unreadable DICOM header (truncated or corrupt): {e}"
             ));

@@ -4,7 +4,7 @@ use super::Skipped;
 use super::geometry::{MAX_MISSING_RATIO, SAME_POSITION_MM, SliceSpacing, Stack, axes_from_iop};
 use super::header::FileHeader;
 use super::meta::Metadata;
-use crate::{Error, Limits, Result};
+use crate::{Limits, Result};
 use medvol_core::{Direction, Geometry, Point, Vector};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -97,18 +97,14 @@ impl SeriesInfo {
     /// Any attribute of the volume's first file, as text (multiple values joined by `\`).
     ///
     /// # Errors
-    /// [`Error::Decode`] when the file can no longer be parsed.
+    /// [`Error::Decode`](crate::Error::Decode) when the file can no longer be parsed.
     pub fn tag(&self, group: u16, element: u16) -> Result<Option<String>> {
         let path = &self.sources[0].header.path;
-        super::guard::check_lengths(path)?;
-        let obj = dicom_object::OpenFileOptions::new()
-            .read_until(dicom_dictionary_std::tags::PIXEL_DATA)
-            .open_file(path)
-            .map_err(|e| Error::Decode {
-                path: path.clone(),
-                context: "reading DICOM header".into(),
-                source: Box::new(e),
-            })?;
+        let obj = super::retype::open_checked(
+            path,
+            Some(dicom_dictionary_std::tags::PIXEL_DATA),
+            "reading DICOM header",
+        )?;
         Ok(super::header::text(&obj, dicom_core::Tag(group, element)))
     }
 }
