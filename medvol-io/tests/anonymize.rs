@@ -2,7 +2,6 @@
 //! checked element by element against the originals, sequences and file meta included.
 
 use dicom_core::header::Header;
-use dicom_core::value::Value;
 use dicom_core::{Tag, VR};
 use dicom_object::{DefaultDicomObject, InMemDicomObject, open_file};
 use medvol_io::Error;
@@ -10,6 +9,10 @@ use medvol_io::dicom::deid_profile::{self, Action, SafePrivate};
 use medvol_io::dicom::{Anonymizer, Naming, ReadOptions, ScanOptions, scan};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+
+#[path = "common/dicom_tree.rs"]
+mod dicom_tree;
+use dicom_tree::{flatten, raw, text};
 
 const SECRET: &str = "medvol anonymize test";
 
@@ -39,46 +42,6 @@ fn files(dir: &Path) -> Vec<PathBuf> {
         .collect();
     out.sort();
     out
-}
-
-/// Every element of a data set, sequences flattened, keyed by its path
-/// (`0008,1140[0]/0008,1155`).
-fn flatten<'a>(
-    obj: &'a InMemDicomObject,
-    prefix: &str,
-    out: &mut BTreeMap<String, &'a dicom_core::DataElement<InMemDicomObject>>,
-) {
-    for elem in obj.iter() {
-        let t = elem.tag();
-        let key = format!("{prefix}{:04X},{:04X}", t.group(), t.element());
-        if let Some(items) = elem.items() {
-            for (i, item) in items.iter().enumerate() {
-                flatten(item, &format!("{key}[{i}]/"), out);
-            }
-        }
-        out.insert(key, elem);
-    }
-}
-
-/// The raw value of an element: string values joined, binary values as bytes, encapsulated
-/// pixel data as the concatenated fragments; `None` for sequences.
-fn raw(elem: &dicom_core::DataElement<InMemDicomObject>) -> Option<Vec<u8>> {
-    match elem.value() {
-        Value::Primitive(p) => Some(p.to_bytes().into_owned()),
-        Value::PixelSequence(seq) => Some(seq.fragments().concat()),
-        Value::Sequence(_) => None,
-    }
-}
-
-fn text(elem: &dicom_core::DataElement<InMemDicomObject>) -> Vec<String> {
-    elem.value()
-        .to_multi_str()
-        .map(|v| {
-            v.iter()
-                .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Patient Identity Removed, De-identification Method (and codes), Longitudinal Temporal

@@ -57,7 +57,7 @@ use crate::{Error, Result};
 use dicom_core::header::Header;
 use dicom_core::value::{DataSetSequence, PrimitiveValue};
 use dicom_core::{DataElement, Tag, VR};
-use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions};
+use dicom_object::{DefaultDicomObject, InMemDicomObject};
 use hmac::{Hmac, Mac};
 use profile::{BASIC_PROFILE_CODE, ProfileOption, SafePrivate};
 use sha2::{Digest, Sha256};
@@ -399,18 +399,24 @@ impl Anonymizer {
     }
 }
 
-/// Opens a whole DICOM file (pixel data included); the error says why it is not DICOM.
+/// Opens a whole DICOM file (pixel data included), its VR UN elements re-typed from the
+/// dictionary so that the profile sees their values; the error says why it is not DICOM.
 pub(crate) fn open_dicom(path: &Path) -> Result<DefaultDicomObject> {
-    // The parser allocates each element's declared length up front: refuse lying lengths first.
-    super::guard::check_lengths(path)?;
-    OpenFileOptions::new().open_file(path).map_err(|e| {
-        let mut reason = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            reason.push_str(": ");
-            reason.push_str(&s.to_string());
-            source = s.source();
-        }
+    // The length guard runs first: the parser allocates each element's declared length.
+    super::retype::open(path, None, crate::Limits::default().max_bytes).map_err(|e| {
+        let reason = match e {
+            super::retype::OpenError::Refused(reason) => reason,
+            super::retype::OpenError::Parse(e) => {
+                let mut reason = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(s) = source {
+                    reason.push_str(": ");
+                    reason.push_str(&s.to_string());
+                    source = s.source();
+                }
+                reason
+            }
+        };
         Error::Invalid {
             path: path.to_path_buf(),
             format: "DICOM",
