@@ -1,24 +1,33 @@
-//! `cargo run --release --example anonymize -- <in_folder> <out_folder> [--keep-private]
-//! [--safe-private GGGG,xxEE,CREATOR]... [--date-shift-days N] [--json]`
+//! `cargo run --release --example anonymize -- <input> <out_folder> [--keep-private]
+//! [--safe-private GGGG,xxEE,CREATOR]... [--date-shift-days N] [--retain-uids]
+//! [--retain-device-identity] [--retain-patient-characteristics] [--clean-descriptors]
+//! [--keep-names] [--json]`
 //!
-//! De-identifies every DICOM file under `in_folder` into `out_folder` (same relative layout)
-//! with the DICOM PS3.15 Annex E Basic Application Level Confidentiality Profile: identifying
-//! attributes removed or replaced (in sequences too), private attributes removed (with
-//! `--keep-private`, those on the safe list are kept: medvol's built-in list of acquisition
-//! parameters plus each `--safe-private`), UIDs replaced consistently, dates shifted by N days with
-//! `--date-shift-days N` (removed or emptied otherwise). Pixel data are copied untouched: text
-//! burned into the pixels is NOT removed. The output folder must be outside the input folder.
+//! De-identifies a DICOM file, or every DICOM file under a folder, into `out_folder` (files
+//! named `IM00001.dcm`, ... in input name order; `--keep-names` keeps the input's relative
+//! paths) with the DICOM PS3.15 Annex E Basic Application Level Confidentiality Profile
+//! (Table E.1-1, applied in every sequence and functional group): identifying attributes
+//! removed or replaced, attributes outside the table removed unless on medvol's short list of
+//! pixel, geometry and acquisition attributes (the removed ones are reported), private
+//! attributes removed (with `--keep-private`, those on the safe list are kept: medvol's
+//! built-in list of acquisition parameters plus each `--safe-private`), UIDs replaced
+//! consistently, dates shifted by N days with `--date-shift-days N` (removed or emptied
+//! otherwise). The other flags are the standard's options of the same names. DICOMDIR files
+//! are left out (reported). Pixel data are copied untouched: text burned into the pixels is
+//! NOT removed. The output folder must be outside the input folder.
 //!
 //! UIDs map the same way across runs when the environment variable `MEDVOL_UID_SECRET` holds
 //! the same secret; otherwise a random secret is used for this run only.
 //!
-//! Prints a summary (files written, files skipped with the reason), or with `--json` one JSON
-//! object `{"input", "output", "written", "skipped": [{"path", "reason"}], "seconds"}`.
-//! Exits with status 1 if nothing could be written.
+//! Prints a summary (files written, files skipped with the reason, attributes removed as
+//! outside the table), or with `--json` one JSON object `{"input", "output", "written",
+//! "skipped": [{"path", "reason"}], "dropped": [{"tag", "keyword", "files"}], "options",
+//! "seconds"}` (`options`: the CID 7050 codes recorded). Exits with status 1 if nothing could
+//! be written, or if a file could not be written (a full disk: the system's reason is printed).
 
 use clap::Parser;
-use medvol::io::dicom::Anonymizer;
 use medvol::io::dicom::deid_profile::SafePrivate;
+use medvol::io::dicom::{Anonymizer, Naming};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -27,7 +36,7 @@ use std::time::Instant;
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
-    /// Folder of DICOM files (searched recursively).
+    /// A DICOM file, or a folder of DICOM files (searched recursively).
     in_folder: PathBuf,
     /// New folder for the de-identified copy (outside `in_folder`).
     out_folder: PathBuf,
@@ -39,9 +48,26 @@ struct Args {
     /// element and private creator: `0019,xx0C,SIEMENS MR HEADER`. Repeatable.
     #[arg(long, value_name = "GGGG,xxEE,CREATOR", value_parser = parse_safe_private)]
     safe_private: Vec<SafePrivate>,
-    /// Shift dates by this many days instead of removing them.
+    /// Shift dates by this many days instead of removing them (Retain Longitudinal Temporal
+    /// Information with Modified Dates option).
     #[arg(long, allow_negative_numbers = true)]
     date_shift_days: Option<i32>,
+    /// Keep UIDs (Retain UIDs option).
+    #[arg(long)]
+    retain_uids: bool,
+    /// Keep device serial numbers, station names and the like (Retain Device Identity option).
+    #[arg(long)]
+    retain_device_identity: bool,
+    /// Keep sex, age, size, weight and the like (Retain Patient Characteristics option).
+    #[arg(long)]
+    retain_patient_characteristics: bool,
+    /// Keep descriptions with the data set's identifiers blanked out (Clean Descriptors option).
+    #[arg(long)]
+    clean_descriptors: bool,
+    /// Keep the input's relative file paths instead of IM00001.dcm, ... (only for names that
+    /// identify no one).
+    #[arg(long)]
+    keep_names: bool,
     /// Print one JSON object on stdout instead of a human summary.
     #[arg(long)]
     json: bool,
@@ -50,7 +76,15 @@ struct Args {
 fn main() -> ExitCode {
     let args = Args::parse();
     let start = Instant::now();
-    let mut anonymizer = Anonymizer::new().with_keep_private(args.keep_private);
+    let mut anonymizer = Anonymizer::new()
+        .with_keep_private(args.keep_private)
+        .with_retain_uids(args.retain_uids)
+        .with_retain_device_identity(args.retain_device_identity)
+        .with_retain_patient_characteristics(args.retain_patient_characteristics)
+        .with_clean_descriptors(args.clean_descriptors);
+    if args.keep_names {
+        anonymizer = anonymizer.with_naming(Naming::Keep);
+    }
     if !args.safe_private.is_empty() {
         anonymizer = anonymizer.with_safe_private(args.safe_private);
     }
@@ -78,11 +112,21 @@ fn main() -> ExitCode {
             .iter()
             .map(|s| serde_json::json!({ "path": s.path, "reason": s.reason }))
             .collect();
+        let dropped: Vec<_> = report
+            .dropped
+            .iter()
+            .map(|(tag, files)| {
+                serde_json::json!({ "tag": tag.to_string(), "keyword": keyword(*tag), "files": files })
+            })
+            .collect();
+        let options: Vec<_> = anonymizer.options().iter().map(|o| o.code().0).collect();
         let out = serde_json::json!({
             "input": args.in_folder,
             "output": args.out_folder,
             "written": report.written.len(),
             "skipped": skipped,
+            "dropped": dropped,
+            "options": options,
             "seconds": seconds,
         });
         println!("{out}");
@@ -95,6 +139,17 @@ fn main() -> ExitCode {
         for s in &report.skipped {
             println!("skipped {}: {}", s.path.display(), s.reason);
         }
+        if !report.dropped.is_empty() {
+            let names: Vec<String> = report
+                .dropped
+                .iter()
+                .map(|(tag, files)| format!("{} {tag} ({files} files)", keyword(*tag)))
+                .collect();
+            println!(
+                "removed as outside PS3.15 Table E.1-1 and medvol's kept list: {}",
+                names.join(", ")
+            );
+        }
     }
     if report.written.is_empty() {
         eprintln!(
@@ -105,6 +160,14 @@ fn main() -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The dictionary keyword of `tag`, or `"?"`.
+fn keyword(tag: dicom_core::Tag) -> &'static str {
+    use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry};
+    dicom_dictionary_std::StandardDataDictionary
+        .by_tag(tag)
+        .map_or("?", |e| e.alias())
 }
 
 /// Parses `GGGG,xxEE,CREATOR` (hexadecimal group and element number within the block).

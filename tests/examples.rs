@@ -722,9 +722,18 @@ fn anonymize_copies_every_file_without_the_patient() {
     let before = snapshot(&input);
     let tmp = tempfile::tempdir().unwrap();
     let out_dir = tmp.path().join("anon");
-    let out = run("anonymize", &[&input, &out_dir, &"--json"], None);
+    // --keep-names: the default names are IM00001.dcm, ... (issue 15)
+    let out = run(
+        "anonymize",
+        &[&input, &out_dir, &"--json", &"--keep-names"],
+        None,
+    );
     let r = json_object("anonymize", &out);
-    assert_keys("anonymize", &r, &["written", "skipped"]);
+    assert_keys(
+        "anonymize",
+        &r,
+        &["written", "skipped", "dropped", "options"],
+    );
     assert_eq!(count(&r["written"]), before.len() as u64, "{r}");
     assert_eq!(r["skipped"].as_array().map(Vec::len), Some(0), "{r}");
     let after: Vec<PathBuf> = snapshot(&out_dir).into_iter().map(|(p, _)| p).collect();

@@ -137,18 +137,6 @@ pub(crate) fn check_lengths_within(path: &Path, max_inflated: u64) -> Result<(),
     Ok(())
 }
 
-/// [`check_lengths_within`] with the default [`Limits::max_bytes`](crate::Limits) for
-/// deflated data sets, as the crate's error: call it before every dicom-object open.
-pub(crate) fn check_lengths(path: &Path) -> crate::Result<()> {
-    check_lengths_within(path, crate::Limits::default().max_bytes).map_err(|reason| {
-        crate::Error::Invalid {
-            path: path.to_path_buf(),
-            format: "DICOM",
-            reason,
-        }
-    })
-}
-
 /// Where dicom-object starts the file meta group: after a 128-byte preamble unless the file
 /// starts with the DICM marker. `None` when it finds no marker there.
 fn preamble(r: &mut Counted) -> Option<u64> {

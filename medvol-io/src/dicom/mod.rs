@@ -63,9 +63,9 @@ mod scan;
 mod series;
 mod uih;
 
-mod anonymize;
-pub mod deid_profile;
-pub use anonymize::{AnonymizeReport, Anonymizer, Skipped, anonymize_folder};
+mod deid;
+pub use deid::profile as deid_profile;
+pub use deid::{AnonymizeReport, Anonymizer, Naming, Skipped, anonymize_folder};
 mod write;
 pub use write::{
     Modality, SeriesOptions, WrittenSeries, save_with_pixels, write_series, write_series_dyn,

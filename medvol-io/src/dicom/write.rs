@@ -6,7 +6,7 @@
 //! and RescaleIntercept chosen from the value range, so a value reads back within half a
 //! rescale step (the slope). Every output goes through [`medvol_core::atomic::write_file`].
 
-use super::anonymize::{
+use super::deid::{
     IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, open_dicom, random_key, uid_from_bytes,
 };
 use crate::{Error, Result};
@@ -342,7 +342,7 @@ fn now_da_tm() -> (String, String) {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let (days, s) = ((secs / 86_400) as i64, secs % 86_400);
-    let (y, m, d) = super::anonymize::civil_from_days(days);
+    let (y, m, d) = super::deid::civil_from_days(days);
     (
         format!("{y:04}{m:02}{d:02}"),
         format!("{:02}{:02}{:02}", s / 3600, (s / 60) % 60, s % 60),
