@@ -51,16 +51,7 @@ fn scheme(obj: &InMemDicomObject) -> Option<String> {
 /// The scheme of the file `info` starts with: `None` for anything but `epi_pepolar`, else
 /// UserData12 (0 to 3) or why it is unusable.
 fn pepolar_scheme(info: &SeriesInfo) -> Result<Option<std::result::Result<u8, String>>> {
-    let path = &info.sources[0].header.path;
-    super::guard::check_lengths(path)?;
-    let obj = dicom_object::OpenFileOptions::new()
-        .read_until(dicom_dictionary_std::tags::PIXEL_DATA)
-        .open_file(path)
-        .map_err(|e| Error::Decode {
-            path: path.clone(),
-            context: "reading DICOM header".into(),
-            source: Box::new(e),
-        })?;
+    let obj = info.first_header()?;
     let is_pepolar = private(&obj, 0x0019, CREATOR, 0x9C)
         .and_then(|t| text(&obj, t))
         .is_some_and(|s| s.to_ascii_lowercase().contains("epi_pepolar"));

@@ -100,17 +100,22 @@ impl SeriesInfo {
     /// # Errors
     /// [`Error::Decode`] when the file can no longer be parsed.
     pub fn tag(&self, group: u16, element: u16) -> Result<Option<String>> {
+        let obj = self.first_header()?;
+        Ok(super::header::text(&obj, dicom_core::Tag(group, element)))
+    }
+
+    /// The header (up to the pixel data) of the volume's first file, parsed again.
+    pub(crate) fn first_header(&self) -> Result<dicom_object::DefaultDicomObject> {
         let path = &self.sources[0].header.path;
         super::guard::check_lengths(path)?;
-        let obj = dicom_object::OpenFileOptions::new()
+        dicom_object::OpenFileOptions::new()
             .read_until(dicom_dictionary_std::tags::PIXEL_DATA)
             .open_file(path)
             .map_err(|e| Error::Decode {
                 path: path.clone(),
                 context: "reading DICOM header".into(),
                 source: Box::new(e),
-            })?;
-        Ok(super::header::text(&obj, dicom_core::Tag(group, element)))
+            })
     }
 }
 
