@@ -4,7 +4,7 @@
 use crate::{Error, Result};
 use medvol_core::DynVolume;
 use medvol_core::phantom::HeadPhantom;
-use medvol_io::dicom::{self, Output, ReadOptions, ScanOptions};
+use medvol_io::dicom::{self, Output, Placement, ReadOptions, ScanOptions};
 use std::path::{Path, PathBuf};
 
 /// Where a volume comes from.
@@ -119,6 +119,7 @@ impl Input {
                 description: description.clone(),
                 modality: modality.clone(),
                 warnings: Vec::new(),
+                placement: None,
             }),
             Input::Phantom(p) => {
                 let [ni, nj, nk] = p.dims();
@@ -127,6 +128,7 @@ impl Input {
                     description: format!("CT head phantom {ni}x{nj}x{nk}"),
                     modality: Some("CT".into()),
                     warnings: Vec::new(),
+                    placement: None,
                 })
             }
             Input::Nifti(path) => {
@@ -147,6 +149,7 @@ impl Input {
                     description: format!("NIfTI {}", path.display()),
                     modality: None,
                     warnings,
+                    placement: None,
                 })
             }
             Input::Dicom { path, volume } => {
@@ -168,6 +171,7 @@ impl Input {
                     description: format!("DICOM {} ({})", path.display(), read.info.label),
                     modality: read.info.metadata.modality.clone(),
                     warnings,
+                    placement: Some(read.placement),
                 })
             }
         }
@@ -186,6 +190,9 @@ pub struct Loaded {
     pub modality: Option<String>,
     /// What the reader noticed (spacing, tilt, fallbacks).
     pub warnings: Vec<String>,
+    /// For DICOM input, how exactly the grid places the voxels (a writer must not claim
+    /// scanner coordinates for [`Placement::Invented`]); `None` for other inputs.
+    pub placement: Option<Placement>,
 }
 
 fn is_nifti(path: &Path) -> bool {

@@ -161,6 +161,7 @@ fn tilted_uneven_ct_is_meshed_on_a_true_grid() {
     let loaded = Input::path(set.join("dicom")).load().unwrap();
     assert_eq!(loaded.volume.dims(), r.dims);
     assert_eq!(loaded.volume.geometry().spacing(), r.spacing);
+    assert_eq!(loaded.placement, Some(medvol::io::dicom::Placement::Exact));
     // read as stored, the stack is 28 slices at the first gap: a quarter too short
     let raw = Pipeline::new(Level::Value(2000.0))
         .with_dicom_options(

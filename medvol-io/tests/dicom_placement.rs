@@ -225,3 +225,44 @@ fn series_without_geometry_is_invented() {
         );
     }
 }
+
+/// Copies of a real CT slice (pydicom's `CT_small.dcm`) at the given heights along z.
+fn stack_at(dir: &std::path::Path, zs: &[f64]) {
+    use dicom_core::{DataElement, VR, value::PrimitiveValue};
+    use dicom_dictionary_std::tags;
+    let source = data_dir().join("dicom_ts_pydicom_small/dicom/CT_small.dcm");
+    for (k, z) in zs.iter().enumerate() {
+        let mut obj = dicom_object::open_file(&source).unwrap();
+        let sop = format!("1.2.826.0.1.3680043.2.1125.78.{k}");
+        let text = |v: String, tag, vr| DataElement::new(tag, vr, PrimitiveValue::from(v));
+        obj.put(text(sop.clone(), tags::SOP_INSTANCE_UID, VR::UI));
+        obj.meta_mut().media_storage_sop_instance_uid = sop;
+        obj.put(text(
+            format!("-158.1\\-179.0\\{z}"),
+            tags::IMAGE_POSITION_PATIENT,
+            VR::DS,
+        ));
+        obj.put(text((k + 1).to_string(), tags::INSTANCE_NUMBER, VR::IS));
+        obj.write_to_file(dir.join(format!("{k}.dcm"))).unwrap();
+    }
+}
+
+/// Two nearly coincident slices do not make the default resampling explode: the step is at
+/// least an eighth of the mean gap, and the planes still span the first slice to the last.
+#[test]
+fn nearly_coincident_slices_resample_at_a_bounded_step() {
+    let dir = tempfile::tempdir().unwrap();
+    stack_at(dir.path(), &[0.0, 5.0, 5.02, 10.0, 15.0]);
+    let report = scan(dir.path(), &ScanOptions::default()).unwrap();
+    let v = report.read(0, &ReadOptions::default()).unwrap();
+    assert!(v.resampled);
+    assert_eq!(v.placement, Placement::Exact);
+    // Mean gap 3.75 mm: no step finer than 0.46875 mm, 32 steps over 15 mm.
+    assert_eq!(v.volume.dims()[2], 33);
+    assert!((v.volume.geometry().spacing()[2] - 15.0 / 32.0).abs() < 1e-9);
+    // Asked for, a finer step is taken as given.
+    let fine = report
+        .read(0, &ReadOptions::default().with_resample_spacing_mm(0.1))
+        .unwrap();
+    assert_eq!(fine.volume.dims()[2], 151);
+}

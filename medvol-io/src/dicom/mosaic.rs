@@ -200,10 +200,14 @@ impl Mosaic {
         rows: u32,
         frames: u32,
     ) -> Option<Result<Self, String>> {
-        if !image_type.iter().any(|t| t.eq_ignore_ascii_case("MOSAIC")) {
-            return super::uih::detect(obj, image_type, columns, rows, frames);
+        let says = |word: &str| image_type.iter().any(|t| t.eq_ignore_ascii_case(word));
+        if says("MOSAIC") {
+            Some(Self::layout(obj, columns, rows, frames))
+        } else if says("VFRAME") {
+            Some(super::uih::layout(obj, columns, rows, frames))
+        } else {
+            None
         }
-        Some(Self::layout(obj, columns, rows, frames))
     }
 
     fn layout(

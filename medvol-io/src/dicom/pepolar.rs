@@ -51,12 +51,7 @@ fn scheme(obj: &InMemDicomObject) -> Option<String> {
 /// The scheme of the file `info` starts with: `None` for anything but `epi_pepolar`, else
 /// UserData12 (0 to 3) or why it is unusable.
 fn pepolar_scheme(info: &SeriesInfo) -> Result<Option<std::result::Result<u8, String>>> {
-    let path = &info.sources[0].header.path;
-    let obj = super::retype::open_checked(
-        path,
-        Some(dicom_dictionary_std::tags::PIXEL_DATA),
-        "reading DICOM header",
-    )?;
+    let obj = info.first_header()?;
     let is_pepolar = private(&obj, 0x0019, CREATOR, 0x9C)
         .and_then(|t| text(&obj, t))
         .is_some_and(|s| s.to_ascii_lowercase().contains("epi_pepolar"));

@@ -81,8 +81,9 @@ pub struct ReadOptions {
     pub tilt: Tilt,
     /// Output voxel type (default [`Output::Auto`]).
     pub output: Output,
-    /// Spacing along k when resampling (mm); default: the smallest gap between slices, shrunk
-    /// so that the planes span the first slice to the last.
+    /// Spacing along k when resampling (mm); default: the smallest gap between slices (at
+    /// least an eighth of the mean gap), shrunk so that the planes span the first slice to
+    /// the last.
     pub resample_spacing_mm: Option<f64>,
     /// Caps on voxels and bytes (default: those of the scan).
     pub limits: Option<Limits>,
@@ -488,8 +489,12 @@ fn read_stored(
     })
 }
 
-/// The k spacing of resampled planes: the option's, else the smallest gap shrunk so that a
-/// whole number of steps spans `extent` (first and last slice then lie on planes).
+/// The default resampling step is never finer than the mean gap divided by this.
+const FINEST_FRACTION_OF_MEAN_GAP: f64 = 8.0;
+
+/// The k spacing of resampled planes: the option's, else the smallest gap (at least an
+/// eighth of the mean gap) shrunk so that a whole number of steps spans `extent` (first and
+/// last slice then lie on planes).
 fn resample_spacing(info: &SeriesInfo, options: &ReadOptions, extent: f64) -> Result<f64> {
     let range = medvol_core::Geometry::SPACING_RANGE;
     match options.resample_spacing_mm {
@@ -503,12 +508,15 @@ fn resample_spacing(info: &SeriesInfo, options: &ReadOptions, extent: f64) -> Re
         }),
         Some(s) => Ok(s),
         None => {
+            // Two nearly coincident slices must not make thousands of planes.
+            let finest = info.spacing.mean_mm.unwrap_or(0.0) / FINEST_FRACTION_OF_MEAN_GAP;
             let gap = info
                 .spacing
                 .gaps_mm
                 .iter()
                 .copied()
-                .fold(f64::INFINITY, f64::min);
+                .fold(f64::INFINITY, f64::min)
+                .max(finest);
             let steps = (extent / gap - 1e-6).ceil();
             // Not finite or below one step: left to `resampled_slices` to refuse.
             Ok(if steps.is_finite() && steps >= 1.0 {

@@ -100,13 +100,18 @@ impl SeriesInfo {
     /// # Errors
     /// [`Error::Decode`](crate::Error::Decode) when the file can no longer be parsed.
     pub fn tag(&self, group: u16, element: u16) -> Result<Option<String>> {
+        let obj = self.first_header()?;
+        Ok(super::header::text(&obj, dicom_core::Tag(group, element)))
+    }
+
+    /// The header (up to the pixel data) of the volume's first file, parsed again.
+    pub(crate) fn first_header(&self) -> Result<dicom_object::DefaultDicomObject> {
         let path = &self.sources[0].header.path;
-        let obj = super::retype::open_checked(
+        super::retype::open_checked(
             path,
             Some(dicom_dictionary_std::tags::PIXEL_DATA),
             "reading DICOM header",
-        )?;
-        Ok(super::header::text(&obj, dicom_core::Tag(group, element)))
+        )
     }
 }
 

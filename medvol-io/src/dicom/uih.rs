@@ -17,22 +17,13 @@ use dicom_object::InMemDicomObject;
 /// Most slices of one VFRAME image (as for Siemens mosaics).
 const MAX_TILES: usize = 65535;
 
-/// The layout of a file whose ImageType says VFRAME: `None` for other files, `Some(Err(why))`
-/// when it cannot be split.
-pub(crate) fn detect(
+/// The layout of a VFRAME image, or why it cannot be split.
+pub(crate) fn layout(
     obj: &InMemDicomObject,
-    image_type: &[String],
     columns: u32,
     rows: u32,
     frames: u32,
-) -> Option<Result<Mosaic, String>> {
-    if !image_type.iter().any(|t| t.eq_ignore_ascii_case("VFRAME")) {
-        return None;
-    }
-    Some(layout(obj, columns, rows, frames))
-}
-
-fn layout(obj: &InMemDicomObject, columns: u32, rows: u32, frames: u32) -> Result<Mosaic, String> {
+) -> Result<Mosaic, String> {
     if frames != 1 {
         return Err(format!("{frames} frames (a VFRAME image is one image)"));
     }
