@@ -49,7 +49,23 @@ pub(crate) fn scale_slope(obj: &InMemDicomObject) -> Option<f64> {
     (v.is_finite() && v != 0.0).then_some(v)
 }
 
-/// `info` with each frame's rescale turned into the floating-point one under
+/// The (slope, intercept) of Philips' floating-point values for a frame rescaled by
+/// `(rs, ri)` with MR_ScaleSlope `ss`, computed as dcm2niix computes them (`PhilipsPrecise`):
+/// in single precision, slope = FP(1) - FP(0) and intercept = FP(0), with
+/// FP(pv) = (pv * RS + RI) / (RS * SS). Exactly, the slope is 1 / SS; the single-precision
+/// difference departs from it by up to about 1e-4 (relative) when the intercept is large
+/// (phase maps: -pi), and it is dcm2niix's values that users compare with.
+fn floating_point((rs, ri): (f64, f64), ss: f64) -> (f64, f64) {
+    let (rs, ri, ss) = (rs as f32, ri as f32, ss as f32);
+    let fp = |pv: f32| (pv * rs + ri) / (rs * ss);
+    let (l0, l1) = (fp(0.0), fp(1.0));
+    if l0 == l1 || !l0.is_finite() || !l1.is_finite() {
+        return (f64::from(rs), f64::from(ri));
+    }
+    (f64::from(l1 - l0), f64::from(l0))
+}
+
+/// `info` with each frame's rescale turned into the floating-point one ([`floating_point`]) under
 /// [`PhilipsScaling::FloatingPoint`] (a warning when a frame has no MR_ScaleSlope); `info`
 /// itself otherwise.
 pub(crate) fn scaled(info: &SeriesInfo, scaling: PhilipsScaling) -> Cow<'_, SeriesInfo> {
@@ -69,10 +85,7 @@ pub(crate) fn scaled(info: &SeriesInfo, scaling: PhilipsScaling) -> Cow<'_, Seri
         let mut h = FileHeader::clone(&src.header);
         for frame in &mut h.frames {
             match frame.philips_scale_slope {
-                Some(ss) => {
-                    let (rs, ri) = frame.rescale;
-                    frame.rescale = (1.0 / ss, ri / (rs * ss));
-                }
+                Some(ss) => frame.rescale = floating_point(frame.rescale, ss),
                 None => missing += 1,
             }
         }

@@ -175,11 +175,11 @@ fn retype_in(obj: &mut InMemDicomObject, context: &Context) -> usize {
         let Ok(mut element) = obj.take_element(tag) else {
             continue;
         };
-        if element.vr() == VR::UN {
-            if let Some(typed) = retyped(&element, context) {
-                element = typed;
-                count += 1;
-            }
+        if element.vr() == VR::UN
+            && let Some(typed) = retyped(&element, context)
+        {
+            element = typed;
+            count += 1;
         }
         if let Some(items) = element.items_mut() {
             count += items
