@@ -431,7 +431,8 @@ fn run(args: &Args) -> Result<Value, String> {
                     failed.push(json!({"label": info.label, "reason": reason}));
                 }
                 Err(Failure::Output(reason)) => {
-                    return Err(format!("cannot write {}: {reason}", job.stem));
+                    let name = args.out_folder.join(format!("{}.nii.gz", job.stem));
+                    return Err(format!("cannot write {}: {reason}", name.display()));
                 }
             }
         }

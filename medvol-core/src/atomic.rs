@@ -492,6 +492,87 @@ mod tests {
         fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// A new empty folder for one test.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("medvol-atomic-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn set(dir: &Path, stem: &str, nii: &[u8], json: &[u8]) -> FileSet {
+        let mut set = FileSet::new(dir, stem);
+        set.write(".nii", |w| w.write_all(nii)).unwrap();
+        set.write(".json", |w| w.write_all(json)).unwrap();
+        set
+    }
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn sets_take_free_stems_and_never_split_a_pair() {
+        let dir = scratch("sets");
+        let d = dir.as_path();
+        // A foreign sidecar makes its stem taken, although its NIfTI name is free.
+        fs::write(d.join("s.json"), b"theirs").unwrap();
+        assert_eq!(set(d, "s", b"1", b"one").publish(false).unwrap(), "sa");
+        assert_eq!(set(d, "s", b"2", b"two").publish(false).unwrap(), "sb");
+        assert_eq!(fs::read(d.join("sa.json")).unwrap(), b"one");
+        assert_eq!(fs::read(d.join("sb.nii")).unwrap(), b"2");
+        // Replacing: the old pair of the stem goes, the new one takes its place.
+        assert_eq!(set(d, "sa", b"3", b"three").publish(true).unwrap(), "sa");
+        assert_eq!(fs::read(d.join("sa.nii")).unwrap(), b"3");
+        // All 27 names taken: an error, and nothing of the set is left.
+        for c in std::iter::once(String::new()).chain(('a'..='z').map(String::from)) {
+            fs::write(d.join(format!("full{c}.nii")), b"x").unwrap();
+        }
+        let err = set(d, "full", b"4", b"four").publish(false).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists, "{err}");
+        assert!(listing(d).iter().all(|n| !n.starts_with(TEMP_PREFIX)));
+        // An unpublished set leaves nothing behind.
+        drop(set(d, "gone", b"5", b"five"));
+        assert!(!listing(d).iter().any(|n| n.contains("gone")));
+        fs::remove_dir_all(d).unwrap();
+    }
+
+    #[test]
+    fn sweep_completes_claimed_sets_and_removes_the_rest_of_dead_writers() {
+        let dir = scratch("sweep");
+        let d = dir.as_path();
+        let dead = u32::MAX;
+        let tmp = |n: u32, name: &str| d.join(format!("{TEMP_PREFIX}{dead}-{n}-{name}"));
+        // Set 1: claimed (primary linked), killed before its sidecar was linked.
+        fs::write(tmp(1, "a.nii"), b"a").unwrap();
+        fs::hard_link(tmp(1, "a.nii"), d.join("a.nii")).unwrap();
+        fs::write(tmp(1, "a.json"), b"{a}").unwrap();
+        // Set 2: killed before claiming; its NIfTI name now holds another set's file.
+        fs::write(tmp(2, "b.nii"), b"b").unwrap();
+        fs::write(tmp(2, "b.json"), b"{b}").unwrap();
+        fs::write(d.join("b.nii"), b"other").unwrap();
+        // A running writer's temporary file stays.
+        let live = d.join(format!("{TEMP_PREFIX}{}-3-c.nii", std::process::id()));
+        fs::write(&live, b"c").unwrap();
+        let removed = sweep_folder(d).unwrap();
+        if cfg!(target_os = "linux") {
+            assert_eq!(removed, 4);
+            assert_eq!(fs::read(d.join("a.json")).unwrap(), b"{a}");
+            assert!(!d.join("b.json").exists());
+            assert_eq!(fs::read(d.join("b.nii")).unwrap(), b"other");
+            assert!(live.exists());
+            let mut left = listing(d);
+            left.retain(|n| !n.starts_with(TEMP_PREFIX));
+            assert_eq!(left, ["a.json", "a.nii", "b.nii"]);
+        }
+        fs::remove_dir_all(d).unwrap();
+    }
+
     #[test]
     fn temporary_names_parse_back_to_their_writer_and_destination() {
         let tmp = temp_path(Path::new("/out/a-b.nii.gz")).unwrap();

@@ -29,13 +29,15 @@ const SAME_GRID: f64 = 1e-6;
 /// let dir = tempfile::tempdir()?;
 /// let path = dir.path().join("fmri.nii.gz");
 /// let options = WriteOptions::default().with_voxel_order(VoxelOrder::RowsReversed);
-/// // Each time point is made when it is written.
-/// nifti::write_4d(&path, 3, &options, |t| {
-///     let v = Volume::<i16>::from_fn([4, 3, 2], Geometry::default(), |p| {
-///         (100 * t + 10 * p.j() + p.i()) as i16
-///     })?;
-///     Ok(DynVolume::from(v))
-/// })?;
+/// let frames = (0..3)
+///     .map(|t| {
+///         Volume::<i16>::from_fn([4, 3, 2], Geometry::default(), |p| {
+///             (100 * t + 10 * p.j() + p.i()) as i16
+///         })
+///     })
+///     .collect::<Result<Vec<_>, _>>()?;
+/// // Each time point is converted when it is written (a reader would decode it here).
+/// nifti::write_4d(&path, 3, &options, |t| Ok(DynVolume::from(frames[t].clone())))?;
 /// let nii = nifti::read(&path)?;
 /// assert_eq!(nii.header.dim[..5], [4, 4, 3, 2, 3]);
 /// // Rows stored bottom-up; reading follows the affine, so voxel values keep their place.
