@@ -143,7 +143,7 @@ fn a_full_disk_fails_the_run_with_the_reason_and_no_partial_file() {
     } else {
         eprintln!("no tmpfs (not root): a file-size limit stands in for the full disk");
         let blocks = whole[0].1.len() / 512 + 1;
-        let mut cmd = anonymize();
+        let cmd = anonymize();
         let bin = cmd.get_program().to_owned();
         let script = format!("trap '' XFSZ; ulimit -f {blocks}; exec \"$0\" \"$1\" \"$2\"");
         Command::new("sh")

@@ -593,3 +593,48 @@ fn never_in_place_and_errors_are_reported() {
     assert!(tmp.path().join("mixed-anon/IM00001.dcm").is_file());
     assert!(!tmp.path().join("mixed-anon/notes.txt").exists());
 }
+
+/// Issue 15: a single input file is de-identified into the output folder under a new name;
+/// a run with nothing to write leaves no output folder; the output is checked outside the
+/// input after `..` and symbolic links are resolved.
+#[test]
+fn single_files_empty_runs_and_tricky_output_paths() {
+    let (_, input) = data_sets()
+        .into_iter()
+        .find(|(n, _)| n == "dicom_ts_pydicom_small")
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let a = Anonymizer::new();
+    let out = tmp.path().join("one");
+    let report = a.folder(&input.join("CT_small.dcm"), &out).unwrap();
+    assert_eq!(report.written, vec![PathBuf::from("IM00001.dcm")]);
+    assert!(open_file(out.join("IM00001.dcm")).is_ok());
+    // nothing to write: no folder left behind
+    let empty_in = tmp.path().join("text-only");
+    std::fs::create_dir(&empty_in).unwrap();
+    std::fs::write(empty_in.join("notes.txt"), b"no DICOM").unwrap();
+    let nothing = tmp.path().join("nothing");
+    let report = a.folder(&empty_in, &nothing).unwrap();
+    assert!(report.written.is_empty() && report.skipped.len() == 1);
+    assert!(!nothing.exists(), "an empty output folder was left");
+    // `missing/../in/out` and a link to the input both land inside the input: refused
+    let copy = tmp.path().join("in");
+    std::fs::create_dir(&copy).unwrap();
+    std::fs::copy(input.join("CT_small.dcm"), copy.join("ct.dcm")).unwrap();
+    let tricky = tmp.path().join("nonexist/../in/out3");
+    assert!(matches!(
+        a.folder(&copy, &tricky),
+        Err(Error::Invalid { .. })
+    ));
+    assert!(!copy.join("out3").exists());
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&copy, tmp.path().join("link")).unwrap();
+        let via_link = tmp.path().join("link/anon");
+        assert!(matches!(
+            a.folder(&copy, &via_link),
+            Err(Error::Invalid { .. })
+        ));
+        assert!(!copy.join("anon").exists());
+    }
+}

@@ -215,7 +215,10 @@ impl Anonymizer {
             .trim_end_matches('\0')
             == MEDIA_STORAGE_DIRECTORY
         {
-            return Ok(Outcome::Skipped(DICOMDIR_REASON.into()));
+            return Ok(Outcome::Skipped(format!(
+                "{}: {DICOMDIR_REASON}",
+                file.display()
+            )));
         }
         let dropped = self.apply(&mut obj);
         let target = output.join(&name);
