@@ -14,7 +14,10 @@
 //!
 //! Prints a summary (files written, files skipped with the reason), or with `--json` one JSON
 //! object `{"input", "output", "written", "skipped": [{"path", "reason"}], "seconds"}`.
-//! Exits with status 1 if nothing could be written.
+//! Exits with status 1 if nothing could be written, and after a usage mistake (one line on
+//! stderr). Progress shows on stderr when it is a terminal (as lines with `--progress`).
+
+mod common;
 
 use clap::Parser;
 use medvol::io::dicom::Anonymizer;
@@ -23,9 +26,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-/// De-identify a folder of DICOM files (PS3.15 Annex E basic profile).
+/// De-identify a folder of DICOM files into a new folder (DICOM PS3.15 Annex E basic profile;
+/// text burned into the pixels is not removed).
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Folder of DICOM files (searched recursively).
     in_folder: PathBuf,
@@ -45,10 +49,16 @@ struct Args {
     /// Print one JSON object on stdout instead of a human summary.
     #[arg(long)]
     json: bool,
+    /// Show progress on stderr even when it is not a terminal (as lines).
+    #[arg(long)]
+    progress: bool,
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args: Args = match common::parse("anonymize") {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
     let start = Instant::now();
     let mut anonymizer = Anonymizer::new().with_keep_private(args.keep_private);
     if !args.safe_private.is_empty() {
@@ -60,7 +70,12 @@ fn main() -> ExitCode {
     if let Ok(secret) = std::env::var("MEDVOL_UID_SECRET") {
         anonymizer = anonymizer.with_uid_secret(secret);
     }
-    let report = match anonymizer.folder(&args.in_folder, &args.out_folder) {
+    let mut stages = common::Progress::new(args.progress).stages("anonymize", 1);
+    let result = stages.run("de-identify", || {
+        anonymizer.folder(&args.in_folder, &args.out_folder)
+    });
+    stages.finish();
+    let report = match result {
         Ok(report) => report,
         Err(e) => {
             let message = e.to_string().replace('\n', " ");
@@ -93,7 +108,7 @@ fn main() -> ExitCode {
             args.out_folder.display()
         );
         for s in &report.skipped {
-            println!("skipped {}: {}", s.path.display(), s.reason);
+            println!("{}", common::skipped_line(&s.path, &s.reason));
         }
     }
     if report.written.is_empty() {

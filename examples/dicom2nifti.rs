@@ -18,7 +18,11 @@
 //!  "skipped": [{"path": "...", "reason": "..."}]}
 //! ```
 //!
-//! Exit status 1 with a one-line reason on stderr when nothing could be converted.
+//! A progress bar over the volumes shows on stderr when it is a terminal (as lines with
+//! `--progress`). Exit status 1 with a one-line reason on stderr when nothing could be
+//! converted, and after a usage mistake.
+
+mod common;
 
 use clap::{Parser, ValueEnum};
 use medvol_io::dicom::{DicomVolume, ReadOptions, ScanOptions, SeriesInfo, Tilt, Uniform, scan};
@@ -42,7 +46,11 @@ enum UniformArg {
 }
 
 #[derive(Parser)]
-#[command(about = "Convert the volumes of a DICOM folder to NIfTI (.nii.gz + .json sidecars)")]
+#[command(
+    version,
+    about = "Convert the volumes of a DICOM folder to NIfTI (.nii.gz + .json sidecars), named and \
+             placed as dcm2niix does"
+)]
 struct Args {
     /// Folder (or file) of DICOM images; searched recursively.
     dicom_folder: PathBuf,
@@ -57,6 +65,9 @@ struct Args {
     /// Non-uniform slice spacing: fail, keep with a warning, or resample along k.
     #[arg(long, value_enum, default_value = "warn")]
     uniform: UniformArg,
+    /// Show progress on stderr even when it is not a terminal (as lines).
+    #[arg(long)]
+    progress: bool,
 }
 
 /// Letters, digits, `-` and `_` kept; runs of anything else become one `_`.
@@ -143,7 +154,13 @@ fn run(args: &Args) -> Result<Value, String> {
     let mut outputs = Vec::new();
     let mut failed = Vec::new();
     let mut used = std::collections::HashSet::new();
+    let bar = common::Progress::new(args.progress).bar(
+        "dicom2nifti",
+        report.volumes.len() as u64,
+        "volumes",
+    );
     for (i, info) in report.volumes.iter().enumerate() {
+        bar.inc(1);
         let mut variants = Vec::new();
         let tilted = info.tilt_deg > 0.0;
         if !tilted || args.tilt != TiltArg::Corrected {
@@ -184,6 +201,7 @@ fn run(args: &Args) -> Result<Value, String> {
             }
         }
     }
+    bar.finish_and_clear();
     if outputs.is_empty() {
         let why = failed
             .first()
@@ -209,7 +227,10 @@ fn write_text(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args: Args = match common::parse("dicom2nifti") {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
     match run(&args) {
         Ok(summary) => {
             if args.json {
@@ -234,10 +255,10 @@ fn main() -> ExitCode {
                     );
                 }
                 for s in summary["skipped"].as_array().into_iter().flatten() {
+                    let path = Path::new(s["path"].as_str().unwrap_or(""));
                     println!(
-                        "skipped: {} ({})",
-                        s["path"].as_str().unwrap_or(""),
-                        s["reason"].as_str().unwrap_or("")
+                        "{}",
+                        common::skipped_line(path, s["reason"].as_str().unwrap_or(""))
                     );
                 }
             }
