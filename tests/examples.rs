@@ -1151,3 +1151,53 @@ fn progress_shows_with_the_progress_flag() {
     );
     assert!(stderr(&out).contains("de-identify"), "{}", stderr(&out));
 }
+
+/// Issue 23: `inspect --json` gives each volume's modality, gantry tilt and time point
+/// (null where the format has none).
+#[test]
+fn inspect_json_gives_modality_tilt_and_time_point() {
+    let (Some(ct), Some(nii4d)) = (
+        data("ct_philips_head/dicom"),
+        data("nifti/nibabel_example4d.nii.gz"),
+    ) else {
+        return;
+    };
+    let r = json_object("inspect", &run("inspect", &[&ct, &"--json"], None));
+    let v = &r["volumes"][0];
+    assert_eq!(v["modality"].as_str(), Some("CT"), "{v}");
+    assert_eq!(v["tilt_deg"].as_f64(), Some(0.0), "{v}");
+    assert!(v["time_point"].is_null(), "{v}");
+    let r = json_object("inspect", &run("inspect", &[&nii4d, &"--json"], None));
+    for (t, v) in r["volumes"].as_array().expect("volumes").iter().enumerate() {
+        assert!(v["modality"].is_null() && v["tilt_deg"].is_null(), "{v}");
+        assert_eq!(count(&v["time_point"]["index"]), t as u64);
+        assert_eq!(count(&v["time_point"]["count"]), 2);
+    }
+}
+
+/// Issue 23: reconstruct names its mesh from the series description (not the folder, which
+/// every series of a `dicom` folder shares), prints the grid once and the level with its unit
+/// and preset, and calls the phantom's stage "generate", not "read".
+#[test]
+fn reconstruct_names_the_mesh_from_the_series_and_summarises_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run("reconstruct", &[], Some(tmp.path()));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.matches("256 x 256 x 256").count(), 1, "{text}");
+    assert!(text.contains("level     300 HU, bone preset"), "{text}");
+    assert!(
+        text.contains("generate") && !text.contains(" read "),
+        "{text}"
+    );
+    assert!(text.contains("closed, encloses"), "{text}");
+    let Some(ct) = data("ct_philips_head/dicom") else {
+        return;
+    };
+    let out = run("reconstruct", &[&ct, &"--json"], Some(tmp.path()));
+    let r = json_object("reconstruct", &out);
+    // SeriesDescription "STD BRAIN 5MM" (SeriesNumber 201).
+    assert_eq!(r["output"].as_str(), Some("STD_BRAIN_5MM_bone.stl"), "{r}");
+    assert!(tmp.path().join("STD_BRAIN_5MM_bone.stl").is_file());
+    assert_eq!(r["closed"].as_bool(), Some(true));
+}
