@@ -35,9 +35,10 @@ pub const TEMP_PREFIX: &str = ".medvol-tmp-";
 /// # Errors
 /// Any I/O error of creating, writing, syncing or renaming, or the error `write` returns.
 pub fn write_file<R>(
-    path: &Path,
+    path: impl AsRef<Path>,
     write: impl FnOnce(&mut BufWriter<File>) -> io::Result<R>,
 ) -> io::Result<R> {
+    let path = path.as_ref();
     let tmp = temp_path(path)?;
     let _ = sweep_stale_temps(path);
     let result = (|| {
@@ -84,7 +85,8 @@ pub fn write_file<R>(
 ///
 /// # Errors
 /// An I/O error listing the folder of `path` or removing a stale file.
-pub fn sweep_stale_temps(path: &Path) -> io::Result<usize> {
+pub fn sweep_stale_temps(path: impl AsRef<Path>) -> io::Result<usize> {
+    let path = path.as_ref();
     let Some(name) = path.file_name() else {
         return Ok(0);
     };
