@@ -24,3 +24,4 @@ mod error;
 mod input;
 pub mod pipeline;
 pub mod prelude;
+pub mod tutorial;

@@ -261,7 +261,8 @@ impl Anonymizer {
     /// assert_eq!(after.volume.statistics().mean, 40.0); // pixels untouched
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn file(&self, input: &Path, output: &Path) -> Result<()> {
+    pub fn file(&self, input: impl AsRef<Path>, output: impl AsRef<Path>) -> Result<()> {
+        let (input, output) = (input.as_ref(), output.as_ref());
         if same_file(input, output) {
             return Err(Error::Invalid {
                 path: output.to_path_buf(),
@@ -307,7 +308,12 @@ impl Anonymizer {
     /// assert_eq!(v.volume.dims(), [8, 8, 4]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn folder(&self, input: &Path, output: &Path) -> Result<AnonymizeReport> {
+    pub fn folder(
+        &self,
+        input: impl AsRef<Path>,
+        output: impl AsRef<Path>,
+    ) -> Result<AnonymizeReport> {
+        let (input, output) = (input.as_ref(), output.as_ref());
         if !input.is_dir() {
             return Err(Error::NotFound {
                 path: input.to_path_buf(),
@@ -559,7 +565,10 @@ pub(crate) fn open_dicom(path: &Path) -> Result<DefaultDicomObject> {
 ///
 /// # Errors
 /// As [`Anonymizer::folder`].
-pub fn anonymize_folder(input: &Path, output: &Path) -> Result<AnonymizeReport> {
+pub fn anonymize_folder(
+    input: impl AsRef<Path>,
+    output: impl AsRef<Path>,
+) -> Result<AnonymizeReport> {
     Anonymizer::new().folder(input, output)
 }
 
