@@ -1,8 +1,8 @@
 //! The example programs' command lines and `--json` outputs are contracts other tools check
 //! medvol through (issues 3 to 8, the README's table, each example's `//!` header). These tests
-//! run the built example binaries on real data from `../shared/data` (skipped with a note when
-//! that folder is absent) and on the built-in phantom, and check the JSON against the reference
-//! values recorded there by SimpleITK, VTK and dcm2niix.
+//! run the built example binaries on real data from `../shared/data` (a test fails in one
+//! line naming the missing path when it is absent) and on the built-in phantom, and check the
+//! JSON against the reference values recorded there by SimpleITK, VTK and dcm2niix.
 //!
 //! The binaries are the ones `cargo test --workspace` (or `cargo build --examples`) builds into
 //! the same profile folder as this test; nothing here invokes cargo.
@@ -46,18 +46,9 @@ fn example(name: &str) -> PathBuf {
     path
 }
 
-/// A folder or file of the shared data, or `None` (with a note) when it is absent.
-fn data(name: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
-        .join(name);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} not found", path.display());
-        None
-    }
-}
+#[path = "common/data.rs"]
+mod shared;
+use shared::shared_data as data;
 
 /// Runs example `name` with `args` in the folder `cwd` (the test's own when `None`).
 fn run(name: &str, args: &[&dyn AsRef<OsStr>], cwd: Option<&Path>) -> Output {
@@ -291,7 +282,7 @@ fn check_volume_against_sitk(what: &str, vol: &Value, sitk: &Value, same_type: b
 /// Issue 3: `inspect <nifti> --json` gives SimpleITK's geometry and statistics.
 #[test]
 fn inspect_nifti_json_matches_simpleitk() {
-    let Some(dir) = data("nifti") else { return };
+    let dir = data("nifti");
     let expected = read_json(&dir.join("expected.json"));
     // Big-endian i16 with qfac -1 (qform = sform code 2); gzipped u8 with a sform only.
     for file in ["nibabel_anatomical.nii", "nitrc_avg152T1_LR_nifti.nii.gz"] {
@@ -318,9 +309,7 @@ fn inspect_nifti_json_matches_simpleitk() {
 /// SimpleITK read it, with the DICOM fields of the contract.
 #[test]
 fn inspect_dicom_folder_matches_expected() {
-    let Some(set) = data("mr_siemens_t1_sag_hfs") else {
-        return;
-    };
+    let set = data("mr_siemens_t1_sag_hfs");
     let expected = read_json(&set.join("expected.json"));
     let sitk = &expected["sitk_series_reader"][0];
     let series = &expected["pydicom_summary"]["series"][0];
@@ -460,9 +449,7 @@ fn reconstruct_refuses_invalid_options() {
 /// placed where dcm2niix places it.
 #[test]
 fn dicom2nifti_writes_the_series() {
-    let Some(set) = data("mr_siemens_t1_sag_hfs") else {
-        return;
-    };
+    let set = data("mr_siemens_t1_sag_hfs");
     let expected = read_json(&set.join("expected.json"));
     let sitk = &expected["sitk_series_reader"][0];
     let series = &expected["pydicom_summary"]["series"][0];
@@ -526,9 +513,7 @@ fn dicom2nifti_without_images_fails_in_one_line() {
 /// median voxel statistics exactly, keeps the grid, and `--block-slices` writes the same volume.
 #[test]
 fn filter_median_matches_simpleitk() {
-    let Some(set) = data("mr_toshiba_ax30_b0") else {
-        return;
-    };
+    let set = data("mr_toshiba_ax30_b0");
     let refs = read_json(&set.join("ref_filters/filters.json"));
     let median = refs["filters"]
         .as_array()
@@ -611,9 +596,7 @@ fn filter_median_matches_simpleitk() {
 /// and the STL holds the reported mesh.
 #[test]
 fn isosurface_matches_vtk() {
-    let Some(set) = data("mr_toshiba_ax30_b0") else {
-        return;
-    };
+    let set = data("mr_toshiba_ax30_b0");
     let refs = read_json(&set.join("ref_filters/filters.json"));
     let padded = &refs["isosurface"]["padded"];
     let vtk = &padded["vtkFlyingEdges3D"];
@@ -681,9 +664,7 @@ fn isosurface_matches_vtk() {
 /// with the patient's name and id gone and Patient Identity Removed = YES; inputs untouched.
 #[test]
 fn anonymize_copies_every_file_without_the_patient() {
-    let Some(set) = data("dicom_ts_pydicom_small") else {
-        return;
-    };
+    let set = data("dicom_ts_pydicom_small");
     let input = set.join("dicom");
     let before = snapshot(&input);
     let tmp = tempfile::tempdir().unwrap();
@@ -761,9 +742,7 @@ fn snapshot_if_exists(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 /// stderr, and with `--json` the error as one JSON object on stdout.
 #[test]
 fn anonymize_refusing_the_folders_reports_on_stderr() {
-    let Some(input) = data("dicom_ts_pydicom_small") else {
-        return;
-    };
+    let input = data("dicom_ts_pydicom_small");
     let before = snapshot(&input);
     let inside = input.join("medvol-anonymized");
     let out = run("anonymize", &[&input, &inside], None);
@@ -782,9 +761,7 @@ fn anonymize_refusing_the_folders_reports_on_stderr() {
 /// ignored. Negative values are values: `--sigma -1` is refused by medvol in one line.
 #[test]
 fn input_notes_reach_the_user_and_bad_values_fail_in_one_line() {
-    let Some(nii) = data("nifti/nibabel_example4d.nii.gz") else {
-        return;
-    };
+    let nii = data("nifti/nibabel_example4d.nii.gz");
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("t0.stl");
     let r = run(
@@ -834,9 +811,7 @@ fn input_notes_reach_the_user_and_bad_values_fail_in_one_line() {
 /// gives their range, and nothing is written.
 #[test]
 fn isosurface_is_closed_by_default_and_open_only_when_asked() {
-    let Some(set) = data("ct_philips_head") else {
-        return;
-    };
+    let set = data("ct_philips_head");
     let refs = read_json(&set.join("ref_filters/filters.json"));
     let tmp = tempfile::tempdir().unwrap();
     let dicom = set.join("dicom");
@@ -1135,9 +1110,7 @@ fn progress_shows_with_the_progress_flag() {
         );
         assert!(err.contains(stage), "{name}: no {stage} stage in {err}");
     }
-    let Some(set) = data("dicom_ts_pydicom_small/dicom") else {
-        return;
-    };
+    let set = data("dicom_ts_pydicom_small/dicom");
     let out = run(
         "dicom2nifti",
         &[&set, &tmp.path().join("nii"), &"--progress"],
@@ -1156,12 +1129,10 @@ fn progress_shows_with_the_progress_flag() {
 /// (null where the format has none).
 #[test]
 fn inspect_json_gives_modality_tilt_and_time_point() {
-    let (Some(ct), Some(nii4d)) = (
+    let (ct, nii4d) = (
         data("ct_philips_head/dicom"),
         data("nifti/nibabel_example4d.nii.gz"),
-    ) else {
-        return;
-    };
+    );
     let r = json_object("inspect", &run("inspect", &[&ct, &"--json"], None));
     let v = &r["volumes"][0];
     assert_eq!(v["modality"].as_str(), Some("CT"), "{v}");
@@ -1191,9 +1162,7 @@ fn reconstruct_names_the_mesh_from_the_series_and_summarises_once() {
         "{text}"
     );
     assert!(text.contains("closed, encloses"), "{text}");
-    let Some(ct) = data("ct_philips_head/dicom") else {
-        return;
-    };
+    let ct = data("ct_philips_head/dicom");
     let out = run("reconstruct", &[&ct, &"--json"], Some(tmp.path()));
     let r = json_object("reconstruct", &out);
     // SeriesDescription "STD BRAIN 5MM" (SeriesNumber 201).

@@ -14,19 +14,12 @@ use medvol::prelude::*;
 use serde_json::Value;
 use std::path::PathBuf;
 
+#[path = "common/data.rs"]
+mod shared;
+
 /// The series, or a failure in one line naming what is missing.
 fn series_dir() -> PathBuf {
-    let root = std::env::var_os("MEDVOL_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    let dir = root.join("ct_philips_head/dicom");
-    assert!(
-        dir.is_dir(),
-        "the shared test data is missing: {} not found (clone it beside the workspace or set \
-         MEDVOL_DATA)",
-        dir.display()
-    );
-    dir
+    shared::shared_data("ct_philips_head/dicom")
 }
 
 fn reference() -> Value {
