@@ -178,7 +178,7 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(left.len(), 1, "{left:?}");
-        assert!(write_file(&dir.join("missing-dir/x"), |w| w.write_all(b"x")).is_err());
+        assert!(write_file(dir.join("missing-dir/x"), |w| w.write_all(b"x")).is_err());
         fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -291,21 +291,21 @@ mod tests {
             );
             assert!(text.contains("RAS mm"));
         }
-        assert!(read(&dir.path().join("missing.stl")).is_err());
+        assert!(read(dir.path().join("missing.stl")).is_err());
         std::fs::write(
             dir.path().join("bad.ply"),
             b"ply\nformat binary_big_endian 1.0\n",
         )
         .unwrap();
         assert!(matches!(
-            read(&dir.path().join("bad.ply")),
+            read(dir.path().join("bad.ply")),
             Err(Error::Parse { .. })
         ));
         std::fs::write(dir.path().join("short.stl"), [0u8; 90]).unwrap();
         assert!(matches!(
-            read(&dir.path().join("short.stl")),
+            read(dir.path().join("short.stl")),
             Err(Error::Parse { .. })
         ));
-        assert!(write(&torus_mesh(false), &dir.path().join("x.vtk")).is_err());
+        assert!(write(&torus_mesh(false), dir.path().join("x.vtk")).is_err());
     }
 }
