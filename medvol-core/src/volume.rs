@@ -275,6 +275,9 @@ impl<T: Voxel> Volume<T> {
     ///     whole.paste(slab)?;
     /// }
     /// assert_eq!(whole, v);
+    /// // A part that does not sit on the grid (half a voxel off) is refused.
+    /// let off = slabs[0].clone().with_geometry(g.with_origin(Point::new(0.5, 0.0, 0.0))?);
+    /// assert!(whole.paste(&off).is_err());
     /// # Ok::<(), medvol_core::Error>(())
     /// ```
     ///
