@@ -1,7 +1,7 @@
 //! `cargo run --release --example anonymize -- <input> <out_folder> [--keep-private]
 //! [--safe-private GGGG,xxEE,CREATOR]... [--date-shift-days N] [--retain-uids]
 //! [--retain-device-identity] [--retain-patient-characteristics] [--clean-descriptors]
-//! [--keep-names] [--json]`
+//! [--keep-names] [--progress] [--json]`
 //!
 //! De-identifies a DICOM file, or every DICOM file under a folder, into `out_folder` (files
 //! named `IM00001.dcm`, ... in input name order; `--keep-names` keeps the input's relative
@@ -24,6 +24,10 @@
 //! "skipped": [{"path", "reason"}], "dropped": [{"tag", "keyword", "files"}], "options",
 //! "seconds"}` (`options`: the CID 7050 codes recorded). Exits with status 1 if nothing could
 //! be written, or if a file could not be written (a full disk: the system's reason is printed).
+//! Usage mistakes exit with status 1 and one line on stderr. Progress shows on stderr when it
+//! is a terminal (as lines with `--progress`).
+
+mod common;
 
 use clap::Parser;
 use medvol::io::dicom::deid_profile::SafePrivate;
@@ -32,9 +36,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-/// De-identify a folder of DICOM files (PS3.15 Annex E basic profile).
+/// De-identify a folder of DICOM files into a new folder (DICOM PS3.15 Annex E basic profile;
+/// text burned into the pixels is not removed).
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// A DICOM file, or a folder of DICOM files (searched recursively).
     in_folder: PathBuf,
@@ -71,10 +76,16 @@ struct Args {
     /// Print one JSON object on stdout instead of a human summary.
     #[arg(long)]
     json: bool,
+    /// Show progress on stderr even when it is not a terminal (as lines).
+    #[arg(long)]
+    progress: bool,
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args: Args = match common::parse("anonymize") {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
     let start = Instant::now();
     let mut anonymizer = Anonymizer::new()
         .with_keep_private(args.keep_private)
@@ -94,7 +105,12 @@ fn main() -> ExitCode {
     if let Ok(secret) = std::env::var("MEDVOL_UID_SECRET") {
         anonymizer = anonymizer.with_uid_secret(secret);
     }
-    let report = match anonymizer.folder(&args.in_folder, &args.out_folder) {
+    let mut stages = common::Progress::new(args.progress).stages("anonymize", 1);
+    let result = stages.run("de-identify", || {
+        anonymizer.folder(&args.in_folder, &args.out_folder)
+    });
+    stages.finish();
+    let report = match result {
         Ok(report) => report,
         Err(e) => {
             let message = e.to_string().replace('\n', " ");
@@ -137,7 +153,7 @@ fn main() -> ExitCode {
             args.out_folder.display()
         );
         for s in &report.skipped {
-            println!("skipped {}: {}", s.path.display(), s.reason);
+            println!("{}", common::skipped_line(&s.path, &s.reason));
         }
         if !report.dropped.is_empty() {
             let names: Vec<String> = report

@@ -42,7 +42,10 @@
 //!
 //! Exit status 1 with a one-line reason on stderr when nothing could be converted or an output
 //! could not be written (a full disk stops the run: the reason is the system's); the files
-//! written before stay whole.
+//! written before stay whole. Usage mistakes also exit 1 with one line. A progress bar over
+//! the files shows on stderr when it is a terminal (as lines with `--progress`).
+
+mod common;
 
 use clap::{Parser, ValueEnum};
 use medvol_core::atomic::{FileSet, sweep_folder};
@@ -84,7 +87,11 @@ enum PhilipsArg {
 }
 
 #[derive(Parser)]
-#[command(about = "Convert the series of a DICOM folder to NIfTI (.nii.gz + .json sidecars)")]
+#[command(
+    version,
+    about = "Convert the series of a DICOM folder to NIfTI (.nii.gz + .json sidecars), named, \
+             ordered and placed as dcm2niix does"
+)]
 struct Args {
     /// Folder (or file) of DICOM images; searched recursively.
     dicom_folder: PathBuf,
@@ -112,6 +119,9 @@ struct Args {
     /// floating-point values (display / (RescaleSlope x MR_ScaleSlope)).
     #[arg(long, value_enum, default_value = "display")]
     philips_scaling: PhilipsArg,
+    /// Show progress on stderr even when it is not a terminal (as lines).
+    #[arg(long)]
+    progress: bool,
 }
 
 /// Letters, digits, `-` and `_` kept; runs of anything else become one `_`.
@@ -398,7 +408,10 @@ fn run(args: &Args) -> Result<Value, String> {
     let mut failed = Vec::new();
     // Stems this run published: never replaced, even with --force.
     let mut ours = HashSet::new();
-    for members in files_of(&report, args.split_4d) {
+    let files = files_of(&report, args.split_4d);
+    let bar = common::Progress::new(args.progress).bar("dicom2nifti", files.len() as u64, "files");
+    for members in files {
+        bar.inc(1);
         let info = &report.volumes[members[0]];
         let mut variants = Vec::new();
         let tilted = info.tilt_deg > 0.0;
@@ -437,6 +450,7 @@ fn run(args: &Args) -> Result<Value, String> {
             }
         }
     }
+    bar.finish_and_clear();
     if outputs.is_empty() {
         let why = failed
             .first()
@@ -458,7 +472,10 @@ fn run(args: &Args) -> Result<Value, String> {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args: Args = match common::parse("dicom2nifti") {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
     match run(&args) {
         Ok(summary) => {
             if args.json {
@@ -483,10 +500,10 @@ fn main() -> ExitCode {
                     );
                 }
                 for s in summary["skipped"].as_array().into_iter().flatten() {
+                    let path = Path::new(s["path"].as_str().unwrap_or(""));
                     println!(
-                        "skipped: {} ({})",
-                        s["path"].as_str().unwrap_or(""),
-                        s["reason"].as_str().unwrap_or("")
+                        "{}",
+                        common::skipped_line(path, s["reason"].as_str().unwrap_or(""))
                     );
                 }
             }

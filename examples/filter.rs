@@ -22,11 +22,13 @@
 //!  "timings_ms": {"read": f, "filter": f, "write": f}}
 //! ```
 //!
-//! A spinner shows on stderr while an operation runs for more than a second. Errors: one line
-//! on stderr, exit status 1.
+//! An existing output is refused without `--force`. A progress bar over the stages (read,
+//! filter, write) shows on stderr when it is a terminal, or as lines with `--progress`. Errors
+//! and usage mistakes: one line on stderr, exit status 1.
+
+mod common;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use indicatif::{ProgressBar, ProgressDrawTarget};
 use medvol::core::map_dyn;
 use medvol::filter::{
     Blocked, Filter, Gaussian, GaussianMethod, Interpolation, Median, Normalize, Resample, Sigma,
@@ -38,12 +40,13 @@ use serde::Serialize;
 use std::error::Error;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[derive(Parser)]
 #[command(
-    about = "Filter a NIfTI file or DICOM series in physical units and write NIfTI",
+    version,
+    about = "Smooth, denoise, resample, normalise or threshold a NIfTI file or DICOM series in \
+             physical units (mm) and write the result as NIfTI on the same grid",
     allow_negative_numbers = true
 )]
 struct Args {
@@ -59,9 +62,15 @@ struct Args {
     /// The DICOM volume to read (an id from the scan report); default the first.
     #[arg(long, global = true)]
     volume: Option<String>,
-    /// Run blocked, in z-slabs of N slices.
+    /// Run blocked, in z-slabs of N slices (same output, less memory per task).
     #[arg(long, global = true, value_name = "N")]
     block_slices: Option<usize>,
+    /// Replace the output file if it exists.
+    #[arg(long, global = true)]
+    force: bool,
+    /// Show progress on stderr even when it is not a terminal (as lines).
+    #[arg(long, global = true)]
+    progress: bool,
 }
 
 #[derive(Subcommand)]
@@ -69,22 +78,28 @@ enum Op {
     /// Gaussian smoothing, sigma in millimetres.
     #[command(allow_negative_numbers = true)]
     Gaussian {
+        /// Standard deviation in millimetres, the same along every axis.
         #[arg(long, value_name = "MM")]
         sigma: f64,
+        /// Discrete kernel (exact, as SimpleITK's DiscreteGaussian) or recursive (faster for
+        /// large sigmas, as SimpleITK's SmoothingRecursiveGaussian).
         #[arg(long, value_enum, default_value = "discrete")]
         method: Method,
     },
     /// Median over (2R+1)³ voxels.
     #[command(allow_negative_numbers = true)]
     Median {
+        /// Radius in voxels along every axis (1 = 3x3x3 neighbourhood).
         #[arg(long, value_name = "R")]
         radius: usize,
     },
     /// Resample to an isotropic spacing (origin and direction kept).
     #[command(allow_negative_numbers = true)]
     Resample {
+        /// The new spacing, millimetres, along every axis.
         #[arg(long, value_name = "MM")]
         spacing: f64,
+        /// Interpolation: nearest (keeps the voxel type and labels), linear or cubic B-spline.
         #[arg(long, value_enum, default_value = "linear")]
         interp: Interp,
     },
@@ -113,8 +128,10 @@ enum Op {
     },
     /// Binary mask (u8) of the voxels in [L, U].
     Threshold {
+        /// Lowest value inside the mask, in the volume's units.
         #[arg(long, value_name = "L", allow_negative_numbers = true)]
         lower: f64,
+        /// Highest value inside the mask (default: no upper bound).
         #[arg(long, value_name = "U", allow_negative_numbers = true)]
         upper: Option<f64>,
     },
@@ -122,14 +139,19 @@ enum Op {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Method {
+    /// Recursive (IIR) filter.
     Recursive,
+    /// Sampled Gaussian kernel.
     Discrete,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Interp {
+    /// Nearest voxel.
     Nearest,
+    /// Trilinear.
     Linear,
+    /// Cubic B-spline.
     Cubic,
 }
 
@@ -170,7 +192,10 @@ where
     F::Output: Voxel,
 {
     let out = match slices {
-        Some(n) => Blocked::new(filter).with_slices(n)?.apply(v)?,
+        Some(n) => Blocked::new(filter)
+            .with_slices(n)
+            .map_err(|e| common::flag_error("--block-slices", &e))?
+            .apply(v)?,
         None => filter.apply(v)?,
     };
     Ok(out.into())
@@ -183,15 +208,18 @@ fn apply(op: &Op, input: DynVolume, slices: Option<usize>) -> Result<DynVolume, 
                 Method::Recursive => GaussianMethod::Recursive,
                 Method::Discrete => GaussianMethod::Discrete,
             };
-            let g = Gaussian::new(Sigma::iso_mm(*sigma))?.with_method(method);
+            let g = Gaussian::new(Sigma::iso_mm(*sigma))
+                .map_err(|e| common::flag_error("--sigma", &e))?
+                .with_method(method);
             run(g, &input.into_f32(), slices)
         }
         Op::Median { radius } => {
-            let m = Median::new([*radius; 3])?;
+            let m = Median::new([*radius; 3]).map_err(|e| common::flag_error("--radius", &e))?;
             map_dyn!(&input, v => run(m, v, slices))
         }
         Op::Resample { spacing, interp } => {
-            let r = Resample::isotropic(input.geometry(), input.dims(), *spacing)?;
+            let r = Resample::isotropic(input.geometry(), input.dims(), *spacing)
+                .map_err(|e| common::flag_error("--spacing", &e))?;
             Ok(match interp {
                 Interp::Nearest => {
                     let r = r.with_interpolation(Interpolation::Nearest);
@@ -220,48 +248,34 @@ fn apply(op: &Op, input: DynVolume, slices: Option<usize>) -> Result<DynVolume, 
             let n = match (zscore, range, window) {
                 (_, Some(r), _) => {
                     let (lo, hi) = pair(r, "range")?;
-                    Normalize::range(&stats, lo, hi)?
+                    Normalize::range(&stats, lo, hi)
+                        .map_err(|e| common::flag_error("--range", &e))?
                 }
                 (_, _, Some(w)) => {
                     let (c, w) = pair(w, "window")?;
-                    Normalize::window(c, w)?
+                    Normalize::window(c, w).map_err(|e| common::flag_error("--window", &e))?
                 }
                 _ => Normalize::zscore(&stats)?,
             };
             map_dyn!(&input, v => run(n, v, slices))
         }
         Op::Threshold { lower, upper } => {
-            let t = Threshold::new(*lower, upper.unwrap_or(f64::INFINITY))?;
+            let t = Threshold::new(*lower, upper.unwrap_or(f64::INFINITY))
+                .map_err(|e| common::flag_error("--lower/--upper", &e))?;
             map_dyn!(&input, v => run(t, v, slices))
         }
     }
 }
 
-/// Runs `f`, showing a spinner on stderr if it takes more than a second.
-fn with_spinner<R>(message: &'static str, f: impl FnOnce() -> R) -> R {
-    let (done, wait) = mpsc::channel::<()>();
-    std::thread::scope(|s| {
-        s.spawn(move || {
-            if wait.recv_timeout(Duration::from_secs(1)).is_err() {
-                let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-                pb.set_message(message);
-                pb.enable_steady_tick(Duration::from_millis(100));
-                let _ = wait.recv();
-                pb.finish_and_clear();
-            }
-        });
-        let r = f();
-        let _ = done.send(());
-        r
-    })
-}
-
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args: Args = match common::parse("filter") {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
     match real_main(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("filter: {e}");
+            eprintln!("filter: {}", e.to_string().replace('\n', " "));
             ExitCode::FAILURE
         }
     }
@@ -284,16 +298,20 @@ fn real_main(args: &Args) -> Result<(), Box<dyn Error>> {
         }
         (other, None) => other,
     };
-    let loaded = with_spinner("reading", || input.load())?;
+    common::check_extension(&args.output, &["nii", "nii.gz"])?;
+    common::check_overwrite(&args.output, args.force)?;
+    let mut stages = common::Progress::new(args.progress).stages("filter", 3);
+    let loaded = stages.run("read", || input.load())?;
     let read = ms(t);
     let t = Instant::now();
-    let out = with_spinner("filtering", || {
+    let out = stages.run(args.op.name(), || {
         apply(&args.op, loaded.volume, args.block_slices)
     })?;
     let filter = ms(t);
     let t = Instant::now();
-    with_spinner("writing", || nifti::write_dyn(&args.output, &out))?;
+    stages.run("write", || nifti::write_dyn(&args.output, &out))?;
     let write = ms(t);
+    stages.finish();
     let report = Report {
         op: args.op.name(),
         dims: out.dims(),

@@ -11,9 +11,14 @@
 //! {"path": "...", "volumes": [{"name": "...", "dims": [ni, nj, nk], "spacing": [sx, sy, sz],
 //!   "origin": [x, y, z], "direction": [d0, ..., d8], "voxel_type": "i16",
 //!   "min": f, "max": f, "mean": f, "nonfinite": n,
-//!   "corners": [[x, y, z], ... 8 corner voxel centres]}],
+//!   "corners": [[x, y, z], ... 8 corner voxel centres],
+//!   "modality": "CT" | null, "tilt_deg": f | null, "time_point": {"index": t, "count": n} | null}],
 //!  "warnings": ["..."]}
 //! ```
+//!
+//! `modality` is DICOM's Modality (null for NIfTI); `tilt_deg` the gantry tilt measured from
+//! the slice positions (DICOM; null for NIfTI); `time_point` the 0-based index of the volume
+//! among the time points of a 4-D series or file (null for a 3-D one).
 //!
 //! For DICOM, each volume (one per time point of a 4-D series) also has `"series_uid"`,
 //! `"label"`, `"files"` (count) and `"warnings"` (spacing, gaps, tilt angle, fallbacks), and the
@@ -26,7 +31,10 @@
 //! `min`, `max` and `mean` are over the finite voxels (never `null`); `nonfinite` counts the
 //! NaN and infinite ones, and a top-level warning names the volume when there are any (with no
 //! finite voxel at all, the three statistics are 0).
-//! Without `--json` the same is printed for a person. Errors: one line on stderr, exit status 1.
+//! Without `--json` the same is printed for a person. Errors and usage mistakes: one line on
+//! stderr, exit status 1.
+
+mod common;
 
 use clap::Parser;
 use medvol::io::dicom::{self, ReadOptions, ScanOptions};
@@ -40,6 +48,7 @@ use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
+    version,
     about = "Print the volumes of a NIfTI file or DICOM file/folder with their LPS geometry and statistics"
 )]
 struct Args {
@@ -79,6 +88,12 @@ struct VolumeRecord {
     /// Voxels that are NaN or infinite, left out of `min`, `max` and `mean`.
     nonfinite: usize,
     corners: Vec<[f64; 3]>,
+    /// DICOM Modality; `None` for NIfTI.
+    modality: Option<String>,
+    /// Gantry tilt from the slice positions, degrees (DICOM); `None` for NIfTI.
+    tilt_deg: Option<f64>,
+    /// Which time point of a 4-D series or file; `None` for a 3-D one.
+    time_point: Option<TimePoint>,
     /// DICOM only: what the series reader knows and noticed.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     dicom: Option<DicomRecord>,
@@ -91,6 +106,14 @@ struct DicomRecord {
     label: String,
     files: usize,
     warnings: Vec<String>,
+}
+
+/// A volume's place among the time points of a 4-D series or file.
+#[derive(Serialize)]
+struct TimePoint {
+    /// 0-based.
+    index: usize,
+    count: usize,
 }
 
 #[derive(Serialize)]
@@ -135,6 +158,9 @@ fn volume_record(name: String, v: &DynVolume) -> VolumeRecord {
         mean: s.mean,
         nonfinite,
         corners: g.corners(v.dims()).iter().map(|p| p.0).collect(),
+        modality: None,
+        tilt_deg: None,
+        time_point: None,
         dicom: None,
     }
 }
@@ -152,14 +178,17 @@ fn inspect_nifti(path: &Path) -> Result<Report, Box<dyn Error>> {
         .iter()
         .enumerate()
         .map(|(t, v)| {
-            volume_record(
-                if many {
-                    format!("{file}[t={t}]")
-                } else {
-                    file.clone()
-                },
-                v,
-            )
+            let name = if many {
+                format!("{file}[t={t}]")
+            } else {
+                file.clone()
+            };
+            let mut record = volume_record(name, v);
+            record.time_point = many.then_some(TimePoint {
+                index: t,
+                count: nii.volumes.len(),
+            });
+            record
         })
         .collect();
     let scaling = match h.scaling() {
@@ -201,6 +230,11 @@ fn inspect_dicom(path: &Path) -> Result<Report, Box<dyn Error>> {
             Ok(dv) => {
                 let mut record = volume_record(info.id.clone(), &dv.volume);
                 record.corners = dv.corners_acquired.iter().map(|p| p.0).collect();
+                record.modality = info.metadata.modality.clone();
+                record.tilt_deg = Some(info.tilt_deg);
+                record.time_point = info
+                    .time_point
+                    .map(|(index, count)| TimePoint { index, count });
                 record.dicom = Some(DicomRecord {
                     series_uid: info.series_uid.clone(),
                     label: info.label.clone(),
@@ -289,6 +323,15 @@ fn text(r: &Report) -> String {
             "  values    min {}  max {}  mean {:.6}",
             v.min, v.max, v.mean
         ));
+        if let Some(m) = &v.modality {
+            line(format!("  modality  {m}"));
+        }
+        if let Some(t) = v.tilt_deg.filter(|t| *t != 0.0) {
+            line(format!("  tilt      {t:.3} degrees"));
+        }
+        if let Some(t) = &v.time_point {
+            line(format!("  time      point {} of {}", t.index + 1, t.count));
+        }
         if let Some(d) = &v.dicom {
             line(format!(
                 "  series    {} ({}), {} files",
@@ -307,7 +350,7 @@ fn text(r: &Report) -> String {
         line(format!("warning: {w}"));
     }
     for s in r.skipped.iter().flatten() {
-        line(format!("skipped {}: {}", s.path, s.reason));
+        line(common::skipped_line(Path::new(&s.path), &s.reason));
     }
     out
 }
@@ -324,7 +367,10 @@ fn print(s: &str) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args: Args = match common::parse("inspect") {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
     match inspect(&args.path) {
         Ok(report) => {
             if args.json {

@@ -3,9 +3,13 @@
 #![warn(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
+#[doc(inline)]
 pub use medvol_core as core;
+#[doc(inline)]
 pub use medvol_filter as filter;
+#[doc(inline)]
 pub use medvol_io as io;
+#[doc(inline)]
 pub use medvol_mesh as mesh;
 
 pub use medvol_core::{
@@ -19,3 +23,5 @@ pub use input::{Input, Loaded};
 mod error;
 mod input;
 pub mod pipeline;
+pub mod prelude;
+pub mod tutorial;

@@ -1,8 +1,8 @@
 //! The example programs' command lines and `--json` outputs are contracts other tools check
 //! medvol through (issues 3 to 8, the README's table, each example's `//!` header). These tests
-//! run the built example binaries on real data from `../shared/data` (skipped with a note when
-//! that folder is absent) and on the built-in phantom, and check the JSON against the reference
-//! values recorded there by SimpleITK, VTK and dcm2niix.
+//! run the built example binaries on real data from `../shared/data` (a test fails in one
+//! line naming the missing path when it is absent) and on the built-in phantom, and check the
+//! JSON against the reference values recorded there by SimpleITK, VTK and dcm2niix.
 //!
 //! The binaries are the ones `cargo test --workspace` (or `cargo build --examples`) builds into
 //! the same profile folder as this test; nothing here invokes cargo.
@@ -46,18 +46,9 @@ fn example(name: &str) -> PathBuf {
     path
 }
 
-/// A folder or file of the shared data, or `None` (with a note) when it is absent.
-fn data(name: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
-        .join(name);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} not found", path.display());
-        None
-    }
-}
+#[path = "common/data.rs"]
+mod shared;
+use shared::shared_data as data;
 
 /// Runs example `name` with `args` in the folder `cwd` (the test's own when `None`).
 fn run(name: &str, args: &[&dyn AsRef<OsStr>], cwd: Option<&Path>) -> Output {
@@ -291,7 +282,7 @@ fn check_volume_against_sitk(what: &str, vol: &Value, sitk: &Value, same_type: b
 /// Issue 3: `inspect <nifti> --json` gives SimpleITK's geometry and statistics.
 #[test]
 fn inspect_nifti_json_matches_simpleitk() {
-    let Some(dir) = data("nifti") else { return };
+    let dir = data("nifti");
     let expected = read_json(&dir.join("expected.json"));
     // Big-endian i16 with qfac -1 (qform = sform code 2); gzipped u8 with a sform only.
     for file in ["nibabel_anatomical.nii", "nitrc_avg152T1_LR_nifti.nii.gz"] {
@@ -352,9 +343,7 @@ fn inspect_statistics_are_finite_with_a_count_of_nan_voxels() {
 /// SimpleITK read it, with the DICOM fields of the contract.
 #[test]
 fn inspect_dicom_folder_matches_expected() {
-    let Some(set) = data("mr_siemens_t1_sag_hfs") else {
-        return;
-    };
+    let set = data("mr_siemens_t1_sag_hfs");
     let expected = read_json(&set.join("expected.json"));
     let sitk = &expected["sitk_series_reader"][0];
     let series = &expected["pydicom_summary"]["series"][0];
@@ -494,9 +483,7 @@ fn reconstruct_refuses_invalid_options() {
 /// placed where dcm2niix places it.
 #[test]
 fn dicom2nifti_writes_the_series() {
-    let Some(set) = data("mr_siemens_t1_sag_hfs") else {
-        return;
-    };
+    let set = data("mr_siemens_t1_sag_hfs");
     let expected = read_json(&set.join("expected.json"));
     let sitk = &expected["sitk_series_reader"][0];
     let series = &expected["pydicom_summary"]["series"][0];
@@ -560,9 +547,7 @@ fn dicom2nifti_without_images_fails_in_one_line() {
 /// median voxel statistics exactly, keeps the grid, and `--block-slices` writes the same volume.
 #[test]
 fn filter_median_matches_simpleitk() {
-    let Some(set) = data("mr_toshiba_ax30_b0") else {
-        return;
-    };
+    let set = data("mr_toshiba_ax30_b0");
     let refs = read_json(&set.join("ref_filters/filters.json"));
     let median = refs["filters"]
         .as_array()
@@ -645,9 +630,7 @@ fn filter_median_matches_simpleitk() {
 /// and the STL holds the reported mesh.
 #[test]
 fn isosurface_matches_vtk() {
-    let Some(set) = data("mr_toshiba_ax30_b0") else {
-        return;
-    };
+    let set = data("mr_toshiba_ax30_b0");
     let refs = read_json(&set.join("ref_filters/filters.json"));
     let padded = &refs["isosurface"]["padded"];
     let vtk = &padded["vtkFlyingEdges3D"];
@@ -715,9 +698,7 @@ fn isosurface_matches_vtk() {
 /// with the patient's name and id gone and Patient Identity Removed = YES; inputs untouched.
 #[test]
 fn anonymize_copies_every_file_without_the_patient() {
-    let Some(set) = data("dicom_ts_pydicom_small") else {
-        return;
-    };
+    let set = data("dicom_ts_pydicom_small");
     let input = set.join("dicom");
     let before = snapshot(&input);
     let tmp = tempfile::tempdir().unwrap();
@@ -804,9 +785,7 @@ fn snapshot_if_exists(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 /// stderr, and with `--json` the error as one JSON object on stdout.
 #[test]
 fn anonymize_refusing_the_folders_reports_on_stderr() {
-    let Some(input) = data("dicom_ts_pydicom_small") else {
-        return;
-    };
+    let input = data("dicom_ts_pydicom_small");
     let before = snapshot(&input);
     let inside = input.join("medvol-anonymized");
     let out = run("anonymize", &[&input, &inside], None);
@@ -825,9 +804,7 @@ fn anonymize_refusing_the_folders_reports_on_stderr() {
 /// ignored. Negative values are values: `--sigma -1` is refused by medvol in one line.
 #[test]
 fn input_notes_reach_the_user_and_bad_values_fail_in_one_line() {
-    let Some(nii) = data("nifti/nibabel_example4d.nii.gz") else {
-        return;
-    };
+    let nii = data("nifti/nibabel_example4d.nii.gz");
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("t0.stl");
     let r = run(
@@ -868,4 +845,371 @@ fn input_notes_reach_the_user_and_bad_values_fail_in_one_line() {
     let failed = run("reconstruct", &[&"--sigma", &"-1", &"--out", &out], None);
     assert_one_line_failure("reconstruct --sigma -1", &failed);
     assert!(stderr(&failed).contains("sigma"), "{}", stderr(&failed));
+}
+
+/// Issue 23: the surface is closed at the volume border by default (printable: trimesh calls
+/// the STL of the CT head at 300 HU watertight), with the counts, area and volume of
+/// vtkFlyingEdges3D on the padded volume; `--open` gives VTK's open surface and reports its
+/// boundary edges instead of an enclosed volume; a level outside the values is an error that
+/// gives their range, and nothing is written.
+#[test]
+fn isosurface_is_closed_by_default_and_open_only_when_asked() {
+    let set = data("ct_philips_head");
+    let refs = read_json(&set.join("ref_filters/filters.json"));
+    let tmp = tempfile::tempdir().unwrap();
+    let dicom = set.join("dicom");
+    for (flag, reference) in [(None, "padded"), (Some("--open"), "unpadded")] {
+        let stl = tmp.path().join(format!("{reference}.stl"));
+        let mut args: Vec<&dyn AsRef<OsStr>> = vec![&dicom, &stl, &"--level", &"300", &"--json"];
+        let open_flag = flag.unwrap_or_default();
+        if flag.is_some() {
+            args.push(&open_flag);
+        }
+        let r = json_object("isosurface", &run("isosurface", &args, None));
+        let vtk = &refs["isosurface"][reference]["vtkFlyingEdges3D"];
+        assert_eq!(
+            count(&r["vertices"]),
+            count(&vtk["n_points"]),
+            "{reference}"
+        );
+        assert_eq!(
+            count(&r["triangles"]),
+            count(&vtk["n_triangles"]),
+            "{reference}"
+        );
+        let area = num(&vtk["surface_area_mm2"]);
+        assert_rel(reference, num(&r["area_mm2"]), area, 2e-3);
+        if flag.is_none() {
+            assert_eq!(
+                (count(&r["boundary_edges"]), r["closed"].as_bool()),
+                (0, Some(true))
+            );
+            assert_rel(
+                reference,
+                num(&r["volume_mm3"]),
+                num(&vtk["volume_mm3"]),
+                2e-3,
+            );
+        } else {
+            // The issue's count: 5,564 edges where the skull meets the border of the scan.
+            assert_eq!(count(&r["boundary_edges"]), 5564);
+            assert_eq!(
+                (r["volume_mm3"].is_null(), r["closed"].as_bool()),
+                (true, Some(false))
+            );
+        }
+    }
+    // The summary of an open surface gives its boundary edges, not a volume.
+    let stl = tmp.path().join("open_text.stl");
+    let args: [&dyn AsRef<OsStr>; 5] = [&dicom, &stl, &"--level", &"300", &"--open"];
+    let text = stdout(&run("isosurface", &args, None));
+    assert!(
+        text.contains("open surface (5564 boundary edges)"),
+        "{text}"
+    );
+    assert!(!text.contains("mm³"), "{text}");
+    // A level above every value: one line with the range, no file.
+    let none = tmp.path().join("none.stl");
+    let args: [&dyn AsRef<OsStr>; 4] = [&dicom, &none, &"--level", &"99999"];
+    let out = run("isosurface", &args, None);
+    assert_one_line_failure("isosurface --level 99999", &out);
+    let err = stderr(&out);
+    assert!(
+        err.contains("--level") && err.contains("from -") && err.contains(" to "),
+        "{err}"
+    );
+    assert!(!none.exists());
+}
+
+/// The six example programs.
+const PROGRAMS: [&str; 6] = [
+    "anonymize",
+    "dicom2nifti",
+    "filter",
+    "inspect",
+    "isosurface",
+    "reconstruct",
+];
+
+/// Issue 23: every program's `-h` starts with its own purpose (not the crate's description),
+/// and every option has a help text.
+#[test]
+fn every_program_explains_itself_and_each_option() {
+    let crate_about = env!("CARGO_PKG_DESCRIPTION");
+    let mut abouts = Vec::new();
+    for name in PROGRAMS {
+        let out = run(name, &[&"-h"], None);
+        assert!(out.status.success(), "{name} -h: {}", out.status);
+        let text = stdout(&out);
+        let about = text.lines().next().unwrap_or_default().to_string();
+        assert!(
+            !about.is_empty() && about != crate_about,
+            "{name}: about {about:?}"
+        );
+        abouts.push(about);
+        let mut in_options = false;
+        let mut lines = text.lines().peekable();
+        while let Some(line) = lines.next() {
+            if line.ends_with(':') && !line.starts_with(' ') {
+                in_options = line == "Options:" || line == "Arguments:";
+                continue;
+            }
+            let l = line.trim_start();
+            let is_item = l.starts_with('-') || l.starts_with('<') || l.starts_with('[');
+            if in_options && is_item {
+                // "  --flag <V>  what it does", or the help on the next lines when long.
+                let help = l
+                    .split_once("  ")
+                    .map(|(_, h)| h.trim())
+                    .unwrap_or_default();
+                let below = lines.peek().map(|n| n.trim()).unwrap_or_default();
+                let below_is_help = !below.is_empty() && !below.starts_with(['-', '<', '[']);
+                assert!(
+                    !help.is_empty() || below_is_help,
+                    "{name}: no help for {l:?}"
+                );
+            }
+        }
+    }
+    abouts.sort();
+    abouts.dedup();
+    assert_eq!(
+        abouts.len(),
+        PROGRAMS.len(),
+        "each program has its own about"
+    );
+    // filter's operations explain their options too.
+    for op in ["gaussian", "median", "resample", "normalize", "threshold"] {
+        let text = stdout(&run("filter", &[&op, &"-h"], None));
+        for line in text
+            .lines()
+            .map(str::trim_start)
+            .filter(|l| l.starts_with("--"))
+        {
+            let help = line
+                .split_once("  ")
+                .map(|(_, h)| h.trim())
+                .unwrap_or_default();
+            assert!(!help.is_empty(), "filter {op}: no help for {line:?}");
+        }
+    }
+}
+
+/// Issue 23: a usage mistake (an unknown flag, a missing argument, a value that is not a
+/// number) exits with status 1 and one line on stderr naming the flag, never clap's status 2
+/// and several lines, and is never called an invalid DICOM file.
+#[test]
+fn usage_mistakes_fail_in_one_line_with_status_1() {
+    for name in PROGRAMS {
+        // reconstruct without arguments is a job (the phantom), not a mistake.
+        let nothing: &[&dyn AsRef<OsStr>] = if name == "reconstruct" {
+            &[&"--preset"]
+        } else {
+            &[]
+        };
+        for args in [&[&"--no-such-flag" as &dyn AsRef<OsStr>][..], nothing] {
+            let out = run(name, args, None);
+            assert_one_line_failure(&format!("{name} {}", args.len()), &out);
+            let err = stderr(&out);
+            assert!(err.starts_with(&format!("{name}: ")), "{err}");
+            assert!(!err.to_lowercase().contains("dicom file"), "{err}");
+        }
+    }
+    let out = run(
+        "isosurface",
+        &[&"--phantom", &"x.stl", &"--level", &"bone"],
+        None,
+    );
+    assert_one_line_failure("isosurface --level bone", &out);
+    assert!(stderr(&out).contains("--level"), "{}", stderr(&out));
+    // The output given first: a mesh is not a scan.
+    let out = run(
+        "isosurface",
+        &[&"skull.stl", &"ct_folder", &"--level", &"300"],
+        None,
+    );
+    assert_one_line_failure("isosurface skull.stl ct_folder", &out);
+    assert!(
+        stderr(&out).contains("mesh file, not a scan"),
+        "{}",
+        stderr(&out)
+    );
+    // Errors name the flags the user typed, not the API's parameters.
+    let tmp = tempfile::tempdir().unwrap();
+    let nii = phantom_nifti(tmp.path());
+    let out_nii = tmp.path().join("out.nii.gz");
+    let out = run(
+        "filter",
+        &[&nii, &out_nii, &"resample", &"--spacing", &"-2"],
+        None,
+    );
+    assert_one_line_failure("filter resample --spacing -2", &out);
+    let err = stderr(&out);
+    assert!(
+        err.contains("--spacing") && !err.contains("spacing_mm"),
+        "{err}"
+    );
+    let out = run(
+        "reconstruct",
+        &[&"--spacing", &"0", &"--out", &tmp.path().join("r.stl")],
+        None,
+    );
+    assert_one_line_failure("reconstruct --spacing 0", &out);
+    let err = stderr(&out);
+    assert!(
+        err.contains("--spacing") && !err.contains("spacing_mm"),
+        "{err}"
+    );
+}
+
+/// A small CT phantom as a NIfTI file in `dir`.
+fn phantom_nifti(dir: &Path) -> PathBuf {
+    let ct = medvol::phantom::HeadPhantom::new([48, 48, 40], [4.0, 4.0, 5.0])
+        .expect("phantom")
+        .generate();
+    let path = dir.join("phantom.nii.gz");
+    medvol::io::nifti::write(&path, &ct).expect("phantom NIfTI written");
+    path
+}
+
+/// Issue 23: filter, isosurface and reconstruct refuse to replace an existing output (one
+/// line, status 1, the file untouched) and replace it with `--force`.
+#[test]
+fn outputs_are_not_overwritten_without_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nii = phantom_nifti(tmp.path());
+    let existing = |name: &str| {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, b"keep me").unwrap();
+        path
+    };
+    let nii_out = existing("smooth.nii.gz");
+    let stl_iso = existing("iso.stl");
+    let stl_rec = existing("rec.stl");
+    let jobs: [(&str, Vec<&dyn AsRef<OsStr>>, &Path); 3] = [
+        (
+            "filter",
+            vec![&nii, &nii_out, &"gaussian", &"--sigma", &"2"],
+            &nii_out,
+        ),
+        (
+            "isosurface",
+            vec![&nii, &stl_iso, &"--level", &"300"],
+            &stl_iso,
+        ),
+        ("reconstruct", vec![&nii, &"--out", &stl_rec], &stl_rec),
+    ];
+    for (name, mut args, path) in jobs {
+        let out = run(name, &args, None);
+        assert_one_line_failure(&format!("{name} over an existing file"), &out);
+        assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+        assert_eq!(
+            std::fs::read(path).unwrap(),
+            b"keep me",
+            "{name} touched it"
+        );
+        args.push(&"--force");
+        let out = run(name, &args, None);
+        assert!(out.status.success(), "{name} --force: {}", stderr(&out));
+        assert_ne!(std::fs::read(path).unwrap(), b"keep me", "{name} --force");
+    }
+}
+
+/// Issue 23: with `--progress`, a job reports its progress on stderr (as lines when stderr is
+/// not a terminal) with the stage it runs; without it, a pipe gets none.
+#[test]
+fn progress_shows_with_the_progress_flag() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nii = phantom_nifti(tmp.path());
+    let f = tmp.path().join("f.nii.gz");
+    let iso = tmp.path().join("iso.stl");
+    let rec = tmp.path().join("rec.stl");
+    let jobs: [(&str, Vec<&dyn AsRef<OsStr>>, &str); 3] = [
+        (
+            "filter",
+            vec![&nii, &f, &"median", &"--radius", &"1"],
+            "median",
+        ),
+        ("isosurface", vec![&nii, &iso, &"--level", &"300"], "mesh"),
+        ("reconstruct", vec![&nii, &"--out", &rec], "isosurface"),
+    ];
+    for (name, mut args, stage) in jobs {
+        args.push(&"--force");
+        let quiet = run(name, &args, None);
+        assert!(quiet.status.success(), "{name}: {}", stderr(&quiet));
+        assert!(
+            !stderr(&quiet).contains("stages"),
+            "{name}: {}",
+            stderr(&quiet)
+        );
+        args.push(&"--progress");
+        let out = run(name, &args, None);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with(name) && l.contains("stages")),
+            "{name}: {err}"
+        );
+        assert!(err.contains(stage), "{name}: no {stage} stage in {err}");
+    }
+    let set = data("dicom_ts_pydicom_small/dicom");
+    let out = run(
+        "dicom2nifti",
+        &[&set, &tmp.path().join("nii"), &"--progress"],
+        None,
+    );
+    assert!(stderr(&out).contains("volumes"), "{}", stderr(&out));
+    let out = run(
+        "anonymize",
+        &[&set, &tmp.path().join("anon"), &"--progress"],
+        None,
+    );
+    assert!(stderr(&out).contains("de-identify"), "{}", stderr(&out));
+}
+
+/// Issue 23: `inspect --json` gives each volume's modality, gantry tilt and time point
+/// (null where the format has none).
+#[test]
+fn inspect_json_gives_modality_tilt_and_time_point() {
+    let (ct, nii4d) = (
+        data("ct_philips_head/dicom"),
+        data("nifti/nibabel_example4d.nii.gz"),
+    );
+    let r = json_object("inspect", &run("inspect", &[&ct, &"--json"], None));
+    let v = &r["volumes"][0];
+    assert_eq!(v["modality"].as_str(), Some("CT"), "{v}");
+    assert_eq!(v["tilt_deg"].as_f64(), Some(0.0), "{v}");
+    assert!(v["time_point"].is_null(), "{v}");
+    let r = json_object("inspect", &run("inspect", &[&nii4d, &"--json"], None));
+    for (t, v) in r["volumes"].as_array().expect("volumes").iter().enumerate() {
+        assert!(v["modality"].is_null() && v["tilt_deg"].is_null(), "{v}");
+        assert_eq!(count(&v["time_point"]["index"]), t as u64);
+        assert_eq!(count(&v["time_point"]["count"]), 2);
+    }
+}
+
+/// Issue 23: reconstruct names its mesh from the series description (not the folder, which
+/// every series of a `dicom` folder shares), prints the grid once and the level with its unit
+/// and preset, and calls the phantom's stage "generate", not "read".
+#[test]
+fn reconstruct_names_the_mesh_from_the_series_and_summarises_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run("reconstruct", &[], Some(tmp.path()));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.matches("256 x 256 x 256").count(), 1, "{text}");
+    assert!(text.contains("level     300 HU, bone preset"), "{text}");
+    assert!(
+        text.contains("generate") && !text.contains(" read "),
+        "{text}"
+    );
+    assert!(text.contains("closed, encloses"), "{text}");
+    let ct = data("ct_philips_head/dicom");
+    let out = run("reconstruct", &[&ct, &"--json"], Some(tmp.path()));
+    let r = json_object("reconstruct", &out);
+    // SeriesDescription "STD BRAIN 5MM" (SeriesNumber 201).
+    assert_eq!(r["output"].as_str(), Some("STD_BRAIN_5MM_bone.stl"), "{r}");
+    assert!(tmp.path().join("STD_BRAIN_5MM_bone.stl").is_file());
+    assert_eq!(r["closed"].as_bool(), Some(true));
 }

@@ -7,13 +7,10 @@
 
 use medvol::phantom::HeadPhantom;
 use medvol::pipeline::{Input, Level, Pipeline, Preset};
-use std::path::{Path, PathBuf};
 
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
-        .join(name)
-}
+#[path = "common/data.rs"]
+mod shared;
+use shared::shared_data as data;
 
 /// SimpleITK + VTK on ct_philips_head: bone (300 HU), sigma 1 mm, largest component, closed.
 const PHILIPS_BONE_AREA_MM2: f64 = 108_694.6;

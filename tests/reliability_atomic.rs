@@ -308,7 +308,7 @@ fn stale_temporaries_are_swept_only_once_their_writer_is_gone() {
     assert!(!theirs.exists(), "a dead writer's temporary file was kept");
     assert!(elsewhere.exists() && lookalike.exists());
     assert_eq!(
-        medvol_core::atomic::sweep_stale_temps(&dir.path().join("other.stl")).unwrap(),
+        medvol_core::atomic::sweep_stale_temps(dir.path().join("other.stl")).unwrap(),
         1
     );
     assert!(!elsewhere.exists() && lookalike.exists());

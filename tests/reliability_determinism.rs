@@ -8,6 +8,9 @@ use medvol::pipeline::{Input, Level, Pipeline, Preset};
 use medvol_io::dicom::{ReadOptions, ScanOptions, scan};
 use std::path::Path;
 
+#[path = "common/data.rs"]
+mod shared;
+
 fn on_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -85,8 +88,7 @@ fn pipeline_is_bit_identical_on_1_and_2_threads() {
 /// and 2 threads: same order of files, same voxels, same geometry.
 #[test]
 fn dicom_read_is_bit_identical_on_1_and_2_threads() {
-    let data =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mr_toshiba_ax30_b0/dicom");
+    let data = shared::shared_data("mr_toshiba_ax30_b0/dicom");
     let read = |threads| {
         on_threads(threads, || {
             let report = scan(&data, &ScanOptions::default()).unwrap();

@@ -67,9 +67,10 @@ pub const TEMP_PREFIX: &str = ".medvol-tmp-";
 /// # Errors
 /// Any I/O error of creating, writing, syncing or renaming, or the error `write` returns.
 pub fn write_file<R>(
-    path: &Path,
+    path: impl AsRef<Path>,
     write: impl FnOnce(&mut BufWriter<File>) -> io::Result<R>,
 ) -> io::Result<R> {
+    let path = path.as_ref();
     let tmp = temp_path(path)?;
     let _ = sweep_stale_temps(path);
     let result = (|| {
@@ -116,7 +117,8 @@ pub fn write_file<R>(
 ///
 /// # Errors
 /// An I/O error listing the folder of `path` or removing a stale file.
-pub fn sweep_stale_temps(path: &Path) -> io::Result<usize> {
+pub fn sweep_stale_temps(path: impl AsRef<Path>) -> io::Result<usize> {
+    let path = path.as_ref();
     let Some(name) = path.file_name() else {
         return Ok(0);
     };
@@ -488,7 +490,7 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(left.len(), 1, "{left:?}");
-        assert!(write_file(&dir.join("missing-dir/x"), |w| w.write_all(b"x")).is_err());
+        assert!(write_file(dir.join("missing-dir/x"), |w| w.write_all(b"x")).is_err());
         fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -4,6 +4,21 @@ use crate::{Error, Geometry, Result, Statistics, Volume, Voxel, VoxelKind};
 
 /// A [`Volume`] of any [`Voxel`] type, as readers return it before the caller picks a type.
 ///
+/// Three ways to reach the voxels: convert ([`to_f32`](Self::to_f32),
+/// [`into_f32`](Self::into_f32)), ask for the type you expect
+/// ([`into_typed`](Self::into_typed)), or run generic code on whichever type it holds with the
+/// [`map_dyn!`](crate::map_dyn) macro, which keeps the voxel type (no conversion):
+///
+/// ```
+/// use medvol_core::{DynVolume, Geometry, Volume, map_dyn};
+///
+/// let d = DynVolume::from(Volume::<u16>::filled([4, 4, 2], 7, Geometry::default())?);
+/// // `v` is the `&Volume<u16>` inside; the closure body is compiled for every voxel type.
+/// let max = map_dyn!(&d, v => v.statistics().max);
+/// assert_eq!(max, 7.0);
+/// # Ok::<(), medvol_core::Error>(())
+/// ```
+///
 /// ```
 /// use medvol_core::{DynVolume, Geometry, Volume};
 ///

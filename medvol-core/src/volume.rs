@@ -255,6 +255,79 @@ impl<T: Voxel> Volume<T> {
         Ok(self.region(region)?.to_owned())
     }
 
+    /// The volume cut along k into slabs of `slices` slices (the last one thinner when
+    /// `slices` does not divide the depth), each a cropped copy whose geometry keeps its voxels
+    /// where they are: process a volume in blocks and [`paste`](Self::paste) the results back.
+    ///
+    /// ```
+    /// use medvol_core::{Geometry, Point, Volume};
+    ///
+    /// let g = Geometry::default().with_spacing([1.0, 1.0, 2.5])?;
+    /// let v = Volume::<i16>::from_fn([4, 3, 10], g, |ijk| ijk.k() as i16)?;
+    /// let slabs: Vec<Volume<i16>> = v.slabs(4)?.collect();
+    /// assert_eq!(slabs.iter().map(|s| s.dims()[2]).collect::<Vec<_>>(), [4, 4, 2]);
+    /// // The third slab starts at slice 8: 20 mm along k, and holds slices 8 and 9.
+    /// assert_eq!(slabs[2].geometry().origin(), Point::new(0.0, 0.0, 20.0));
+    /// assert_eq!(slabs[2].statistics().min, 8.0);
+    /// // Pasted back where they came from, the slabs make the volume again.
+    /// let mut whole = Volume::<i16>::zeros([4, 3, 10], g)?;
+    /// for slab in &slabs {
+    ///     whole.paste(slab)?;
+    /// }
+    /// assert_eq!(whole, v);
+    /// // A part that does not sit on the grid (half a voxel off) is refused.
+    /// let off = slabs[0].clone().with_geometry(g.with_origin(Point::new(0.5, 0.0, 0.0))?);
+    /// assert!(whole.paste(&off).is_err());
+    /// # Ok::<(), medvol_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] when `slices` is 0.
+    pub fn slabs(&self, slices: usize) -> Result<impl Iterator<Item = Volume<T>> + '_> {
+        if slices == 0 {
+            return Err(Error::InvalidParameter {
+                name: "slices",
+                reason: "a slab holds at least one slice".into(),
+            });
+        }
+        let [ni, nj, nk] = self.dims();
+        Ok((0..nk).step_by(slices).map(move |k0| {
+            let region = Region::new(Ijk::new(0, 0, k0), [ni, nj, slices.min(nk - k0)]);
+            self.crop(region)
+                .expect("a slab of slices that exist lies inside the volume")
+        }))
+    }
+
+    /// Copies `part` into this volume where its geometry places it: `part` must share this
+    /// volume's spacing and direction, and its origin must be the centre of one of this
+    /// volume's voxels (as for a [`crop`](Self::crop) or a [`slabs`](Self::slabs) item).
+    ///
+    /// # Errors
+    /// [`Error::RegionOutOfBounds`] when `part` does not lie on this volume's grid or reaches
+    /// outside it.
+    pub fn paste(&mut self, part: &Volume<T>) -> Result<()> {
+        let (g, p) = (self.geometry, *part.geometry());
+        let start = g.physical_to_index(p.origin());
+        let nearest = start.0.map(|x| x.round());
+        let on_grid = g.spacing() == p.spacing()
+            && g.direction() == p.direction()
+            && (0..3).all(|a| (start.0[a] - nearest[a]).abs() < 1e-6 && nearest[a] >= 0.0);
+        let region = Region::new(Ijk(nearest.map(|x| x as usize)), part.dims());
+        if !on_grid || !region.fits(self.dims()) {
+            return Err(Error::RegionOutOfBounds {
+                region,
+                dims: self.dims(),
+            });
+        }
+        let mut target = self.data.view_mut();
+        for a in 0..3 {
+            let range = region.start.0[a]..region.end()[a];
+            target.slice_axis_inplace(Axis(2 - a), Slice::from(range));
+        }
+        target.assign(&part.data);
+        Ok(())
+    }
+
     /// A new volume with `f` applied to every voxel; the geometry is kept.
     pub fn map<U: Voxel>(&self, f: impl Fn(T) -> U) -> Volume<U> {
         Volume {

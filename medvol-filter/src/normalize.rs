@@ -100,6 +100,29 @@ impl Normalize {
     pub fn clamp(lo: f64, hi: f64) -> Result<Self> {
         Self::new(1.0, 0.0, lo, hi)
     }
+    /// `x·scale + offset`, not clamped: the map [`scale_offset`](Self::scale_offset) returns.
+    /// SimpleITK's `ShiftScale(shift, scale)`, `(x + shift)·scale`, is
+    /// `linear(scale, shift * scale)`.
+    ///
+    /// ```
+    /// use medvol_core::{Geometry, Volume};
+    /// use medvol_filter::{Filter, Normalize};
+    ///
+    /// let ct = Volume::<i16>::from_vec([3, 1, 1], vec![-1000, 0, 1000], Geometry::default())?;
+    /// // HU to attenuation relative to water: (x + 1000) / 1000.
+    /// let mu = Normalize::linear(1e-3, 1000.0 * 1e-3)?.apply(&ct)?;
+    /// assert_eq!(mu.as_slice(), &[0.0, 1.0, 2.0]);
+    /// assert_eq!(Normalize::linear(2.0, 1.0)?.scale_offset(), (2.0, 1.0));
+    /// assert!(Normalize::linear(f64::NAN, 0.0).is_err());
+    /// # Ok::<(), medvol_filter::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) when `scale` or `offset` is
+    /// not finite.
+    pub fn linear(scale: f64, offset: f64) -> Result<Self> {
+        Self::new(scale, offset, f64::NEG_INFINITY, f64::INFINITY)
+    }
     /// The same map run with the kernels of `isa` (for tests and benches).
     pub fn with_isa(mut self, isa: Isa) -> Self {
         self.isa = isa;

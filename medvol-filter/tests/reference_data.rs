@@ -12,10 +12,19 @@ use medvol_filter::{
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+/// The data set `name`; fails the test in one line naming the path when it is absent.
 fn data_dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data")
-        .join(name)
+    let root = std::env::var_os("MEDVOL_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
+    let dir = root.join(name);
+    assert!(
+        dir.is_dir(),
+        "shared test data missing: {} not found (put the data set at ../shared/data beside \
+         the workspace or set MEDVOL_DATA)",
+        dir.display()
+    );
+    dir
 }
 
 struct Case {

@@ -76,22 +76,22 @@ impl Limits {
     ///
     /// # Errors
     /// [`Error::LimitExceeded`] when `n > max_voxels`.
-    pub fn check_voxels(&self, path: &Path, n: u64) -> Result<()> {
-        check(path, "voxels", n, self.max_voxels)
+    pub fn check_voxels(&self, path: impl AsRef<Path>, n: u64) -> Result<()> {
+        check(path.as_ref(), "voxels", n, self.max_voxels)
     }
     /// Checks a byte count about to be allocated for `path`.
     ///
     /// # Errors
     /// [`Error::LimitExceeded`] when `n > max_bytes`.
-    pub fn check_bytes(&self, path: &Path, n: u64) -> Result<()> {
-        check(path, "bytes", n, self.max_bytes)
+    pub fn check_bytes(&self, path: impl AsRef<Path>, n: u64) -> Result<()> {
+        check(path.as_ref(), "bytes", n, self.max_bytes)
     }
     /// Checks a number of files found under `path`.
     ///
     /// # Errors
     /// [`Error::LimitExceeded`] when `n > max_files`.
-    pub fn check_files(&self, path: &Path, n: u64) -> Result<()> {
-        check(path, "files", n, self.max_files)
+    pub fn check_files(&self, path: impl AsRef<Path>, n: u64) -> Result<()> {
+        check(path.as_ref(), "files", n, self.max_files)
     }
 }
 

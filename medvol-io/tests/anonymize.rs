@@ -561,18 +561,18 @@ fn never_in_place_and_errors_are_reported() {
     let nested_in = tmp.path().join("out/in");
     std::fs::create_dir_all(&nested_in).unwrap();
     assert!(matches!(
-        a.folder(&nested_in, &tmp.path().join("out")),
+        a.folder(&nested_in, tmp.path().join("out")),
         Err(Error::Invalid { .. })
     ));
     // unwritable output folder: a path below a regular file
     let blocker = tmp.path().join("file");
     std::fs::write(&blocker, b"x").unwrap();
     assert!(matches!(
-        a.folder(&input, &blocker.join("out")),
+        a.folder(&input, blocker.join("out")),
         Err(Error::Io { .. })
     ));
     assert!(matches!(
-        a.folder(&tmp.path().join("missing"), &tmp.path().join("o")),
+        a.folder(tmp.path().join("missing"), tmp.path().join("o")),
         Err(Error::NotFound { .. })
     ));
     // a non-DICOM file is reported and the rest goes on, sub-folders kept
@@ -580,7 +580,7 @@ fn never_in_place_and_errors_are_reported() {
     std::fs::create_dir_all(mixed.join("sub")).unwrap();
     std::fs::copy(input.join("CT_small.dcm"), mixed.join("sub/ct.dcm")).unwrap();
     std::fs::write(mixed.join("notes.txt"), b"not a DICOM file").unwrap();
-    let report = a.folder(&mixed, &tmp.path().join("mixed-anon")).unwrap();
+    let report = a.folder(&mixed, tmp.path().join("mixed-anon")).unwrap();
     // new names by default: sub-folders and file names may identify
     assert_eq!(report.written, vec![PathBuf::from("IM00001.dcm")]);
     assert_eq!(report.skipped.len(), 1);

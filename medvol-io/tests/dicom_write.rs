@@ -250,7 +250,7 @@ fn f32_round_trip_is_within_the_rescale_step() {
     check_with_medvol(&vol, tmp.path(), 0.5 * w.rescale_slope + 1e-4);
     // floats that are integers are stored as they are
     let ints = phantom().map(f32::from);
-    let w = write_series(&ints, &tmp.path().join("ints"), &SeriesOptions::default()).unwrap();
+    let w = write_series(&ints, tmp.path().join("ints"), &SeriesOptions::default()).unwrap();
     assert_eq!(w.rescale_slope, 1.0);
     check_by_hand(&ints, &w.files, |_| 0.0);
 }
@@ -328,7 +328,7 @@ fn volumes_that_cannot_be_stored_and_unwritable_folders_are_errors() {
     std::fs::write(&blocker, b"x").unwrap();
     let e = write_series(
         &phantom(),
-        &blocker.join("series"),
+        blocker.join("series"),
         &SeriesOptions::default(),
     );
     assert!(matches!(e, Err(Error::Io { .. })), "{e:?}");
@@ -417,7 +417,7 @@ fn pixels_of_a_file_are_replaced_and_everything_else_kept() {
     let text = tmp.path().join("notes.txt");
     std::fs::write(&text, b"not DICOM").unwrap();
     assert!(matches!(
-        save_with_pixels(&text, &tmp.path().join("x.dcm"), &f),
+        save_with_pixels(&text, tmp.path().join("x.dcm"), &f),
         Err(Error::Invalid { .. })
     ));
 }
@@ -471,19 +471,19 @@ fn written_series_read_back_in_simpleitk() {
     let dir = |name: &str| tmp.path().join(name);
     write_series(
         &i16s,
-        &dir("i16"),
+        dir("i16"),
         &SeriesOptions::default().with_modality(Modality::Ct),
     )
     .unwrap();
     check_with_simpleitk(&python, &i16s, &dir("i16"), 0.0);
     write_series(
         &u16s,
-        &dir("u16"),
+        dir("u16"),
         &SeriesOptions::default().with_modality(Modality::Mr),
     )
     .unwrap();
     check_with_simpleitk(&python, &u16s, &dir("u16"), 0.0);
-    let w = write_series(&f32s, &dir("f32"), &SeriesOptions::default()).unwrap();
+    let w = write_series(&f32s, dir("f32"), &SeriesOptions::default()).unwrap();
     check_with_simpleitk(&python, &f32s, &dir("f32"), 0.5 * w.rescale_slope + 1e-4);
 }
 

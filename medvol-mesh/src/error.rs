@@ -14,6 +14,20 @@ pub enum Error {
         /// Why it was refused.
         reason: String,
     },
+    /// The level leaves every voxel on one side: no surface (level above the largest value), or
+    /// only the box of the grid (level at or below the smallest).
+    #[error(
+        "level {level} is outside the volume's values (from {min} to {max}): a surface needs a \
+         level above the smallest value and at most the largest"
+    )]
+    LevelOutOfRange {
+        /// The level asked for.
+        level: f64,
+        /// The smallest value of the meshed voxels (NaN when all are NaN).
+        min: f64,
+        /// The largest value of the meshed voxels (NaN when all are NaN).
+        max: f64,
+    },
     /// A count exceeds what the mesh or file format can index.
     #[error("too many {what}: {count} (limit {limit})")]
     TooLarge {

@@ -235,6 +235,30 @@ impl Mesh {
         self.sums()[1]
     }
 
+    /// The enclosed volume, mm³, when the surface is closed (every edge shared by two
+    /// consistently oriented triangles); `None` when it is open or not manifold, where a volume
+    /// means nothing: report [`EdgeReport::boundary_edges`] instead.
+    ///
+    /// ```
+    /// use medvol_core::{Geometry, Ijk, Volume};
+    /// use medvol_mesh::MarchingCubes;
+    ///
+    /// // One inside voxel in the corner of the grid: the surface meets the border there.
+    /// let mut v = Volume::<u8>::zeros([3, 3, 3], Geometry::default())?;
+    /// v[Ijk::new(0, 0, 0)] = 1;
+    /// let closed = MarchingCubes::new(0.5)?.run(&v)?;
+    /// assert_eq!(closed.enclosed_volume_mm3(), Some(closed.signed_volume_mm3()));
+    /// let open = MarchingCubes::new(0.5)?.with_close_border(false).run(&v)?;
+    /// assert_eq!(open.edge_report().boundary_edges, 3);
+    /// assert_eq!(open.enclosed_volume_mm3(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn enclosed_volume_mm3(&self) -> Option<f64> {
+        self.edge_report()
+            .is_closed_manifold()
+            .then(|| self.signed_volume_mm3())
+    }
+
     /// [`Self::area_mm2`] and [`Self::signed_volume_mm3`] in one pass over the faces.
     ///
     /// The sums run in parallel with the rayon feature, over fixed chunks of faces added in
@@ -505,7 +529,11 @@ mod tests {
             .generate();
         // Open at the border (boundary edges), then with extra triangles on existing edges
         // (non-manifold) and flipped ones (misoriented).
-        let open = crate::isosurface(&ct, 200.0).unwrap();
+        let open = crate::MarchingCubes::new(200.0)
+            .unwrap()
+            .with_close_border(false)
+            .run(&ct)
+            .unwrap();
         let (p, mut f, _) = open.clone().into_parts();
         assert!(f.len() > 5000);
         let extra: Vec<[u32; 3]> = f.iter().step_by(97).map(|t| [t[1], t[0], t[2]]).collect();

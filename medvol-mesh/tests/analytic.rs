@@ -3,7 +3,7 @@
 
 use medvol_core::phantom::{Cuboid, HeadPhantom, Shape, Sphere, Torus};
 use medvol_core::{ContinuousIndex, Direction, Geometry, Ijk, Isa, Point, Region, Volume};
-use medvol_mesh::{Frame, MarchingCubes, Mesh};
+use medvol_mesh::{Error, Frame, MarchingCubes, Mesh};
 
 /// An oblique geometry centred on `centre`: rotations about two axes.
 fn oblique(spacing: [f64; 3], dims: [usize; 3], centre: Point, left_handed: bool) -> Geometry {
@@ -191,7 +191,11 @@ fn random_fields_are_watertight_with_a_closed_border() {
             assert_watertight(&mesh);
             assert!(mesh.signed_volume_mm3() > 0.0);
             // Open border: boundary edges only on the border faces of the grid.
-            let open = MarchingCubes::new(level).unwrap().run(&vol).unwrap();
+            let open = MarchingCubes::new(level)
+                .unwrap()
+                .with_close_border(false)
+                .run(&vol)
+                .unwrap();
             let e = open.edge_report();
             assert_eq!((e.non_manifold_edges, e.misoriented_edges), (0, 0));
             let on_border =
@@ -405,9 +409,11 @@ fn region_mask_and_closed_border() {
     let open = MarchingCubes::new(0.0)
         .unwrap()
         .with_region(half)
+        .with_close_border(false)
         .run(&vol)
         .unwrap();
     assert!(open.edge_report().boundary_edges > 0);
+    assert_eq!(open.enclosed_volume_mm3(), None);
     let closed = MarchingCubes::new(0.0)
         .unwrap()
         .with_region(half)
@@ -444,42 +450,48 @@ fn region_mask_and_closed_border() {
             .run(&vol)
             .is_err()
     );
-    // Levels outside the type's range, flat volumes, single slices.
-    assert!(
-        MarchingCubes::new(300.0)
-            .unwrap()
-            .run(&small)
-            .unwrap()
-            .is_empty()
-    );
-    assert!(
-        MarchingCubes::new(-1.0)
-            .unwrap()
-            .run(&small)
-            .unwrap()
-            .is_empty()
-    );
-    let all_in = MarchingCubes::new(-1.0)
+    // Levels outside the values (above the type's range too) and flat volumes: an error that
+    // gives the range, never an empty mesh or the grid's box (issue 23).
+    for (level, mc) in [
+        (300.0, MarchingCubes::new(300.0).unwrap()),
+        (-1.0, MarchingCubes::new(-1.0).unwrap()),
+        (
+            0.0,
+            MarchingCubes::new(0.0).unwrap().with_close_border(false),
+        ),
+    ] {
+        match mc.run(&small) {
+            Err(Error::LevelOutOfRange { level: l, min, max }) => {
+                assert_eq!((l, min, max), (level, 0.0, 0.0));
+            }
+            other => panic!("level {level}: {other:?}"),
+        }
+    }
+    let message = MarchingCubes::new(5000.0)
         .unwrap()
-        .with_close_border(true)
-        .run(&small)
-        .unwrap();
-    assert_watertight(&all_in);
-    assert!((all_in.signed_volume_mm3() - 27.0).abs() < 3.0 * 9.0);
-    let slice = Volume::<u8>::filled([4, 4, 1], 9, g).unwrap();
+        .run(&vol)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("5000") && message.contains(" to "),
+        "{message}"
+    );
+    let nan = Volume::<f32>::filled([3, 3, 3], f32::NAN, g).unwrap();
+    assert!(matches!(
+        MarchingCubes::new(0.0).unwrap().run(&nan),
+        Err(Error::LevelOutOfRange { .. })
+    ));
+    // A single slice: closed by default, nothing within the grid when left open.
+    let mut slice = Volume::<u8>::zeros([4, 4, 1], g).unwrap();
+    slice[Ijk::new(1, 2, 0)] = 9;
+    assert_watertight(&MarchingCubes::new(5.0).unwrap().run(&slice).unwrap());
     assert!(
         MarchingCubes::new(5.0)
             .unwrap()
+            .with_close_border(false)
             .run(&slice)
             .unwrap()
             .is_empty()
-    );
-    assert_watertight(
-        &MarchingCubes::new(5.0)
-            .unwrap()
-            .with_close_border(true)
-            .run(&slice)
-            .unwrap(),
     );
 }
 
@@ -570,21 +582,16 @@ fn normals_on_closed_borders_point_out_of_the_caps() {
     }
     assert!(caps > 50, "{caps}");
 
-    // Every voxel at the level: only caps, placed mid-way, and no gradient anywhere.
+    // Every voxel at the level: the surface would be only the grid's box, refused.
     let level = Volume::<f32>::filled([4, 4, 4], 3.0, Geometry::default()).unwrap();
-    let m = MarchingCubes::new(3.0)
-        .unwrap()
-        .with_close_border(true)
-        .with_normals(true)
-        .run(&level)
-        .unwrap();
-    assert_watertight(&m);
-    assert_eq!(m.vertex_count(), 96);
-    assert_normals_follow_faces(&m);
-    for (p, n) in m.positions().iter().zip(m.normals().unwrap()) {
-        let radial: f32 = (0..3).map(|a| (p[a] - 1.5) * n[a]).sum();
-        assert!(radial > 0.0, "normal {n:?} at {p:?}");
-    }
+    assert!(matches!(
+        MarchingCubes::new(3.0).unwrap().run(&level),
+        Err(Error::LevelOutOfRange {
+            min: 3.0,
+            max: 3.0,
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -714,13 +721,13 @@ fn normals_next_to_nan_voxels_follow_the_faces() {
     }
     let region = Region::new(Ijk::new(3, 1, 2), [12, 15, 9]);
     for mc in [
+        MarchingCubes::new(0.0).unwrap().with_close_border(false),
         MarchingCubes::new(0.0).unwrap(),
-        MarchingCubes::new(0.0).unwrap().with_close_border(true),
-        MarchingCubes::new(0.0).unwrap().with_region(region),
         MarchingCubes::new(0.0)
             .unwrap()
             .with_region(region)
-            .with_close_border(true),
+            .with_close_border(false),
+        MarchingCubes::new(0.0).unwrap().with_region(region),
     ] {
         let m = mc.with_normals(true).run(&vol).unwrap();
         assert_normals_follow_faces(&m);

@@ -91,6 +91,12 @@ pub struct Metadata {
     /// floating-point values, display / (RescaleSlope x this); see
     /// [`PhilipsScaling`](super::PhilipsScaling).
     pub philips_scale_slope: Option<f64>,
+    /// Rows (0028,0010): pixels along j, the volume's `dims()[1]` (for a Siemens mosaic, the
+    /// whole mosaic image's).
+    pub rows: Option<i64>,
+    /// Columns (0028,0011): pixels along i, the volume's `dims()[0]` (for a Siemens mosaic,
+    /// the whole mosaic image's).
+    pub columns: Option<i64>,
 }
 
 impl Metadata {
@@ -131,6 +137,8 @@ impl Metadata {
             sequence_name: text(o, tags::SEQUENCE_NAME),
             image_type: text(o, tags::IMAGE_TYPE),
             sop_class_uid: text(o, tags::SOP_CLASS_UID),
+            rows: int(o, tags::ROWS),
+            columns: int(o, tags::COLUMNS),
             rescale_slope: None,
             rescale_intercept: None,
             philips_scale_slope: None,

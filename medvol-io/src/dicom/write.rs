@@ -380,9 +380,10 @@ fn now_da_tm() -> (String, String) {
 /// written.
 pub fn write_series<T: Voxel>(
     volume: &Volume<T>,
-    folder: &Path,
+    folder: impl AsRef<Path>,
     options: &SeriesOptions,
 ) -> Result<WrittenSeries> {
+    let folder = folder.as_ref();
     let [nx, ny, nz] = volume.dims();
     let (Ok(columns), Ok(rows)) = (u16::try_from(nx), u16::try_from(ny)) else {
         return Err(Error::Unsupported {
@@ -563,9 +564,10 @@ pub fn write_series<T: Voxel>(
 /// As [`write_series`].
 pub fn write_series_dyn(
     volume: &DynVolume,
-    folder: &Path,
+    folder: impl AsRef<Path>,
     options: &SeriesOptions,
 ) -> Result<WrittenSeries> {
+    let folder = folder.as_ref();
     medvol_core::map_dyn!(volume, v => write_series(v, folder, options))
 }
 
@@ -602,7 +604,12 @@ pub fn write_series_dyn(
 /// [`Error::InconsistentSeries`] if `pixels` does not match the file's rows, columns and
 /// frames; [`Error::Unsupported`] for colour images or values 16 bits cannot hold;
 /// [`Error::Io`] if `output` cannot be written.
-pub fn save_with_pixels<T: Voxel>(input: &Path, output: &Path, pixels: &Volume<T>) -> Result<()> {
+pub fn save_with_pixels<T: Voxel>(
+    input: impl AsRef<Path>,
+    output: impl AsRef<Path>,
+    pixels: &Volume<T>,
+) -> Result<()> {
+    let (input, output) = (input.as_ref(), output.as_ref());
     if let (Ok(a), Ok(b)) = (std::fs::canonicalize(input), std::fs::canonicalize(output))
         && a == b
     {

@@ -42,9 +42,10 @@ pub const EDGE_CLAMP: f64 = 1.0 / 64.0;
 /// Parameters of [`MarchingCubes::run`]: level, border closing, normals, frame, region, mask.
 ///
 /// Voxels at or above the level are inside; NaN is outside. Where two inside voxels touch only
-/// across a face or cube diagonal, the surface keeps them apart (as VTK does); the surface is
-/// therefore closed and manifold wherever it does not reach the edge of the grid, and closed
-/// everywhere with [`with_close_border`](Self::with_close_border).
+/// across a face or cube diagonal, the surface keeps them apart (as VTK does). The surface is
+/// closed where it meets the edge of the grid by default, so it is closed and manifold
+/// everywhere (printable); [`with_close_border(false)`](Self::with_close_border) leaves it open
+/// there, as VTK's and scikit-image's marching cubes do.
 ///
 /// ```
 /// use medvol_core::phantom::{Shape, Sphere};
@@ -71,7 +72,7 @@ pub struct MarchingCubes<'a> {
     isa: Isa,
 }
 
-/// The isosurface of `volume` at `level`, in LPS millimetres, open where it meets the border.
+/// The isosurface of `volume` at `level`, in LPS millimetres, closed where it meets the border.
 ///
 /// ```
 /// use medvol_core::{Geometry, Ijk, Volume};
@@ -84,6 +85,9 @@ pub struct MarchingCubes<'a> {
 /// assert_eq!((mesh.vertex_count(), mesh.triangle_count()), (6, 8));
 /// assert!(mesh.edge_report().is_closed_manifold());
 /// assert!((mesh.signed_volume_mm3() - 1.0 / 6.0).abs() < 1e-6);
+/// // A level no voxel reaches is an error that gives the values' range.
+/// let err = isosurface(&v, 2.0).unwrap_err().to_string();
+/// assert!(err.contains("from 0 to 1"), "{err}");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
@@ -94,20 +98,22 @@ pub fn isosurface<T: Voxel>(volume: &Volume<T>, level: f64) -> Result<Mesh> {
 }
 
 impl<'a> MarchingCubes<'a> {
-    /// Marching cubes at `level` (in the volume's units), LPS output, open at the border.
+    /// Marching cubes at `level` (in the volume's units), LPS output, closed at the border.
     ///
     /// ```
-    /// use medvol_core::{Geometry, Volume};
+    /// use medvol_core::{Geometry, Ijk, Volume};
     /// use medvol_mesh::MarchingCubes;
     ///
     /// assert!(MarchingCubes::new(f64::NAN).is_err());
-    /// let v = Volume::<u8>::filled([2, 2, 2], 1, Geometry::default())?;
-    /// let mc = MarchingCubes::new(0.5)?;
-    /// assert!(mc.run(&v)?.is_empty()); // all inside: no surface within the grid
-    /// // Closing the border caps the grid half a voxel out (no voxel is below the level).
-    /// let closed = mc.with_close_border(true).run(&v)?;
+    /// let mut v = Volume::<u8>::zeros([2, 2, 2], Geometry::default())?;
+    /// v[Ijk::new(1, 1, 1)] = 1;
+    /// // The inside voxel touches the border: closed by default, the surface caps it there.
+    /// let closed = MarchingCubes::new(0.5)?.run(&v)?;
     /// assert!(closed.edge_report().is_closed_manifold());
-    /// assert_eq!(closed.bounding_box(), Some(([-0.5; 3], [1.5; 3])));
+    /// // Left open, the surface stops at the edge of the grid.
+    /// let open = MarchingCubes::new(0.5)?.with_close_border(false).run(&v)?;
+    /// assert_eq!(open.edge_report().boundary_edges, 3);
+    /// assert_eq!(open.enclosed_volume_mm3(), None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
@@ -122,7 +128,7 @@ impl<'a> MarchingCubes<'a> {
         }
         Ok(Self {
             level,
-            close_border: false,
+            close_border: true,
             normals: false,
             frame: Frame::Lps,
             region: None,
@@ -131,10 +137,11 @@ impl<'a> MarchingCubes<'a> {
         })
     }
 
-    /// Closes the surface at the border of the grid: the volume is meshed as if padded by one
+    /// Closes the surface at the border of the grid (the default; `false` leaves it open there,
+    /// with boundary edges, as VTK and scikit-image do): the volume is meshed as if padded by one
     /// voxel holding its minimum value (a vertex between a border voxel and the padding is
-    /// interpolated towards that value; if no voxel is below the level, it sits mid-way).
-    /// Normals see the same padding, so those of the closing caps point out of the grid.
+    /// interpolated towards that value). Normals see the same padding, so those of the closing
+    /// caps point out of the grid.
     pub fn with_close_border(mut self, close: bool) -> Self {
         self.close_border = close;
         self
@@ -195,6 +202,8 @@ impl<'a> MarchingCubes<'a> {
     /// ```
     ///
     /// # Errors
+    /// [`Error::LevelOutOfRange`] when the level is not above the smallest value of the region
+    /// and at most its largest (no surface, or only the grid's box: never what was meant);
     /// [`Error::InvalidParameter`] when the region does not fit the volume or the mask's
     /// dimensions differ from the volume's; [`Error::TooLarge`] when the mesh would have
     /// more than `u32::MAX` vertices or the grid more voxels than addressable.
@@ -220,6 +229,14 @@ impl<'a> MarchingCubes<'a> {
                 reason: format!("mask of {:?} voxels on a volume of {dims:?}", mask.dims()),
             });
         }
+        let (min, max) = region_range(volume, region);
+        if !(min < self.level && self.level <= max) {
+            return Err(Error::LevelOutOfRange {
+                level: self.level,
+                min,
+                max,
+            });
+        }
         let threshold = match Threshold::<T>::new(self.level) {
             Threshold::AtLeast(t) => t,
             Threshold::Nothing => return Ok(Mesh::empty(self.frame)),
@@ -229,12 +246,7 @@ impl<'a> MarchingCubes<'a> {
         if n.iter().any(|&s| s < 2) {
             return Ok(Mesh::empty(self.frame));
         }
-        let outside = if self.close_border {
-            let min = region_min(volume, region);
-            if min < self.level { min } else { f64::NAN }
-        } else {
-            f64::NAN
-        };
+        let outside = if self.close_border { min } else { f64::NAN };
         let grid = Grid {
             data: volume.as_slice(),
             mask: self.mask.map(|m| m.as_slice()),
@@ -297,23 +309,28 @@ impl<U: Voxel> Threshold<U> {
     }
 }
 
-fn region_min<T: Voxel>(volume: &Volume<T>, region: Region) -> f64 {
+/// The smallest and largest values of `region` (NaN left out; `(NaN, NaN)` when every value is
+/// NaN).
+fn region_range<T: Voxel>(volume: &Volume<T>, region: Region) -> (f64, f64) {
     let data = volume.as_slice();
     let [nx, ny, _] = volume.dims();
     let [x0, y0, z0] = region.start.0;
-    let mut min = f64::INFINITY;
+    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
     for k in z0..z0 + region.size[2] {
         for j in y0..y0 + region.size[1] {
             let row = (k * ny + j) * nx + x0;
             for v in &data[row..row + region.size[0]] {
                 let v = v.to_f64();
-                if v < min {
-                    min = v;
-                }
+                min = if v < min { v } else { min };
+                max = if v > max { v } else { max };
             }
         }
     }
-    min
+    if min > max {
+        (f64::NAN, f64::NAN)
+    } else {
+        (min, max)
+    }
 }
 
 /// Sets bit `b` of word `w` of `out` when voxel `64 w + b` of `values` is inside.
@@ -1344,17 +1361,16 @@ mod tests {
         .unwrap();
         let region = Region::new(Ijk::new(2, 3, 1), [40, 30, 27]);
         let options = [
-            MarchingCubes::new(300.0).unwrap(),
-            MarchingCubes::new(-500.0).unwrap().with_normals(true),
+            MarchingCubes::new(300.0).unwrap().with_close_border(false),
             MarchingCubes::new(-500.0)
                 .unwrap()
-                .with_close_border(true)
-                .with_frame(Frame::Ras),
+                .with_normals(true)
+                .with_close_border(false),
+            MarchingCubes::new(-500.0).unwrap().with_frame(Frame::Ras),
             MarchingCubes::new(40.0)
                 .unwrap()
                 .with_region(region)
                 .with_mask(&mask)
-                .with_close_border(true)
                 .with_normals(true),
         ];
         for mc in options {

@@ -33,7 +33,8 @@ impl Format {
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for another extension.
-    pub fn from_path(path: &Path) -> Result<Format> {
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Format> {
+        let path = path.as_ref();
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
@@ -84,7 +85,8 @@ impl Format {
 ///
 /// # Errors
 /// As [`Format::from_path`] and [`write_as`].
-pub fn write(mesh: &Mesh, path: &Path) -> Result<()> {
+pub fn write(mesh: &Mesh, path: impl AsRef<Path>) -> Result<()> {
+    let path = path.as_ref();
     write_as(mesh, path, Format::from_path(path)?)
 }
 
@@ -110,7 +112,8 @@ pub fn write(mesh: &Mesh, path: &Path) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::Io`] naming the path.
-pub fn write_as(mesh: &Mesh, path: &Path, format: Format) -> Result<()> {
+pub fn write_as(mesh: &Mesh, path: impl AsRef<Path>, format: Format) -> Result<()> {
+    let path = path.as_ref();
     medvol_core::atomic::write_file(path, |w| format.write_to(mesh, w)).map_err(|source| {
         Error::Io {
             path: path.to_path_buf(),
@@ -144,7 +147,8 @@ pub fn write_as(mesh: &Mesh, path: &Path, format: Format) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::Io`], or [`Error::Parse`] for a malformed or unsupported file.
-pub fn read(path: &Path) -> Result<Mesh> {
+pub fn read(path: impl AsRef<Path>) -> Result<Mesh> {
+    let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -287,21 +291,21 @@ mod tests {
             );
             assert!(text.contains("RAS mm"));
         }
-        assert!(read(&dir.path().join("missing.stl")).is_err());
+        assert!(read(dir.path().join("missing.stl")).is_err());
         std::fs::write(
             dir.path().join("bad.ply"),
             b"ply\nformat binary_big_endian 1.0\n",
         )
         .unwrap();
         assert!(matches!(
-            read(&dir.path().join("bad.ply")),
+            read(dir.path().join("bad.ply")),
             Err(Error::Parse { .. })
         ));
         std::fs::write(dir.path().join("short.stl"), [0u8; 90]).unwrap();
         assert!(matches!(
-            read(&dir.path().join("short.stl")),
+            read(dir.path().join("short.stl")),
             Err(Error::Parse { .. })
         ));
-        assert!(write(&torus_mesh(false), &dir.path().join("x.vtk")).is_err());
+        assert!(write(&torus_mesh(false), dir.path().join("x.vtk")).is_err());
     }
 }

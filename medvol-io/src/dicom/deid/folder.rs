@@ -88,7 +88,8 @@ impl Anonymizer {
     /// assert_eq!(after.volume.statistics().mean, 40.0); // pixels untouched
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn file(&self, input: &Path, output: &Path) -> Result<BTreeSet<Tag>> {
+    pub fn file(&self, input: impl AsRef<Path>, output: impl AsRef<Path>) -> Result<BTreeSet<Tag>> {
+        let (input, output) = (input.as_ref(), output.as_ref());
         if same_file(input, output) {
             return Err(Error::Invalid {
                 path: output.to_path_buf(),
@@ -139,7 +140,12 @@ impl Anonymizer {
     /// assert_eq!(v.volume.dims(), [8, 8, 4]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn folder(&self, input: &Path, output: &Path) -> Result<AnonymizeReport> {
+    pub fn folder(
+        &self,
+        input: impl AsRef<Path>,
+        output: impl AsRef<Path>,
+    ) -> Result<AnonymizeReport> {
+        let (input, output) = (input.as_ref(), output.as_ref());
         let (root, files) = list_input(input)?;
         check_outside(input, &root, output)?;
         crate::Limits::default().check_files(input, files.len() as u64)?;
@@ -253,7 +259,10 @@ impl Anonymizer {
 ///
 /// # Errors
 /// As [`Anonymizer::folder`].
-pub fn anonymize_folder(input: &Path, output: &Path) -> Result<AnonymizeReport> {
+pub fn anonymize_folder(
+    input: impl AsRef<Path>,
+    output: impl AsRef<Path>,
+) -> Result<AnonymizeReport> {
     Anonymizer::new().folder(input, output)
 }
 
