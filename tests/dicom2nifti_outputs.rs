@@ -163,7 +163,7 @@ fn twin_series(root: &Path, dims: [usize; 3]) -> Vec<(String, i16)> {
             })
             .unwrap();
             let w =
-                write_series(&v, &root.join(format!("s{s}")), &SeriesOptions::default()).unwrap();
+                write_series(&v, root.join(format!("s{s}")), &SeriesOptions::default()).unwrap();
             (w.series_instance_uid, base)
         })
         .collect()

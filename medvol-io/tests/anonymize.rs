@@ -606,7 +606,7 @@ fn single_files_empty_runs_and_tricky_output_paths() {
     let tmp = tempfile::tempdir().unwrap();
     let a = Anonymizer::new();
     let out = tmp.path().join("one");
-    let report = a.folder(&input.join("CT_small.dcm"), &out).unwrap();
+    let report = a.folder(input.join("CT_small.dcm"), &out).unwrap();
     assert_eq!(report.written, vec![PathBuf::from("IM00001.dcm")]);
     assert!(open_file(out.join("IM00001.dcm")).is_ok());
     // nothing to write: no folder left behind
