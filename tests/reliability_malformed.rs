@@ -395,8 +395,18 @@ fn dicom_series_with_one_corrupt_slice() {
             report.skipped
         );
         assert_eq!(report.volumes.len(), 1, "{what}");
+        // As stored, the other four slices; by default resampled across the hole, so that
+        // the slices after it stay at their place (5 planes over the same extent).
+        let as_stored = ReadOptions::default().with_uniform(medvol::io::dicom::Uniform::Warn);
+        let stored = report.read(0, &as_stored).unwrap();
+        assert_eq!(stored.volume.dims()[2], 4, "{what}: the other slices read");
         let v = report.read(0, &ReadOptions::default()).unwrap();
-        assert_eq!(v.volume.dims()[2], 4, "{what}: the other slices read");
+        assert!(v.resampled, "{what}");
+        assert_eq!(
+            v.volume.dims()[2],
+            5,
+            "{what}: planes over the slices' extent"
+        );
         let warned = v
             .warnings
             .iter()
