@@ -12,7 +12,11 @@
 //! time points of a series that share one grid go into one 4-D file (`--split-4d`: one 3-D
 //! file per time point, `_t<n>`). Voxels are stored as dcm2niix stores them, rows bottom-up
 //! (`--voxel-order native` keeps medvol's top-down rows; the affine always follows), qform =
-//! sform in RAS. A gantry-tilted stack written raw keeps its true sheared affine in the sform.
+//! sform in RAS (codes 1). Every voxel is at its place by default: unevenly spaced slices are
+//! resampled along k; a gantry-tilted stack written raw (the default, as dcm2niix) keeps its
+//! true sheared affine in the sform, with qform code 0. What cannot be placed exactly
+//! (`--uniform warn`, or files without position/orientation) is written with qform and sform
+//! codes 0 and a warning saying why.
 //! Each NIfTI has a `.json` sidecar (main acquisition attributes and the warnings).
 //!
 //! Nothing is replaced: a name that exists already (from this run or an earlier one) gets
@@ -50,7 +54,8 @@ mod common;
 use clap::{Parser, ValueEnum};
 use medvol_core::atomic::{FileSet, sweep_folder};
 use medvol_io::dicom::{
-    PhilipsScaling, ReadOptions, ScanOptions, ScanReport, SeriesInfo, Tilt, Uniform, scan,
+    PhilipsScaling, Placement, ReadOptions, ScanOptions, ScanReport, SeriesInfo, Tilt, Uniform,
+    scan,
 };
 use medvol_io::nifti::{Affine, VoxelOrder, WriteOptions, write_4d_to};
 use serde_json::{Value, json};
@@ -103,8 +108,9 @@ struct Args {
     /// Tilted CT: the sheared stack as stored, a resliced orthogonal volume, or both.
     #[arg(long, value_enum, default_value = "raw")]
     tilt: TiltArg,
-    /// Non-uniform slice spacing: fail, keep with a warning, or resample along k.
-    #[arg(long, value_enum, default_value = "warn")]
+    /// Non-uniform slice spacing: fail, keep as stored (no affine places every slice: written
+    /// with qform/sform codes 0), or resample along k (every voxel at its place).
+    #[arg(long, value_enum, default_value = "resample")]
     uniform: UniformArg,
     /// One 3-D file per time point instead of one 4-D file per series.
     #[arg(long)]
@@ -293,12 +299,15 @@ fn convert(job: &Job<'_>, args: &Args, replace: bool) -> Result<(String, Value),
         OrderArg::Dcm2niix => VoxelOrder::RowsReversed,
         OrderArg::Native => VoxelOrder::Native,
     };
+    let (codes, trust) = xform_codes(&read.placement);
     let options = WriteOptions::default()
         .with_affine_lps(first.affine)
-        .with_voxel_order(order);
+        .with_voxel_order(order)
+        .with_xform_codes(codes[0], codes[1]);
     let name = args.out_folder.join(format!("{}.nii.gz", job.stem));
     let mut set = FileSet::new(&args.out_folder, &job.stem);
     let mut warnings = read.warnings;
+    warnings.extend(trust);
     let mut files = first.info.files.len();
     let mut pending = Some(read.volume);
     set.write(".nii.gz", |w| {
@@ -335,6 +344,43 @@ fn convert(job: &Job<'_>, args: &Args, replace: bool) -> Result<(String, Value),
         stored,
     };
     Ok((stem.clone(), record.to_json(&args.out_folder, warnings)))
+}
+
+/// The qform and sform codes a file may claim for how its voxels are placed, and a warning
+/// when it claims less than both: a sheared affine has no qform; approximate or invented
+/// geometry is not scanner coordinates (codes 0, as the NIfTI standard says for unknown).
+fn xform_codes(placement: &Placement) -> ([i16; 2], Option<String>) {
+    match placement {
+        Placement::Exact => ([1, 1], None),
+        Placement::Sheared { .. } => (
+            [0, 1],
+            Some(
+                "gantry tilt kept as stored (--tilt raw): the sform holds the exact sheared \
+                 affine, the qform code is 0 (--tilt corrected reslices)"
+                    .into(),
+            ),
+        ),
+        Placement::Approximate { max_error_mm } => (
+            [0, 0],
+            Some(format!(
+                "uneven slices kept as stored (--uniform warn): no affine places them all (up to \
+                 {max_error_mm:.2} mm off), so qform and sform codes are 0 (--uniform resample \
+                 places every voxel)"
+            )),
+        ),
+        Placement::Invented => (
+            [0, 0],
+            Some(
+                "no usable ImagePositionPatient/ImageOrientationPatient: the geometry is \
+                 invented, so qform and sform codes are 0"
+                    .into(),
+            ),
+        ),
+        _ => (
+            [0, 0],
+            Some("placement unknown to this program: qform and sform codes are 0".into()),
+        ),
+    }
 }
 
 /// What the `--json` report says of one written file.

@@ -369,3 +369,76 @@ fn full_disk_exits_1_with_the_reason_and_leaves_nothing_partial() {
     assert!(err.contains("No space left on device"), "{err}");
     check_outputs(&disk, &series, true);
 }
+
+/// Issue 14 item 0: a file claims only the placement medvol can vouch for. The tilted,
+/// unevenly spaced GE CT is written by default as the raw stack resampled along its slice
+/// line: the sform (code 1) puts the first and the last acquired slice's first voxel at
+/// their ImagePositionPatient (pydicom's values), the qform (which cannot shear) has code 0.
+/// Kept as stored (`--uniform warn`) no affine places every slice: both codes 0, and the
+/// warning says why and which option places them. No geometry at all: both codes 0.
+#[test]
+fn files_claim_only_the_placement_medvol_can_vouch_for() {
+    let (Some(ct), Some(bare)) = (
+        shared("ct_ge_tilt_varspacing"),
+        shared("dicom_multiframe_emri_small"),
+    ) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("default");
+    let s = summary(&dicom2nifti(&[&ct.join("dicom"), &out], &["--json"]));
+    let file = s["outputs"][0]["file"].as_str().unwrap();
+    let n = nifti::read(file).unwrap();
+    assert_eq!((n.header.qform_code, n.header.sform_code), (0, 1));
+    let expected: Value =
+        serde_json::from_slice(&std::fs::read(ct.join("expected.json")).unwrap()).unwrap();
+    let slices = expected["pydicom_summary"]["series"][0]["slices_sorted_by_position_along_normal"]
+        .as_array()
+        .unwrap();
+    let ipp = |s: &Value| -> [f64; 3] {
+        let v: Vec<f64> = s["ipp"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        [v[0], v[1], v[2]]
+    };
+    let dim = n.header.dim;
+    let (nj, nk) = (dim[2] as f64, dim[3] as f64);
+    // dcm2niix's voxel order: stored rows bottom-up, so DICOM row 0 is stored row nj - 1.
+    for (k, slice) in [(0.0, &slices[0]), (nk - 1.0, slices.last().unwrap())] {
+        let srow = n.header.srow;
+        let ras: Vec<f64> = (0..3)
+            .map(|r| srow[r][1] * (nj - 1.0) + srow[r][2] * k + srow[r][3])
+            .collect();
+        let lps = [-ras[0], -ras[1], ras[2]];
+        let want = ipp(slice);
+        let d = (0..3)
+            .map(|c| (lps[c] - want[c]).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        assert!(d < 2e-3, "slice at k={k}: {lps:?} vs IPP {want:?} ({d} mm)");
+    }
+
+    let out = tmp.path().join("warn");
+    let s = summary(&dicom2nifti(
+        &[&ct.join("dicom"), &out],
+        &["--json", "--uniform", "warn"],
+    ));
+    let n = nifti::read(s["outputs"][0]["file"].as_str().unwrap()).unwrap();
+    assert_eq!((n.header.qform_code, n.header.sform_code), (0, 0));
+    let warnings = s["outputs"][0]["warnings"].to_string();
+    assert!(
+        warnings.contains("codes are 0") && warnings.contains("--uniform resample"),
+        "{warnings}"
+    );
+
+    let out = tmp.path().join("bare");
+    let s = summary(&dicom2nifti(&[&bare.join("dicom"), &out], &["--json"]));
+    for o in s["outputs"].as_array().unwrap() {
+        let n = nifti::read(o["file"].as_str().unwrap()).unwrap();
+        assert_eq!((n.header.qform_code, n.header.sform_code), (0, 0));
+        assert!(o["warnings"].to_string().contains("invented"), "{o}");
+    }
+}

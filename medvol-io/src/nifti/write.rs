@@ -42,6 +42,10 @@ pub struct WriteOptions {
     /// The order voxels are stored in (default [`VoxelOrder::Native`]); the affine always
     /// follows it, so every voxel keeps its place.
     pub voxel_order: VoxelOrder,
+    /// `qform_code` and `sform_code` (default 1 and 1, scanner coordinates). A writer that
+    /// cannot vouch for a transform sets its code to 0 (unknown): a sheared affine has no
+    /// qform, and invented or approximate geometry has neither.
+    pub xform_codes: [i16; 2],
 }
 
 impl WriteOptions {
@@ -74,6 +78,25 @@ impl WriteOptions {
         self.voxel_order = order;
         self
     }
+
+    /// The same options with other `qform_code` and `sform_code` (each 0..=5, checked when
+    /// writing; 0 says the transform is not to be trusted).
+    ///
+    /// ```
+    /// use medvol_core::{Geometry, Volume};
+    /// use medvol_io::nifti::{WriteOptions, read, write_with_options};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("unknown.nii");
+    /// let v = Volume::<u8>::zeros([2, 2, 2], Geometry::default())?;
+    /// write_with_options(&path, &v, &WriteOptions::default().with_xform_codes(0, 0))?;
+    /// let h = read(&path)?.header;
+    /// assert_eq!((h.qform_code, h.sform_code), (0, 0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_xform_codes(mut self, qform_code: i16, sform_code: i16) -> Self {
+        self.xform_codes = [qform_code, sform_code];
+        self
+    }
 }
 
 impl Default for WriteOptions {
@@ -83,6 +106,7 @@ impl Default for WriteOptions {
             gzip_level: Self::DEFAULT_GZIP_LEVEL,
             affine_lps: None,
             voxel_order: VoxelOrder::Native,
+            xform_codes: [1, 1],
         }
     }
 }
@@ -447,6 +471,15 @@ pub(super) fn build_header(
         }
         None => (geometry.affine(), *geometry),
     };
+    if let Some(bad) = options.xform_codes.iter().find(|c| !(0..=5).contains(*c)) {
+        return Err(Error::Geometry {
+            path: path.to_path_buf(),
+            source: medvol_core::Error::InvalidParameter {
+                name: "xform_codes",
+                reason: format!("{bad} is not a NIfTI transform code (0..=5)"),
+            },
+        });
+    }
     let order = options.voxel_order;
     let sform = ras_lps(order.affine(lps, dims));
     let qform = ras_lps(order.affine(rigid.affine(), dims));
@@ -483,8 +516,8 @@ pub(super) fn build_header(
         xyzt_units: if four_d { 2 | 8 } else { 2 },
         intent_code: 0,
         descrip: "medvol".into(),
-        qform_code: 1,
-        sform_code: 1,
+        qform_code: options.xform_codes[0].into(),
+        sform_code: options.xform_codes[1].into(),
         quatern,
         qoffset: [qform[0][3], qform[1][3], qform[2][3]],
         srow: [sform[0], sform[1], sform[2]],
