@@ -1159,7 +1159,7 @@ fn progress_shows_with_the_progress_flag() {
         &[&set, &tmp.path().join("nii"), &"--progress"],
         None,
     );
-    assert!(stderr(&out).contains("volumes"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("files"), "{}", stderr(&out));
     let out = run(
         "anonymize",
         &[&set, &tmp.path().join("anon"), &"--progress"],
