@@ -12,7 +12,7 @@ use std::path::Path;
 /// use medvol_io::Limits;
 /// let small = Limits::default().with_max_bytes(1 << 20);
 /// assert_eq!(small.max_bytes, 1 << 20);
-/// assert!(small.check_bytes("x.nii".as_ref(), 2 << 20).is_err());
+/// assert!(small.check_bytes("x.nii", 2 << 20).is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

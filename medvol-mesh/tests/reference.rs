@@ -6,22 +6,10 @@
 use medvol_core::{ContinuousIndex, Geometry, Ijk, Volume, map_dyn};
 use medvol_mesh::{MarchingCubes, Mesh};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 
-/// The data set `name`; fails the test in one line naming the path when it is absent.
-fn data(name: &str) -> PathBuf {
-    let root = std::env::var_os("MEDVOL_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    let dir = root.join(name);
-    assert!(
-        dir.is_dir(),
-        "shared test data missing: {} not found (put the data set at ../shared/data beside \
-         the workspace or set MEDVOL_DATA)",
-        dir.display()
-    );
-    dir
-}
+#[path = "../../tests/common/data.rs"]
+mod shared;
+use shared::shared_data as data;
 
 /// The volume padded by one voxel of `value` on every side, origin moved by -1 voxel along
 /// each axis (as the references were padded).

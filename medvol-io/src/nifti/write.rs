@@ -83,11 +83,11 @@ impl WriteOptions {
     /// writing; 0 says the transform is not to be trusted).
     ///
     /// ```
-    /// use medvol_core::{Geometry, Volume};
+    /// use medvol_core::{DynVolume, Geometry, Volume};
     /// use medvol_io::nifti::{WriteOptions, read, write_with_options};
     /// let dir = tempfile::tempdir()?;
     /// let path = dir.path().join("unknown.nii");
-    /// let v = Volume::<u8>::zeros([2, 2, 2], Geometry::default())?;
+    /// let v = DynVolume::from(Volume::<u8>::zeros([2, 2, 2], Geometry::default())?);
     /// write_with_options(&path, &v, &WriteOptions::default().with_xform_codes(0, 0))?;
     /// let h = read(&path)?.header;
     /// assert_eq!((h.qform_code, h.sform_code), (0, 0));

@@ -85,7 +85,7 @@ const CODE_MEANING: Tag = Tag(0x0008, 0x0104);
 /// let report = Anonymizer::new()
 ///     .with_date_shift_days(-100)
 ///     .with_uid_secret(b"project secret")
-///     .folder("study/".as_ref(), "study-anon/".as_ref())?;
+///     .folder("study/", "study-anon/")?;
 /// println!("{} written, {} skipped", report.written.len(), report.skipped.len());
 /// # Ok::<(), medvol_io::Error>(())
 /// ```
