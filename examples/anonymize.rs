@@ -1,7 +1,7 @@
 //! `cargo run --release --example anonymize -- <input> <out_folder> [--keep-private]
 //! [--safe-private GGGG,xxEE,CREATOR]... [--date-shift-days N] [--retain-uids]
 //! [--retain-device-identity] [--retain-patient-characteristics] [--clean-descriptors]
-//! [--keep-names] [--progress] [--json]`
+//! [--keep-names] [--force] [--progress] [--json]`
 //!
 //! De-identifies a DICOM file, or every DICOM file under a folder, into `out_folder` (files
 //! named `IM00001.dcm`, ... in input name order; `--keep-names` keeps the input's relative
@@ -79,6 +79,24 @@ struct Args {
     /// Show progress on stderr even when it is not a terminal (as lines).
     #[arg(long)]
     progress: bool,
+    /// Write into an output folder that already holds files (same names are replaced);
+    /// without it such a folder is refused, so two copies never mix.
+    #[arg(long)]
+    force: bool,
+}
+
+/// `Ok` when `out` is missing or empty, or `force` is given; otherwise the one-line refusal:
+/// numbered names from another run would replace or sit among this run's files.
+fn check_output_folder(out: &std::path::Path, force: bool) -> Result<(), String> {
+    let used = std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some());
+    if used && !force {
+        return Err(format!(
+            "{} is not empty: not written into (a new folder keeps copies apart; --force \
+             writes into it, replacing files of the same names)",
+            out.display()
+        ));
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -86,6 +104,13 @@ fn main() -> ExitCode {
         Ok(a) => a,
         Err(code) => return code,
     };
+    if let Err(message) = check_output_folder(&args.out_folder, args.force) {
+        if args.json {
+            println!("{}", serde_json::json!({ "error": message }));
+        }
+        eprintln!("anonymize: {message}");
+        return ExitCode::FAILURE;
+    }
     let start = Instant::now();
     let mut anonymizer = Anonymizer::new()
         .with_keep_private(args.keep_private)
@@ -105,11 +130,13 @@ fn main() -> ExitCode {
     if let Ok(secret) = std::env::var("MEDVOL_UID_SECRET") {
         anonymizer = anonymizer.with_uid_secret(secret);
     }
-    let mut stages = common::Progress::new(args.progress).stages("anonymize", 1);
-    let result = stages.run("de-identify", || {
-        anonymizer.folder(&args.in_folder, &args.out_folder)
-    });
-    stages.finish();
+    let bar = common::Progress::new(args.progress).bar("anonymize", 0, "files de-identified");
+    let result =
+        anonymizer.folder_with_progress(&args.in_folder, &args.out_folder, &|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        });
+    bar.finish_and_clear();
     let report = match result {
         Ok(report) => report,
         Err(e) => {

@@ -1113,6 +1113,28 @@ fn outputs_are_not_overwritten_without_force() {
         assert!(out.status.success(), "{name} --force: {}", stderr(&out));
         assert_ne!(std::fs::read(path).unwrap(), b"keep me", "{name} --force");
     }
+    // anonymize writes numbered names into a folder: one that holds files is refused, so two
+    // de-identified copies never mix; --force writes into it.
+    let dicom = data("dicom_ts_pydicom_small/dicom");
+    let anon = tmp.path().join("anon");
+    std::fs::create_dir(&anon).unwrap();
+    let kept = anon.join("IM00001.dcm");
+    std::fs::write(&kept, b"keep me").unwrap();
+    let out = run("anonymize", &[&dicom, &anon], None);
+    assert_one_line_failure("anonymize into a used folder", &out);
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(&kept).unwrap(),
+        b"keep me",
+        "anonymize touched it"
+    );
+    let out = run("anonymize", &[&dicom, &anon, &"--force"], None);
+    assert!(out.status.success(), "anonymize --force: {}", stderr(&out));
+    assert_ne!(
+        std::fs::read(&kept).unwrap(),
+        b"keep me",
+        "anonymize --force"
+    );
 }
 
 /// Issue 23: with `--progress`, a job reports its progress on stderr (as lines when stderr is
@@ -1165,7 +1187,11 @@ fn progress_shows_with_the_progress_flag() {
         &[&set, &tmp.path().join("anon"), &"--progress"],
         None,
     );
-    assert!(stderr(&out).contains("de-identify"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("files de-identified"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// Issue 23: `inspect --json` gives each volume's modality, gantry tilt and time point

@@ -145,6 +145,37 @@ impl Anonymizer {
         input: impl AsRef<Path>,
         output: impl AsRef<Path>,
     ) -> Result<AnonymizeReport> {
+        self.folder_with_progress(input, output, &|_, _| {})
+    }
+
+    /// [`folder`](Self::folder), calling `progress(done, total)` after each file (from the
+    /// worker threads, in completion order), for a progress bar.
+    ///
+    /// ```
+    /// use medvol_core::{Geometry, Volume};
+    /// use medvol_io::dicom::{Anonymizer, SeriesOptions, write_series};
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let dir = tempfile::tempdir()?;
+    /// let (src, anon) = (dir.path().join("src"), dir.path().join("anon"));
+    /// let ct = Volume::<i16>::from_fn([8, 8, 3], Geometry::default(), |p| p.k() as i16)?;
+    /// write_series(&ct, &src, &SeriesOptions::default())?;
+    /// let seen = AtomicUsize::new(0);
+    /// let report = Anonymizer::new().folder_with_progress(&src, &anon, &|done, total| {
+    ///     assert!(done <= total && total == 3);
+    ///     seen.fetch_add(1, Ordering::Relaxed);
+    /// })?;
+    /// assert_eq!((report.written.len(), seen.into_inner()), (3, 3));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`folder`](Self::folder).
+    pub fn folder_with_progress(
+        &self,
+        input: impl AsRef<Path>,
+        output: impl AsRef<Path>,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<AnonymizeReport> {
         let (input, output) = (input.as_ref(), output.as_ref());
         let (root, files) = list_input(input)?;
         check_outside(input, &root, output)?;
@@ -159,7 +190,7 @@ impl Anonymizer {
             }
         }
         let existed = output.exists();
-        let result = self.write_each(&todo, output, &mut report);
+        let result = self.write_each(&todo, output, &mut report, progress);
         if !existed {
             // only succeeds if empty: nothing written, nothing left behind
             let _ = fs::remove_dir(output);
@@ -173,13 +204,18 @@ impl Anonymizer {
         todo: &[(PathBuf, PathBuf)],
         output: &Path,
         report: &mut AnonymizeReport,
+        progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<()> {
+        let done = std::sync::atomic::AtomicUsize::new(0);
         let one = |(i, (file, rel)): (usize, &(PathBuf, PathBuf))| {
             let name = match self.naming {
                 Naming::Numbered => PathBuf::from(format!("IM{:05}.dcm", i + 1)),
                 Naming::Keep => rel.clone(),
             };
-            self.one(file, output, name)
+            let outcome = self.one(file, output, name);
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(n, todo.len());
+            outcome
         };
         #[cfg(feature = "rayon")]
         let outcomes: Vec<Outcome> = {
