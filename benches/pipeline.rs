@@ -43,13 +43,14 @@ fn pipeline(c: &mut Criterion) {
     };
     let pipeline = Pipeline::new(Level::Preset(Preset::Bone))
         .with_gaussian(1.0)
-        .expect("valid sigma");
+        .expect("valid sigma")
+        .with_output(&out);
     let mut group = c.benchmark_group("pipeline");
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(20));
     group.bench_function("dicom256_gauss1mm_bone_stl", |b| {
-        b.iter(|| pipeline.run(&input, Some(&out)).expect("pipeline"))
+        b.iter(|| pipeline.run(&input).expect("pipeline"))
     });
     group.finish();
 }

@@ -207,7 +207,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         Event::Finished(..) => stages.end(),
         _ => {}
     };
-    let outcome = pipeline.run_with(&input, Some(&out), &mut observer)?;
+    let outcome = pipeline.with_output(&out).run_with(&input, &mut observer)?;
     stages.finish();
     let r = &outcome.report;
     if args.json {

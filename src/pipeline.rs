@@ -12,7 +12,7 @@
 //!     .with_gaussian(1.5)?
 //!     .with_largest_component(true)
 //!     .with_close_border(true)
-//!     .run(&input, None)?;
+//!     .run(&input)?;
 //! assert_eq!(out.report.boundary_edges, 0);
 //! assert!(out.report.volume_mm3 > 0.0);
 //! println!("{} triangles in {:?}", out.report.triangles, out.report.steps);
@@ -101,6 +101,7 @@ pub struct Pipeline {
     close_border: bool,
     frame: Frame,
     dicom: ReadOptions,
+    output: Option<PathBuf>,
 }
 
 /// A stage boundary, for progress displays ([`Pipeline::run_with`]).
@@ -185,7 +186,15 @@ impl Pipeline {
             close_border: true,
             frame: Frame::Lps,
             dicom: ReadOptions::default(),
+            output: None,
         }
+    }
+
+    /// Writes the mesh to `path` (format by extension: `.stl`, `.ply`, `.obj`) at the end of
+    /// [`run`](Self::run); without it the mesh is only returned.
+    pub fn with_output(mut self, path: impl AsRef<Path>) -> Self {
+        self.output = Some(path.as_ref().to_path_buf());
+        self
     }
 
     /// How DICOM input is read. By default as every reader of the library
@@ -258,7 +267,8 @@ impl Pipeline {
         self
     }
 
-    /// Runs the pipeline; writes the mesh to `output` (format by extension) when given.
+    /// Runs the pipeline; writes the mesh to the [`with_output`](Self::with_output) file when
+    /// one was given.
     ///
     /// ```
     /// use medvol::Input;
@@ -269,7 +279,8 @@ impl Pipeline {
     /// let input = Input::Phantom(HeadPhantom::new([32, 32, 24], [6.0, 6.0, 8.0])?);
     /// let out = Pipeline::new(Level::Preset(Preset::Skin))
     ///     .with_gaussian(6.0)?
-    ///     .run(&input, Some(&stl))?;
+    ///     .with_output(&stl)
+    ///     .run(&input)?;
     /// assert_eq!(out.report.level, -500.0);
     /// assert_eq!(out.report.boundary_edges, 0); // closed at the border by default
     /// assert_eq!(medvol::mesh::write::read(&stl)?.triangle_count(), out.report.triangles);
@@ -278,20 +289,15 @@ impl Pipeline {
     ///
     /// # Errors
     /// The first failing stage's error; a preset on a volume that is not CT in HU.
-    pub fn run(&self, input: &Input, output: Option<&Path>) -> Result<Outcome> {
-        self.run_with(input, output, &mut |_| {})
+    pub fn run(&self, input: &Input) -> Result<Outcome> {
+        self.run_with(input, &mut |_| {})
     }
 
     /// As [`Pipeline::run`], calling `observer` at each stage boundary.
     ///
     /// # Errors
     /// As [`Pipeline::run`].
-    pub fn run_with(
-        &self,
-        input: &Input,
-        output: Option<&Path>,
-        observer: &mut dyn FnMut(Event<'_>),
-    ) -> Result<Outcome> {
+    pub fn run_with(&self, input: &Input, observer: &mut dyn FnMut(Event<'_>)) -> Result<Outcome> {
         let mut stages = Stages {
             steps: Vec::new(),
             observer,
@@ -348,7 +354,7 @@ impl Pipeline {
         if mesh.is_empty() {
             warnings.push(format!("the surface at level {level} is empty"));
         }
-        if let Some(path) = output {
+        if let Some(path) = &self.output {
             stages.run("write", || Ok(medvol_mesh::write::write(&mesh, path)?))?;
         }
         let (edges, (area_mm2, volume_mm3)) = stages.run("measure", || {
@@ -369,7 +375,7 @@ impl Pipeline {
             volume_mm3,
             boundary_edges: edges.boundary_edges,
             non_manifold_edges: edges.non_manifold_edges,
-            output: output.map(Path::to_path_buf),
+            output: self.output.clone(),
             warnings,
         };
         Ok(Outcome { mesh, report })

@@ -25,7 +25,8 @@ fn philips_head_bone_matches_simpleitk_vtk() {
         .with_gaussian(1.0)
         .unwrap()
         .with_largest_component(true)
-        .run(&input, Some(&out))
+        .with_output(&out)
+        .run(&input)
         .unwrap();
     let r = &outcome.report;
     assert_eq!(r.modality.as_deref(), Some("CT"));
@@ -66,14 +67,12 @@ fn philips_head_bone_matches_simpleitk_vtk() {
 fn presets_are_refused_on_mr() {
     let input = Input::path(data("mr_toshiba_ax30_b0/dicom"));
     let err = Pipeline::new(Level::Preset(Preset::Bone))
-        .run(&input, None)
+        .run(&input)
         .unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("CT") && msg.contains("MR"), "{msg}");
     // A level works on the same data.
-    let ok = Pipeline::new(Level::Value(1500.0))
-        .run(&input, None)
-        .unwrap();
+    let ok = Pipeline::new(Level::Value(1500.0)).run(&input).unwrap();
     assert!(ok.report.triangles > 1000);
     assert_eq!(ok.report.boundary_edges, 0);
 }
@@ -93,8 +92,8 @@ fn phantom_pipeline_is_closed_and_deterministic() {
         .with_window(-1000.0, 2000.0)
         .unwrap()
         .with_largest_component(true);
-    let a = pipeline.run(&input, None).unwrap();
-    let b = pipeline.run(&input, None).unwrap();
+    let a = pipeline.run(&input).unwrap();
+    let b = pipeline.run(&input).unwrap();
     assert_eq!(a.mesh.positions(), b.mesh.positions());
     assert_eq!(a.mesh.faces(), b.mesh.faces());
     assert_eq!(a.report.boundary_edges, 0);
@@ -125,7 +124,7 @@ fn invalid_parameters_are_errors() {
             .is_err()
     );
     let input = Input::path("/nonexistent/medvol/series");
-    assert!(Pipeline::new(Level::Value(0.0)).run(&input, None).is_err());
+    assert!(Pipeline::new(Level::Value(0.0)).run(&input).is_err());
 }
 
 /// A gantry-tilted CT with uneven gaps is meshed on a true grid: resliced and resampled so
