@@ -8,7 +8,8 @@
 //! ```
 //!
 //! One `.nii.gz` per series named `<SeriesNumber>_<SeriesDescription>` (sanitized;
-//! `_o<n>`/`_e<n>` for orientation/echo groups, `_tilt` for a tilt-corrected volume): all
+//! `_o<n>`/`_e<n>` for orientation/echo groups, `_ph`/`_real`/`_imaginary` for the phase,
+//! real and imaginary parts of a complex series, `_tilt` for a tilt-corrected volume): all
 //! time points of a series that share one grid go into one 4-D file (`--split-4d`: one 3-D
 //! file per time point, `_t<n>`). Voxels are stored as dcm2niix stores them, rows bottom-up
 //! (`--voxel-order native` keeps medvol's top-down rows; the affine always follows), qform =
@@ -155,7 +156,12 @@ fn base_name(info: &SeriesInfo, time: bool) -> String {
         name = "series".into();
     }
     for part in info.id.split('/').skip(1) {
-        if part.starts_with('o') || part.starts_with('e') || (time && part.starts_with('t')) {
+        let component = matches!(part, "ph" | "real" | "imaginary");
+        if part.starts_with('o')
+            || part.starts_with('e')
+            || component
+            || (time && part.starts_with('t'))
+        {
             name.push('_');
             name.push_str(part);
         }

@@ -140,7 +140,7 @@ fn tilted_uneven_ct_is_meshed_on_a_true_grid() {
     let along = |s: &serde_json::Value| s["pos_along_normal"].as_f64().unwrap();
     let extent = along(&slices[slices.len() - 1]) - along(&slices[0]);
     let outcome = Pipeline::new(Level::Value(2000.0))
-        .run(&Input::path(set.join("dicom")), None)
+        .run(&Input::path(set.join("dicom")))
         .unwrap();
     let r = &outcome.report;
     let (nk, sk) = (r.dims[2] as f64, r.spacing[2]);
@@ -165,7 +165,7 @@ fn tilted_uneven_ct_is_meshed_on_a_true_grid() {
                 .with_uniform(medvol::io::dicom::Uniform::Warn)
                 .with_tilt(medvol::io::dicom::Tilt::Raw),
         )
-        .run(&Input::path(set.join("dicom")), None)
+        .run(&Input::path(set.join("dicom")))
         .unwrap();
     assert_eq!(raw.report.dims[2], 28);
 }

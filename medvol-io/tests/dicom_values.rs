@@ -229,3 +229,39 @@ fn philips_floating_point_scaling_reproduces_dcm2niix() {
     let ss = m.philips_scale_slope.unwrap();
     assert!((ss - 3.432509765843861e-05).abs() < 1e-12, "{ss}");
 }
+
+/// The field map's magnitude and phase frames (per-frame ComplexImageComponent) are separate
+/// volumes, as dcm2niix's `_e1` and `_e1_ph`, not two time points of one: four 3-D volumes,
+/// the phase ones marked `/ph`, each holding exactly its Ref's voxels.
+#[test]
+fn magnitude_and_phase_frames_are_separate_volumes() {
+    use medvol_io::dicom::PhilipsScaling;
+    let set = common::data_dir().join("dcmqa/dcm_qa_philips_enh");
+    let report = scan(
+        set.join("In/enh/2001_WIP_fcMRI_Field_Mapping_e2_phMag.dcm"),
+        &ScanOptions::default(),
+    )
+    .unwrap();
+    let ids: Vec<&str> = report.volumes.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(ids.len(), 4, "{ids:?}");
+    assert_eq!(
+        ids.iter().filter(|id| id.contains("/ph")).count(),
+        2,
+        "{ids:?}"
+    );
+    assert!(
+        report.volumes.iter().all(|v| v.time_point.is_none()),
+        "{ids:?}"
+    );
+    let fp = ReadOptions::default().with_philips_scaling(PhilipsScaling::FloatingPoint);
+    for (i, info) in report.volumes.iter().enumerate() {
+        let e = if info.id.contains("/e1") { "e1" } else { "e2" };
+        let ph = if info.id.contains("/ph") { "_ph" } else { "" };
+        let name = set.join(format!(
+            "Ref/2001_WIP_fcMRI_Field_Mapping_enh_{e}{ph}.nii.gz"
+        ));
+        let want = sorted_volumes(medvol_io::nifti::read(&name).unwrap().volumes);
+        let got = sorted_volumes([report.read(i, &fp).unwrap().volume]);
+        assert!(holds(&got, &want[0]), "{} is not {name:?}", info.id);
+    }
+}

@@ -30,6 +30,9 @@ pub(crate) struct FrameHeader {
     pub(crate) echo_time: Option<f64>,
     /// Philips MR_ScaleSlope (2005,100E), per frame in enhanced files.
     pub(crate) philips_scale_slope: Option<f64>,
+    /// ComplexImageComponent (0008,9208), per frame in enhanced MR files (MR Image Frame Type
+    /// Sequence): `MAGNITUDE`, `PHASE`, `REAL`, `IMAGINARY` or `MIXED`.
+    pub(crate) component: Option<String>,
 }
 
 /// The header of one image file: what is needed to group, sort and decode it.
@@ -208,6 +211,7 @@ impl FileHeader {
             temporal_position: int(obj, tags::TEMPORAL_POSITION_IDENTIFIER),
             echo_time: float(obj, tags::ECHO_TIME),
             philips_scale_slope: philips::scale_slope(obj),
+            component: text(obj, tags::COMPLEX_IMAGE_COMPONENT),
         };
         let frames: Vec<FrameHeader> = (0..number_of_frames)
             .map(|f| {
@@ -247,6 +251,9 @@ impl FileHeader {
                     philips_scale_slope: item(philips::PRIVATE_FRAME_SEQUENCE)
                         .and_then(philips::scale_slope)
                         .or(top_frame.philips_scale_slope),
+                    component: item(tags::MR_IMAGE_FRAME_TYPE_SEQUENCE)
+                        .and_then(|i| text(i, tags::COMPLEX_IMAGE_COMPONENT))
+                        .or_else(|| top_frame.component.clone()),
                 }
             })
             .collect();

@@ -33,7 +33,9 @@ pub struct Slice {
 #[non_exhaustive]
 pub struct SeriesInfo {
     /// Stable id: the SeriesInstanceUID, plus `/o<n>` (orientation or size group), `/e<n>`
-    /// (echo) and `/t<n>` (time point, 1-based) when the series holds several volumes.
+    /// (echo), `/ph`, `/real` or `/imaginary` (a complex component other than the magnitude,
+    /// when the series holds several) and `/t<n>` (time point, 1-based) when the series
+    /// holds several volumes.
     pub id: String,
     /// Human label: series number and description, plus echo and time point when relevant.
     pub label: String,
@@ -234,6 +236,12 @@ pub(crate) fn group(
             e.dedup();
             e
         };
+        let components = {
+            let mut c: Vec<_> = kept_groups.iter().map(|g| g.component.clone()).collect();
+            c.sort_unstable();
+            c.dedup();
+            c.len()
+        };
         for (gi, g) in kept_groups.into_iter().enumerate() {
             let mut suffix = String::new();
             let mut label_extra = String::new();
@@ -247,6 +255,17 @@ pub(crate) fn group(
                 let e = echoes.iter().position(|&e| e == g.echo).unwrap_or(0) + 1;
                 suffix.push_str(&format!("/e{e}"));
                 label_extra.push_str(&format!(" echo {e}"));
+            }
+            // dcm2niix's suffixes: magnitude plain, the other components named.
+            let part = match g.component.as_deref() {
+                Some("PHASE") => Some("ph"),
+                Some("REAL") => Some("real"),
+                Some("IMAGINARY") => Some("imaginary"),
+                _ => None,
+            };
+            if let Some(part) = part.filter(|_| components > 1) {
+                suffix.push_str(&format!("/{part}"));
+                label_extra.push_str(&format!(" {part}"));
             }
             let built = match build_volumes(&uid, g.items, cap - series_volumes.len()) {
                 Ok(built) => built,
@@ -278,11 +297,13 @@ pub(crate) fn group(
 
 struct Group {
     echo: i64,
+    /// ComplexImageComponent of the group's frames (magnitude and phase are two volumes).
+    component: Option<String>,
     items: Vec<Item>,
 }
 
-/// Splits a series by frame size, bits, echo and orientation (within 1e-3 per cosine);
-/// `None` as soon as there are more than `cap` groups.
+/// Splits a series by frame size, bits, echo, complex component (magnitude, phase...) and
+/// orientation (within 1e-3 per cosine); `None` as soon as there are more than `cap` groups.
 fn split_groups(items: Vec<Item>, cap: usize) -> Option<Vec<Group>> {
     type Key = (
         u32,
@@ -293,6 +314,7 @@ fn split_groups(items: Vec<Item>, cap: usize) -> Option<Vec<Group>> {
         Option<[f64; 6]>,
         String,
         Option<(u32, u32)>,
+        Option<String>,
     );
     let mut groups: Vec<(Key, Vec<Item>)> = Vec::new();
     for it in items {
@@ -320,6 +342,7 @@ fn split_groups(items: Vec<Item>, cap: usize) -> Option<Vec<Group>> {
             f.orientation,
             own,
             h.mosaic().map(|m| (m.count, m.per_row)),
+            f.component.clone(),
         );
         let found = groups.iter_mut().find(|(k, _)| {
             k.0 == key.0
@@ -329,6 +352,7 @@ fn split_groups(items: Vec<Item>, cap: usize) -> Option<Vec<Group>> {
                 && k.4 == key.4
                 && k.6 == key.6
                 && k.7 == key.7
+                && k.8 == key.8
                 && match (k.5, key.5) {
                     (Some(a), Some(b)) => a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-3),
                     (None, None) => true,
@@ -344,7 +368,11 @@ fn split_groups(items: Vec<Item>, cap: usize) -> Option<Vec<Group>> {
     Some(
         groups
             .into_iter()
-            .map(|(k, items)| Group { echo: k.3, items })
+            .map(|(k, items)| Group {
+                echo: k.3,
+                component: k.8,
+                items,
+            })
             .collect(),
     )
 }
