@@ -26,7 +26,9 @@ fn run(
     threads: usize,
     out: &Path,
 ) -> (Vec<u8>, medvol::mesh::Mesh, [f64; 2], [usize; 4]) {
-    let o = on_threads(threads, || pipeline.run(input, Some(out)).unwrap());
+    let o = on_threads(threads, || {
+        pipeline.clone().with_output(out).run(input).unwrap()
+    });
     let r = &o.report;
     let bytes = std::fs::read(out).unwrap();
     (
