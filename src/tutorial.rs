@@ -173,7 +173,10 @@
 //! version medvol uses, with its rayon support, so slices can go to threads without adding
 //! rayon to your own manifest. The work runs in the caller's rayon pool.
 //!
+//! (With the default `rayon` feature; `--no-default-features` leaves ndarray without it.)
+//!
 //! ```
+//! # #[cfg(feature = "rayon")] {
 //! use medvol::core::ndarray::Axis;
 //! use medvol::core::ndarray::parallel::prelude::*;
 //! use medvol::phantom::HeadPhantom;
@@ -189,6 +192,7 @@
 //!     });
 //! let first: f32 = ct.as_array().index_axis(Axis(0), 0).mean().unwrap_or(1.0);
 //! assert!(first.abs() < 1e-2);
+//! # }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

@@ -1239,3 +1239,25 @@ fn reconstruct_names_the_mesh_from_the_series_and_summarises_once() {
     assert!(tmp.path().join("STD_BRAIN_5MM_bone.stl").is_file());
     assert_eq!(r["closed"].as_bool(), Some(true));
 }
+
+/// Issue 15: a killed writer's temporary file (`.medvol-tmp-*`) in a DICOM folder is not an
+/// image of the series: `inspect` of the folder reads the slices without it.
+#[test]
+fn inspect_ignores_temporary_files_of_killed_writers() {
+    use medvol::io::dicom::{SeriesOptions, write_series};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("series");
+    let v =
+        medvol::Volume::<i16>::from_fn([8, 6, 5], Geometry::default(), |p| p.k() as i16).unwrap();
+    let written = write_series(&v, &dir, &SeriesOptions::default()).unwrap();
+    let stray = dir.join(format!(
+        "{}999999-0-IM9.dcm",
+        medvol_core::atomic::TEMP_PREFIX
+    ));
+    std::fs::copy(&written.files[0], &stray).unwrap();
+    let r = json_object("inspect", &run("inspect", &[&dir, &"--json"], None));
+    let volumes = r["volumes"].as_array().unwrap();
+    assert_eq!(volumes.len(), 1, "{r}");
+    assert_eq!(volumes[0]["dims"], serde_json::json!([8, 6, 5]), "{r}");
+    assert!(!r.to_string().contains(".medvol-tmp"), "{r}");
+}
