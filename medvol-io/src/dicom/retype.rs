@@ -36,8 +36,8 @@ const SEQUENCE_END_LE: [u8; 8] = [0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0];
 /// Re-types every element of `obj` (and of the items of its sequences, at any depth) stored
 /// with VR UN: a standard tag gets the dictionary's VR and its bytes are decoded again with it
 /// (`big_endian`: the byte order of the file's transfer syntax); a UN value that holds an
-/// undefined-length sequence (as [`open`] leaves one) becomes that sequence, its items read as
-/// implicit VR little endian. Private tags and values that do not decode stay UN.
+/// undefined-length sequence (as the crate's guarded open leaves one) becomes that sequence,
+/// its items read as implicit VR little endian. Private tags and values that do not decode stay UN.
 /// Returns how many elements were re-typed.
 ///
 /// # Examples
