@@ -108,7 +108,7 @@ fn all_values(path: &std::path::Path) -> Vec<f64> {
 
 /// pydicom's `rtdose_rle.dcm`: 15 frames of 32-bit samples (up to 1254000) in RLE Lossless,
 /// which dicom-pixeldata refuses; medvol decodes them to the same voxels as the native copy
-/// `rtdose.dcm` and in proportion to pydicom's stored values (whatever dose scaling applies).
+/// `rtdose.dcm` and in proportion to pydicom's stored values (times DoseGridScaling, in f32).
 #[test]
 #[ignore = "needs MEDVOL_PEER_PYTHON pointing at a Python with pydicom and pydicom-data"]
 fn rle_32_bit_samples_decode_as_pydicom_decodes_them() {
@@ -122,9 +122,10 @@ fn rle_32_bit_samples_decode_as_pydicom_decodes_them() {
     got_sorted.sort_by(f64::total_cmp);
     let (w_max, g_max) = (want[want.len() - 1], got_sorted[got_sorted.len() - 1]);
     assert!(w_max > 65535.0, "32-bit values");
+    // medvol applies DoseGridScaling into f32 (issue 14 item 3): equal to f32 precision.
     for (g, w) in got_sorted.iter().zip(&want) {
         assert!(
-            (g * w_max - w * g_max).abs() <= 1e-9 * w_max * g_max,
+            (g * w_max - w * g_max).abs() <= 1e-6 * w_max * g_max,
             "{g} vs {w}"
         );
     }
