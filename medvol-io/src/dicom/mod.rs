@@ -35,33 +35,20 @@
 //! # Ok::<(), medvol_io::Error>(())
 //! ```
 
-pub use geometry::SliceSpacing;
-pub use meta::Metadata;
-pub use pepolar::Pepolar;
-pub use philips::PhilipsScaling;
-pub use placement::{PLACEMENT_TOLERANCE_MM, Placement};
-pub use read::{DicomVolume, Output, ReadOptions, Tilt, Uniform, Which, read_first};
-pub use retype::{retype_file, retype_un};
-pub use scan::{ScanOptions, ScanReport, scan};
-pub use series::{SeriesInfo, Slice};
+pub use file::retype::{retype_file, retype_un};
+pub use place::geometry::SliceSpacing;
+pub use place::pepolar::Pepolar;
+pub use place::placement::{PLACEMENT_TOLERANCE_MM, Placement};
+pub use read::metadata::Metadata;
+pub use read::scan::{ScanOptions, ScanReport, scan};
+pub use read::series::{SeriesInfo, Slice};
+pub use read::volume::{DicomVolume, Output, ReadOptions, Tilt, Uniform, Which, read_first};
+pub use values::philips::PhilipsScaling;
 
-mod decode;
-mod geometry;
-mod guard;
-mod header;
-mod meta;
-mod modality_lut;
-mod mosaic;
-mod pepolar;
-mod philips;
-mod placement;
+mod file;
+mod place;
 mod read;
-mod retype;
-mod rle;
-mod rtdose;
-mod scan;
-mod series;
-mod uih;
+mod values;
 
 mod deid;
 pub use deid::profile as deid_profile;

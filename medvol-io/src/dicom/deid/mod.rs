@@ -403,10 +403,10 @@ impl Anonymizer {
 /// dictionary so that the profile sees their values; the error says why it is not DICOM.
 pub(crate) fn open_dicom(path: &Path) -> Result<DefaultDicomObject> {
     // The length guard runs first: the parser allocates each element's declared length.
-    super::retype::open(path, None, crate::Limits::default().max_bytes).map_err(|e| {
+    super::file::retype::open(path, None, crate::Limits::default().max_bytes).map_err(|e| {
         let reason = match e {
-            super::retype::OpenError::Refused(reason) => reason,
-            super::retype::OpenError::Parse(e) => {
+            super::file::retype::OpenError::Refused(reason) => reason,
+            super::file::retype::OpenError::Parse(e) => {
                 let mut reason = e.to_string();
                 let mut source = std::error::Error::source(&e);
                 while let Some(s) = source {

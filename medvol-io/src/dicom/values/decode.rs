@@ -4,8 +4,8 @@
 //! BitsStored/HighBit masking, sign extension and big-endian 32-bit samples are handled
 //! exactly; encapsulated syntaxes go through dicom-pixeldata's pure-Rust codecs.
 
-use super::header::FileHeader;
 use super::modality_lut::ModalityLut;
+use crate::dicom::read::header::FileHeader;
 use crate::{Error, Result};
 use dicom_core::value::{PrimitiveValue, Value};
 use dicom_pixeldata::PixelDecoder;
@@ -476,7 +476,7 @@ pub(crate) fn read_frames<T: Stored>(
             return result;
         }
     }
-    let obj = super::retype::open_checked(&h.path, None, "reading DICOM file")?;
+    let obj = crate::dicom::file::retype::open_checked(&h.path, None, "reading DICOM file")?;
     let element = obj
         .get(dicom_dictionary_std::tags::PIXEL_DATA)
         .ok_or_else(|| Error::Invalid {

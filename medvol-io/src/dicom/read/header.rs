@@ -1,9 +1,9 @@
 //! What one DICOM file says about its images, read from the header only.
 
-use super::meta::Metadata;
-use super::modality_lut::ModalityLut;
-use super::mosaic::Mosaic;
-use super::philips;
+use super::metadata::Metadata;
+use crate::dicom::place::mosaic::Mosaic;
+use crate::dicom::values::modality_lut::ModalityLut;
+use crate::dicom::values::philips;
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
 use dicom_object::{DefaultDicomObject, InMemDicomObject};
@@ -257,7 +257,7 @@ impl FileHeader {
                 }
             })
             .collect();
-        let frames = super::rtdose::place_frames(obj, frames)?;
+        let frames = crate::dicom::place::rtdose::place_frames(obj, frames)?;
 
         let measures_shared = shared.and_then(|s| first_item(s, tags::PIXEL_MEASURES_SEQUENCE));
         let image_type = strings(obj, tags::IMAGE_TYPE);

@@ -10,9 +10,9 @@
 //! The volume count is medvol's time order. No such file is in the test data: the tests build
 //! the case from a real GE file with the private elements set, so a real series must confirm it.
 
-use super::header::text;
 use super::mosaic::private;
-use super::series::SeriesInfo;
+use crate::dicom::read::header::text;
+use crate::dicom::read::series::SeriesInfo;
 use crate::{Error, Result};
 use dicom_core::value::PrimitiveValue;
 use dicom_object::InMemDicomObject;

@@ -1,9 +1,11 @@
 //! Grouping image headers into volumes ([`SeriesInfo`]) and sorting their slices.
 
-use super::Skipped;
-use super::geometry::{MAX_MISSING_RATIO, SAME_POSITION_MM, SliceSpacing, Stack, axes_from_iop};
 use super::header::FileHeader;
-use super::meta::Metadata;
+use super::metadata::Metadata;
+use crate::dicom::Skipped;
+use crate::dicom::place::geometry::{
+    MAX_MISSING_RATIO, SAME_POSITION_MM, SliceSpacing, Stack, axes_from_iop,
+};
 use crate::{Limits, Result};
 use medvol_core::{Direction, Geometry, Point, Vector};
 use std::collections::BTreeMap;
@@ -27,8 +29,8 @@ pub struct Slice {
     pub instance_number: Option<i64>,
 }
 
-/// One volume found by [`scan`](super::scan): what it is, where its voxels are, and what was
-/// noticed about it. Nothing is decoded until [`ScanReport::read`](super::ScanReport::read).
+/// One volume found by [`scan`](crate::dicom::scan): what it is, where its voxels are, and what was
+/// noticed about it. Nothing is decoded until [`ScanReport::read`](crate::dicom::ScanReport::read).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SeriesInfo {
@@ -109,7 +111,7 @@ impl SeriesInfo {
     /// The header (up to the pixel data) of the volume's first file, parsed again.
     pub(crate) fn first_header(&self) -> Result<dicom_object::DefaultDicomObject> {
         let path = &self.sources[0].header.path;
-        super::retype::open_checked(
+        crate::dicom::file::retype::open_checked(
             path,
             Some(dicom_dictionary_std::tags::PIXEL_DATA),
             "reading DICOM header",

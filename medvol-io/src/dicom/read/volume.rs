@@ -1,13 +1,13 @@
 //! Decoding a scanned volume: [`ReadOptions`], [`DicomVolume`], [`ScanReport::read`].
 
-use super::decode::{Stored, read_frames, value_range};
-use super::geometry::{Stack, exact_count, reslice};
 use super::header::FileHeader;
-use super::pepolar::{Pepolar, flip_rows, reversed_rows};
-use super::philips::PhilipsScaling;
-use super::placement::Placement;
 use super::scan::{ScanOptions, ScanReport, scan};
 use super::series::SeriesInfo;
+use crate::dicom::place::geometry::{Stack, exact_count, reslice};
+use crate::dicom::place::pepolar::{Pepolar, flip_rows, reversed_rows};
+use crate::dicom::place::placement::Placement;
+use crate::dicom::values::decode::{Stored, read_frames, value_range};
+use crate::dicom::values::philips::PhilipsScaling;
 use crate::{Error, Limits, Result};
 use medvol_core::{DynVolume, Point, Volume, VoxelKind};
 use std::path::Path;
@@ -219,7 +219,7 @@ impl ScanReport {
             path: self.root.clone(),
             reason: format!("no volume {which:?} in the scan"),
         })?;
-        let info = super::philips::scaled(info, options.philips_scaling);
+        let info = crate::dicom::values::philips::scaled(info, options.philips_scaling);
         read_volume(&info, options, options.limits.unwrap_or(self.limits))
     }
 }

@@ -5,7 +5,7 @@ use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 
 /// The common patient, study, series and acquisition attributes of a volume, as found in its
-/// first file (`None` when absent). Any other tag: [`SeriesInfo::tag`](super::SeriesInfo::tag).
+/// first file (`None` when absent). Any other tag: [`SeriesInfo::tag`](crate::dicom::SeriesInfo::tag).
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Metadata {
@@ -89,7 +89,7 @@ pub struct Metadata {
     /// Philips MR_ScaleSlope (2005,100E) of the first frame (from the private per-frame
     /// sequence (2005,140F) in enhanced files): with the rescale it recovers Philips'
     /// floating-point values, display / (RescaleSlope x this); see
-    /// [`PhilipsScaling`](super::PhilipsScaling).
+    /// [`PhilipsScaling`](crate::dicom::PhilipsScaling).
     pub philips_scale_slope: Option<f64>,
     /// Rows (0028,0010): pixels along j, the volume's `dims()[1]` (for a Siemens mosaic, the
     /// whole mosaic image's).

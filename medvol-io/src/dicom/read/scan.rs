@@ -1,9 +1,9 @@
 //! Finding DICOM images under a path and reading their headers (never their pixels).
 
-use super::Skipped;
 use super::header::{FileHeader, not_an_image};
-use super::retype::OpenError;
 use super::series::{SeriesInfo, group};
+use crate::dicom::Skipped;
+use crate::dicom::file::retype::OpenError;
 use crate::{Error, Limits, Result};
 use medvol_core::atomic::TEMP_PREFIX;
 use std::path::{Path, PathBuf};
@@ -117,7 +117,7 @@ fn parse(path: &Path, limits: &Limits) -> Parsed {
     if &magic[128..132] != b"DICM" {
         return Parsed::Skip("not a DICOM file (no DICM marker after the preamble)".into());
     }
-    let obj = match super::retype::open(
+    let obj = match crate::dicom::file::retype::open(
         path,
         Some(dicom_dictionary_std::tags::PIXEL_DATA),
         limits.max_bytes,
@@ -139,7 +139,7 @@ fn parse(path: &Path, limits: &Limits) -> Parsed {
         Ok(h) => h,
         Err(reason) => return Parsed::Skip(reason),
     };
-    if super::decode::is_native(&h.transfer_syntax)
+    if crate::dicom::values::decode::is_native(&h.transfer_syntax)
         && !h.transfer_syntax.ends_with(".99")
         && len < h.native_bytes()
     {

@@ -261,7 +261,7 @@ fn sequence(tag: Tag, bytes: &[u8]) -> Option<DataElement<InMemDicomObject>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dicom::header::text;
+    use crate::dicom::read::header::text;
 
     /// pydicom's `UN_sequence.dcm`: a private UN element of undefined length whose implicit VR
     /// items nest two standard sequences. The UIDs are those pydicom 3.0 reads from it.

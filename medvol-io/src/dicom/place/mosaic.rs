@@ -8,7 +8,7 @@
 //! centre of the first slice: the first tile's first voxel lies half the difference between the
 //! mosaic's and the tile's extents further along the rows and the columns.
 
-use super::header::text;
+use crate::dicom::read::header::text;
 use dicom_core::Tag;
 use dicom_core::value::PrimitiveValue;
 use dicom_object::InMemDicomObject;

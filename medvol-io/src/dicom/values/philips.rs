@@ -7,8 +7,8 @@
 //! Enhanced files give RS/RI per frame (Pixel Value Transformation Sequence) and SS per frame
 //! in the private sequence (2005,140F).
 
-use super::header::{FileHeader, float};
-use super::series::SeriesInfo;
+use crate::dicom::read::header::{FileHeader, float};
+use crate::dicom::read::series::SeriesInfo;
 use dicom_core::Tag;
 use dicom_core::value::{PrimitiveValue, Value};
 use dicom_object::InMemDicomObject;
@@ -22,7 +22,7 @@ pub(crate) const PRIVATE_FRAME_SEQUENCE: Tag = Tag(0x2005, 0x140F);
 
 /// Which values a Philips MR series is read as (see [`ReadOptions::with_philips_scaling`]).
 ///
-/// [`ReadOptions::with_philips_scaling`]: super::ReadOptions::with_philips_scaling
+/// [`ReadOptions::with_philips_scaling`]: crate::dicom::ReadOptions::with_philips_scaling
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum PhilipsScaling {

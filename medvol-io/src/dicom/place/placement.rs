@@ -1,17 +1,17 @@
 //! How exactly a read volume's grid places its voxels: [`Placement`], measured against the
 //! positions the files give, and the warning that says what it means.
 
-use super::series::SeriesInfo;
+use crate::dicom::read::series::SeriesInfo;
 use medvol_core::{Point, Vector};
 
 /// Farthest a voxel centre may lie from where the files put it for a grid to count as exact
 /// (mm).
 pub const PLACEMENT_TOLERANCE_MM: f64 = 1e-3;
 
-/// Whether the grid of a [`DicomVolume`](super::DicomVolume) puts every voxel where it was
+/// Whether the grid of a [`DicomVolume`](crate::dicom::DicomVolume) puts every voxel where it was
 /// acquired, so that a writer knows what it may claim (NIfTI: qform/sform codes).
 ///
-/// | variant | the volume's [`Geometry`](medvol_core::Geometry) | [`DicomVolume::affine`](super::DicomVolume::affine) | NIfTI |
+/// | variant | the volume's [`Geometry`](medvol_core::Geometry) | [`DicomVolume::affine`](crate::dicom::DicomVolume::affine) | NIfTI |
 /// |---|---|---|---|
 /// | `Exact` | every voxel at its place | the same matrix | qform and sform |
 /// | `Sheared` | orthonormal approximation | sheared, every voxel at its place | sform (the affine), qform code 0 |
@@ -32,14 +32,14 @@ pub enum Placement {
     /// [`PLACEMENT_TOLERANCE_MM`] of its acquired place, or the voxels were resampled onto
     /// this grid from their acquired places.
     Exact,
-    /// A gantry-tilted stack kept as stored ([`Tilt::Raw`](super::Tilt::Raw)): only the
-    /// sheared [`DicomVolume::affine`](super::DicomVolume::affine) places every voxel; the
+    /// A gantry-tilted stack kept as stored ([`Tilt::Raw`](crate::dicom::Tilt::Raw)): only the
+    /// sheared [`DicomVolume::affine`](crate::dicom::DicomVolume::affine) places every voxel; the
     /// orthonormal geometry puts some up to `geometry_error_mm` away.
     Sheared {
         /// Largest distance between a voxel's place under the geometry and its true place (mm).
         geometry_error_mm: f64,
     },
-    /// Slices kept as stored at uneven spacing ([`Uniform::Warn`](super::Uniform::Warn)): no
+    /// Slices kept as stored at uneven spacing ([`Uniform::Warn`](crate::dicom::Uniform::Warn)): no
     /// matrix places them all; the affine puts some up to `max_error_mm` away.
     Approximate {
         /// Largest distance between a voxel's place under the affine and its true place (mm).
@@ -56,7 +56,7 @@ impl Placement {
         matches!(self, Placement::Exact)
     }
 
-    /// Whether [`DicomVolume::affine`](super::DicomVolume::affine) places every voxel.
+    /// Whether [`DicomVolume::affine`](crate::dicom::DicomVolume::affine) places every voxel.
     pub fn affine_is_exact(&self) -> bool {
         matches!(self, Placement::Exact | Placement::Sheared { .. })
     }
