@@ -35,6 +35,7 @@
 //! # Ok::<(), medvol_io::Error>(())
 //! ```
 
+pub use file::Skipped;
 pub use file::retype::{retype_file, retype_un};
 pub use place::geometry::SliceSpacing;
 pub use place::pepolar::Pepolar;
@@ -45,6 +46,7 @@ pub use read::series::{SeriesInfo, Slice};
 pub use read::volume::{DicomVolume, Output, ReadOptions, Tilt, Uniform, Which, read_first};
 pub use values::philips::PhilipsScaling;
 
+mod attr;
 mod file;
 mod place;
 mod read;
@@ -52,7 +54,7 @@ mod values;
 
 mod deid;
 pub use deid::profile as deid_profile;
-pub use deid::{AnonymizeReport, Anonymizer, Naming, Skipped, anonymize_folder};
+pub use deid::{AnonymizeReport, Anonymizer, Naming, anonymize_folder};
 mod write;
 pub use write::{
     Modality, SeriesOptions, WrittenSeries, save_with_pixels, write_series, write_series_dyn,

@@ -6,9 +6,9 @@
 //! and RescaleIntercept chosen from the value range, so a value reads back within half a
 //! rescale step (the slope). Every output goes through [`medvol_core::atomic::write_file`].
 
-use super::deid::{
-    IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, open_dicom, random_key, uid_from_bytes,
-};
+use super::attr::dates::civil_from_days;
+use super::file::open_to_edit;
+use super::file::uid::{IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, new_uid};
 use crate::{Error, Result};
 use dicom_core::value::{C, PrimitiveValue};
 use dicom_core::{DataElement, Tag, VR};
@@ -289,14 +289,6 @@ fn us(tag: Tag, value: u16) -> DataElement<InMemDicomObject> {
     DataElement::new(tag, VR::US, PrimitiveValue::from(value))
 }
 
-/// A new random UID (`2.25.<decimal>`).
-fn new_uid() -> String {
-    let key = random_key();
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&key[..16]);
-    uid_from_bytes(bytes)
-}
-
 /// Puts the pixel description and data of `enc` (`rows` x `columns`, any number of frames).
 fn put_pixels(obj: &mut InMemDicomObject, enc: &Encoded, words: Vec<u16>) {
     obj.put(us(Tag(0x0028, 0x0100), 16)); // Bits Allocated
@@ -342,7 +334,7 @@ fn now_da_tm() -> (String, String) {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let (days, s) = ((secs / 86_400) as i64, secs % 86_400);
-    let (y, m, d) = super::deid::civil_from_days(days);
+    let (y, m, d) = civil_from_days(days);
     (
         format!("{y:04}{m:02}{d:02}"),
         format!("{:02}{:02}{:02}", s / 3600, (s / 60) % 60, s % 60),
@@ -619,7 +611,7 @@ pub fn save_with_pixels<T: Voxel>(
             reason: "refusing to overwrite the input file".into(),
         });
     }
-    let mut file = open_dicom(input)?;
+    let mut file = open_to_edit(input)?;
     let int = |tag: Tag| -> Option<u32> { file.get(tag)?.to_int::<u32>().ok() };
     let samples = int(Tag(0x0028, 0x0002)).unwrap_or(1);
     if samples != 1 {

@@ -1,7 +1,9 @@
 //! Files and folders: which inputs are read, what the outputs are named, where they may go,
 //! and the report.
 
-use super::{Anonymizer, open_dicom};
+use super::Anonymizer;
+use crate::Limits;
+use crate::dicom::file::{Skipped, list_files, open_to_edit};
 use crate::{Error, Result};
 use dicom_core::Tag;
 use dicom_object::DefaultDicomObject;
@@ -29,15 +31,6 @@ pub enum Naming {
     /// The input's relative paths, folders included. Only for inputs whose names are known to
     /// identify no one.
     Keep,
-}
-
-/// One file that could not be de-identified, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Skipped {
-    /// The input file, relative to the input folder.
-    pub path: PathBuf,
-    /// Why it was skipped.
-    pub reason: String,
 }
 
 /// What [`Anonymizer::folder`] did.
@@ -97,7 +90,7 @@ impl Anonymizer {
                 reason: "refusing to de-identify a file in place".into(),
             });
         }
-        let mut obj = open_dicom(input)?;
+        let mut obj = open_to_edit(input)?;
         let dropped = self.apply(&mut obj);
         write(&obj, output)?;
         Ok(dropped)
@@ -247,7 +240,7 @@ impl Anonymizer {
     /// Reads and de-identifies `file` (failures are a skip), then writes it as
     /// `output/name` (failures are an error).
     fn one(&self, file: &Path, output: &Path, name: PathBuf) -> Result<Outcome> {
-        let mut obj = match open_dicom(file) {
+        let mut obj = match open_to_edit(file) {
             Ok(obj) => obj,
             Err(e) => return Ok(Outcome::Skipped(e.to_string())),
         };
@@ -325,9 +318,10 @@ fn list_input(input: &Path) -> Result<(PathBuf, Vec<PathBuf>)> {
         let root = input.parent().map(Path::to_path_buf).unwrap_or_default();
         return Ok((root, vec![input.to_path_buf()]));
     }
-    let mut files = Vec::new();
-    list_files(input, &mut files)?;
-    files.sort();
+    // A named pipe or a device would block or never end: left out. A file that cannot be
+    // inspected stays, to be reported as skipped.
+    let mut files = list_files(input, true, &Limits::unlimited())?;
+    files.retain(|f| fs::metadata(f).map_or(true, |m| m.is_file()));
     Ok((input.to_path_buf(), files))
 }
 
@@ -431,20 +425,6 @@ fn resolve(path: &Path) -> Result<PathBuf> {
         }
     }
     Ok(out)
-}
-
-fn list_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        let path = entry.path();
-        let meta = fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
-        if meta.is_dir() {
-            list_files(&path, out)?;
-        } else if meta.is_file() {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

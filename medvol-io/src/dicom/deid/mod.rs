@@ -43,17 +43,18 @@
 //! scope. Structured report content (Content Sequence) is replaced as the basic profile says
 //! (`D`: no items), not cleaned.
 
-mod dates;
 mod folder;
 mod keep;
 pub mod profile;
 mod table;
 mod walker;
 
-pub(crate) use dates::civil_from_days;
-pub use folder::{AnonymizeReport, Naming, Skipped, anonymize_folder};
+pub use folder::{AnonymizeReport, Naming, anonymize_folder};
 
-use crate::{Error, Result};
+use super::file::uid::{
+    IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, random_key, uid_from_bytes,
+};
+
 use dicom_core::header::Header;
 use dicom_core::value::{DataSetSequence, PrimitiveValue};
 use dicom_core::{DataElement, Tag, VR};
@@ -62,12 +63,6 @@ use hmac::{Hmac, Mac};
 use profile::{BASIC_PROFILE_CODE, ProfileOption, SafePrivate};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashSet};
-use std::path::Path;
-
-/// The implementation class UID medvol writes in the file meta information.
-pub(crate) const IMPLEMENTATION_CLASS_UID: &str = "2.25.62425716437446100694588737883683989757";
-/// The implementation version name medvol writes in the file meta information.
-pub(crate) const IMPLEMENTATION_VERSION_NAME: &str = "MEDVOL_0_1";
 
 const PATIENT_IDENTITY_REMOVED: Tag = Tag(0x0012, 0x0062);
 const DEIDENTIFICATION_METHOD: Tag = Tag(0x0012, 0x0063);
@@ -397,61 +392,6 @@ impl Anonymizer {
             DataSetSequence::from(items),
         ));
     }
-}
-
-/// Opens a whole DICOM file (pixel data included), its VR UN elements re-typed from the
-/// dictionary so that the profile sees their values; the error says why it is not DICOM.
-pub(crate) fn open_dicom(path: &Path) -> Result<DefaultDicomObject> {
-    // The length guard runs first: the parser allocates each element's declared length.
-    super::file::retype::open(path, None, crate::Limits::default().max_bytes).map_err(|e| {
-        let reason = match e {
-            super::file::retype::OpenError::Refused(reason) => reason,
-            super::file::retype::OpenError::Parse(e) => {
-                let mut reason = e.to_string();
-                let mut source = std::error::Error::source(&e);
-                while let Some(s) = source {
-                    reason.push_str(": ");
-                    reason.push_str(&s.to_string());
-                    source = s.source();
-                }
-                reason
-            }
-        };
-        Error::Invalid {
-            path: path.to_path_buf(),
-            format: "DICOM",
-            reason,
-        }
-    })
-}
-
-/// `2.25.<decimal>` of 16 bytes marked as a version-8 (custom) UUID.
-pub(crate) fn uid_from_bytes(mut bytes: [u8; 16]) -> String {
-    bytes[6] = (bytes[6] & 0x0F) | 0x80;
-    bytes[8] = (bytes[8] & 0x3F) | 0x80;
-    format!("2.25.{}", u128::from_be_bytes(bytes))
-}
-
-/// 32 bytes that differ between calls and processes: SHA-256 of the time, the process id, a
-/// counter and the standard library's randomly seeded hasher state.
-pub(crate) fn random_key() -> [u8; 32] {
-    use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut h = Sha256::new();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    h.update(now.to_le_bytes());
-    h.update(std::process::id().to_le_bytes());
-    h.update(COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
-    for _ in 0..2 {
-        let mut s = std::collections::hash_map::RandomState::new().build_hasher();
-        s.write_u128(now);
-        h.update(s.finish().to_le_bytes());
-    }
-    h.finalize().into()
 }
 
 #[cfg(test)]

@@ -1,15 +1,6 @@
 use super::walker::DUMMY_TEXT;
 use super::*;
 
-#[test]
-fn uid_is_a_valid_2_25_uid() {
-    let u = uid_from_bytes([0xFF; 16]);
-    assert!(u.len() <= 64, "{u}");
-    assert!(u[5..].bytes().all(|b| b.is_ascii_digit()));
-    assert!(!u[5..].starts_with('0'));
-    assert_ne!(random_key(), random_key());
-}
-
 fn el(tag: Tag, vr: VR, value: &str) -> DataElement<InMemDicomObject> {
     DataElement::new(tag, vr, PrimitiveValue::from(value))
 }

@@ -3,9 +3,9 @@
 //! attributes outside the table.
 
 use super::Anonymizer;
-use super::dates::shift_element;
 use super::keep::is_kept;
 use super::profile::{self, Action, Behaviour, ProfileOption};
+use crate::dicom::attr::dates::shift_element;
 use dicom_core::header::Header;
 use dicom_core::value::{PrimitiveValue, Value};
 use dicom_core::{DataElement, Tag, VR};

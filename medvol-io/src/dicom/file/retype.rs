@@ -9,25 +9,23 @@
 //!
 //! A UN element of undefined length (PS3.5 6.2.2 note: a sequence whose VR the sender did
 //! not know) holds implicit VR little endian items, which dicom-rs would read with the file's
-//! explicit VR decoder and refuse as corrupt. [`open`] gives such an element its byte length
+//! explicit VR decoder and refuse as corrupt. The guarded [`open`](super::open) gives such an element its byte length
 //! before dicom-rs parses the file, so it arrives as UN bytes that [`retype_un`] turns into a
 //! sequence.
 
-use super::guard;
 use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
 use dicom_core::header::{DataElementHeader, Header, Length};
 use dicom_core::value::{DataSetSequence, PrimitiveValue, Value};
 use dicom_core::{DataElement, Tag, VR};
 use dicom_dictionary_std::{StandardDataDictionary, tags};
 use dicom_encoding::text::SpecificCharacterSet;
-use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions};
+use dicom_object::{DefaultDicomObject, InMemDicomObject};
 use dicom_parser::stateful::decode::{StatefulDecode, StatefulDecoder};
 use dicom_transfer_syntax_registry::entries::{
     EXPLICIT_VR_BIG_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN,
 };
-use std::path::Path;
 
-mod walk;
+pub(super) mod walk;
 
 /// The item and sequence delimitation tags as little endian bytes.
 const ITEM_LE: [u8; 4] = [0xFE, 0xFF, 0x00, 0xE0];
@@ -78,66 +76,6 @@ pub fn retype_file(obj: &mut DefaultDicomObject) -> usize {
 }
 
 const EXPLICIT_BE_UID: &str = "1.2.840.10008.1.2.2";
-
-/// Opens the DICOM file at `path` (up to `read_until`, when given) behind the length guard,
-/// re-typing its UN elements ([`retype_file`]). A file the guard refuses because it holds UN
-/// elements of undefined length is read again with those elements given their length (see
-/// the module doc), when that makes every length of the file fit.
-///
-pub(crate) fn open(
-    path: &Path,
-    read_until: Option<Tag>,
-    max_bytes: u64,
-) -> Result<DefaultDicomObject, OpenError> {
-    let options = || match read_until {
-        Some(tag) => OpenFileOptions::new().read_until(tag),
-        None => OpenFileOptions::new(),
-    };
-    let mut obj = match guard::check_lengths_within(path, max_bytes) {
-        Ok(()) => options().open_file(path).map_err(OpenError::Parse)?,
-        Err(reason) => {
-            let Some(bytes) = walk::with_un_lengths(path, max_bytes) else {
-                return Err(OpenError::Refused(reason));
-            };
-            options()
-                .from_reader(&bytes[..])
-                .map_err(OpenError::Parse)?
-        }
-    };
-    retype_file(&mut obj);
-    Ok(obj)
-}
-
-/// [`open`] with the crate's errors: [`Error::Invalid`](crate::Error::Invalid) when the guard
-/// refuses the file, [`Error::Decode`](crate::Error::Decode) (`context` saying what was being
-/// read) when dicom-rs cannot parse it. Limits: the defaults.
-pub(crate) fn open_checked(
-    path: &Path,
-    read_until: Option<Tag>,
-    context: &str,
-) -> crate::Result<DefaultDicomObject> {
-    open(path, read_until, crate::Limits::default().max_bytes).map_err(|e| match e {
-        OpenError::Refused(reason) => crate::Error::Invalid {
-            path: path.to_path_buf(),
-            format: "DICOM",
-            reason,
-        },
-        OpenError::Parse(source) => crate::Error::Decode {
-            path: path.to_path_buf(),
-            context: context.to_string(),
-            source: Box::new(source),
-        },
-    })
-}
-
-/// Why [`open`] failed.
-#[derive(Debug)]
-pub(crate) enum OpenError {
-    /// The length guard refused the file (a length beyond the file's end), with the reason.
-    Refused(String),
-    /// dicom-rs could not parse it.
-    Parse(dicom_object::ReadError),
-}
 
 struct Context {
     big_endian: bool,
@@ -230,7 +168,7 @@ fn retyped(
     Some(DataElement::new(tag, vr, value))
 }
 
-/// Whether `bytes` are the items of a sequence of undefined length (as [`open`] leaves a UN
+/// Whether `bytes` are the items of a sequence of undefined length (as [`open`](super::open) leaves a UN
 /// element of undefined length): an item first, the sequence delimiter last.
 fn is_undefined_sequence(bytes: &[u8]) -> bool {
     bytes.len() >= 16 && bytes.starts_with(&ITEM_LE) && bytes.ends_with(&SEQUENCE_END_LE)
@@ -261,7 +199,9 @@ fn sequence(tag: Tag, bytes: &[u8]) -> Option<DataElement<InMemDicomObject>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dicom::read::header::text;
+    use crate::dicom::attr::text;
+    use crate::dicom::file::{guard, open};
+    use std::path::Path;
 
     /// pydicom's `UN_sequence.dcm`: a private UN element of undefined length whose implicit VR
     /// items nest two standard sequences. The UIDs are those pydicom 3.0 reads from it.

@@ -8,9 +8,7 @@
 //! centre of the first slice: the first tile's first voxel lies half the difference between the
 //! mosaic's and the tile's extents further along the rows and the columns.
 
-use crate::dicom::read::header::text;
-use dicom_core::Tag;
-use dicom_core::value::PrimitiveValue;
+use crate::dicom::attr::{private, private_count};
 use dicom_object::InMemDicomObject;
 use medvol_core::{Point, Vector};
 
@@ -151,32 +149,6 @@ pub(crate) fn parse_csa(bytes: &[u8]) -> Result<CsaImage, String> {
     Ok(out)
 }
 
-/// The element `element` of the private block whose creator (`group`,0010..00FF) is
-/// `creator`, or of block 0x10 when no creator names the block.
-pub(crate) fn private(
-    obj: &InMemDicomObject,
-    group: u16,
-    creator: &str,
-    element: u8,
-) -> Option<Tag> {
-    let block = (0x10u16..=0xFF)
-        .find(|&b| text(obj, Tag(group, b)).is_some_and(|t| t.eq_ignore_ascii_case(creator)))
-        .unwrap_or(0x10);
-    let tag = Tag(group, block << 8 | u16::from(element));
-    obj.get(tag).is_some().then_some(tag)
-}
-
-/// A 16-bit unsigned count as written: US, or raw bytes (implicit VR reads private elements
-/// as UN; implicit VR is little-endian), or text.
-fn private_count(obj: &InMemDicomObject, tag: Tag) -> Option<u32> {
-    let p = obj.get(tag)?.value().primitive()?;
-    match p {
-        PrimitiveValue::U8(b) if b.len() == 2 => Some(u32::from(u16::from_le_bytes([b[0], b[1]]))),
-        PrimitiveValue::U8(_) => None,
-        other => other.to_int::<u32>().ok(),
-    }
-}
-
 /// Smallest `s` with `s * s >= n`.
 pub(crate) fn ceil_sqrt(n: u32) -> u32 {
     let mut s = f64::from(n).sqrt() as u32;
@@ -190,27 +162,9 @@ pub(crate) fn ceil_sqrt(n: u32) -> u32 {
 }
 
 impl Mosaic {
-    /// The layout of a file whose ImageType says MOSAIC (or VFRAME: a UIH mosaic,
-    /// [`super::uih`]): `None` for other files, `Some(Err(reason))` when the file says so but
-    /// cannot be split (it is then read as one image, with the reason among the warnings).
-    pub(crate) fn detect(
-        obj: &InMemDicomObject,
-        image_type: &[String],
-        columns: u32,
-        rows: u32,
-        frames: u32,
-    ) -> Option<Result<Self, String>> {
-        let says = |word: &str| image_type.iter().any(|t| t.eq_ignore_ascii_case(word));
-        if says("MOSAIC") {
-            Some(Self::layout(obj, columns, rows, frames))
-        } else if says("VFRAME") {
-            Some(super::uih::layout(obj, columns, rows, frames))
-        } else {
-            None
-        }
-    }
-
-    fn layout(
+    /// The layout of a Siemens mosaic (ImageType MOSAIC), from the CSA image header or the
+    /// private NumberOfImagesInMosaic; `Err` says why the file cannot be split.
+    pub(crate) fn layout(
         obj: &InMemDicomObject,
         columns: u32,
         rows: u32,

@@ -10,8 +10,7 @@
 //! The volume count is medvol's time order. No such file is in the test data: the tests build
 //! the case from a real GE file with the private elements set, so a real series must confirm it.
 
-use super::mosaic::private;
-use crate::dicom::read::header::text;
+use crate::dicom::attr::{private, text};
 use crate::dicom::read::series::SeriesInfo;
 use crate::{Error, Result};
 use dicom_core::value::PrimitiveValue;

@@ -6,7 +6,8 @@
 //! DoseGridScaling (3004,000E) are the dose in DoseUnits (Gy, or relative).
 
 use super::geometry::axes_from_iop;
-use crate::dicom::read::header::{FrameHeader, float, floats};
+use crate::dicom::attr::{float, floats};
+use crate::dicom::read::frame::FrameHeader;
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 use medvol_core::{Point, Vector};

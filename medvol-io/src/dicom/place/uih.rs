@@ -9,8 +9,8 @@
 //! the image's own. A file whose tiles do not divide the image, or whose items lack a position,
 //! is not split (read as one image, geometry invented and flagged).
 
-use super::mosaic::{Mosaic, ceil_sqrt, private};
-use crate::dicom::read::header::floats;
+use super::mosaic::{Mosaic, ceil_sqrt};
+use crate::dicom::attr::{floats, private};
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 

@@ -1,10 +1,11 @@
 //! What one DICOM file says about its images, read from the header only.
 
+use super::frame::FrameHeader;
 use super::metadata::Metadata;
+use crate::dicom::attr::{first_item, float, int, strings, text};
 use crate::dicom::place::mosaic::Mosaic;
+use crate::dicom::place::uih;
 use crate::dicom::values::modality_lut::ModalityLut;
-use crate::dicom::values::philips;
-use dicom_core::Tag;
 use dicom_dictionary_std::tags;
 use dicom_object::{DefaultDicomObject, InMemDicomObject};
 use std::path::PathBuf;
@@ -12,28 +13,6 @@ use std::path::PathBuf;
 /// Most frames one file may announce: a header word sizes the per-frame table, so it is capped
 /// before anything is allocated (65536 frames of 512 x 512 are already 32 GiB of voxels).
 const MAX_FRAMES: i64 = 1 << 16;
-
-/// One 2-D image of a file (the file itself for single-frame objects, a frame otherwise).
-#[derive(Debug, Clone)]
-pub(crate) struct FrameHeader {
-    /// ImagePositionPatient: centre of the first voxel, LPS mm.
-    pub(crate) position: Option<[f64; 3]>,
-    /// ImageOrientationPatient: row direction (i), then column direction (j).
-    pub(crate) orientation: Option<[f64; 6]>,
-    /// PixelSpacing as (between columns = along i, between rows = along j), mm.
-    pub(crate) pixel_spacing: Option<[f64; 2]>,
-    /// (slope, intercept).
-    pub(crate) rescale: (f64, f64),
-    /// Temporal position index (enhanced) or identifier (classic).
-    pub(crate) temporal_position: Option<i64>,
-    /// Echo time, ms (EffectiveEchoTime for enhanced objects).
-    pub(crate) echo_time: Option<f64>,
-    /// Philips MR_ScaleSlope (2005,100E), per frame in enhanced files.
-    pub(crate) philips_scale_slope: Option<f64>,
-    /// ComplexImageComponent (0008,9208), per frame in enhanced MR files (MR Image Frame Type
-    /// Sequence): `MAGNITUDE`, `PHASE`, `REAL`, `IMAGINARY` or `MIXED`.
-    pub(crate) component: Option<String>,
-}
 
 /// The header of one image file: what is needed to group, sort and decode it.
 #[derive(Debug, Clone)]
@@ -72,59 +51,6 @@ pub(crate) struct FileHeader {
     pub(crate) mosaic: Option<Result<Mosaic, String>>,
 }
 
-pub(crate) fn text(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
-    let s = obj.get(tag)?.value().to_str().ok()?;
-    let s = s.trim_matches(|c: char| c.is_whitespace() || c == '\0');
-    (!s.is_empty()).then(|| s.to_string())
-}
-
-pub(crate) fn strings(obj: &InMemDicomObject, tag: Tag) -> Vec<String> {
-    text(obj, tag)
-        .map(|s| s.split('\\').map(|p| p.trim().to_string()).collect())
-        .unwrap_or_default()
-}
-
-pub(crate) fn float(obj: &InMemDicomObject, tag: Tag) -> Option<f64> {
-    floats(obj, tag).first().copied()
-}
-
-pub(crate) fn floats(obj: &InMemDicomObject, tag: Tag) -> Vec<f64> {
-    let Some(e) = obj.get(tag) else {
-        return Vec::new();
-    };
-    match e.value().to_multi_float64() {
-        Ok(v) if v.iter().all(|x| x.is_finite()) => v,
-        _ => Vec::new(),
-    }
-}
-
-pub(crate) fn int(obj: &InMemDicomObject, tag: Tag) -> Option<i64> {
-    let e = obj.get(tag)?;
-    e.value()
-        .to_int::<i64>()
-        .ok()
-        .or_else(|| e.value().to_float64().ok().map(|f| f.round() as i64))
-}
-
-fn first_item(obj: &InMemDicomObject, tag: Tag) -> Option<&InMemDicomObject> {
-    obj.get(tag)?.value().items()?.first()
-}
-
-/// Looks `tag` up in `(sequence, tag)` of the per-frame item, then of the shared item.
-fn group_item<'a>(
-    per_frame: Option<&'a InMemDicomObject>,
-    shared: Option<&'a InMemDicomObject>,
-    seq: Tag,
-) -> Option<&'a InMemDicomObject> {
-    per_frame
-        .and_then(|f| first_item(f, seq))
-        .or_else(|| shared.and_then(|s| first_item(s, seq)))
-}
-
-fn array<const N: usize>(v: Vec<f64>) -> Option<[f64; N]> {
-    v.get(..N).and_then(|s| s.try_into().ok())
-}
-
 /// Reasons a parsed DICOM file is not an image this module stacks.
 pub(crate) fn not_an_image(obj: &DefaultDicomObject) -> Option<String> {
     let sop = text(obj, tags::SOP_CLASS_UID).unwrap_or_default();
@@ -153,6 +79,26 @@ fn sop_class_name(uid: &str) -> Option<&'static str> {
         "1.2.840.10008.5.1.4.1.1.104.1" => "encapsulated PDF",
         _ => return None,
     })
+}
+
+/// The tile layout of a file whose ImageType says MOSAIC (or VFRAME: a UIH mosaic,
+/// [`uih`]): `None` for other files, `Some(Err(reason))` when the file says so but
+/// cannot be split (it is then read as one image, with the reason among the warnings).
+fn tile_layout(
+    obj: &InMemDicomObject,
+    image_type: &[String],
+    columns: u32,
+    rows: u32,
+    frames: u32,
+) -> Option<Result<Mosaic, String>> {
+    let says = |word: &str| image_type.iter().any(|t| t.eq_ignore_ascii_case(word));
+    if says("MOSAIC") {
+        Some(Mosaic::layout(obj, columns, rows, frames))
+    } else if says("VFRAME") {
+        Some(uih::layout(obj, columns, rows, frames))
+    } else {
+        None
+    }
 }
 
 impl FileHeader {
@@ -190,78 +136,12 @@ impl FileHeader {
         let number_of_frames = number_of_frames as u32;
 
         let shared = first_item(obj, tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE);
-        let per_frame: Vec<&InMemDicomObject> = obj
-            .get(tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE)
-            .and_then(|e| e.value().items())
-            .map(|items| items.iter().collect())
-            .unwrap_or_default();
-        let enhanced = shared.is_some() || !per_frame.is_empty();
-
-        let top_rescale = (
-            float(obj, tags::RESCALE_SLOPE)
-                .filter(|s| *s != 0.0)
-                .unwrap_or(1.0),
-            float(obj, tags::RESCALE_INTERCEPT).unwrap_or(0.0),
-        );
-        let top_frame = FrameHeader {
-            position: array(floats(obj, tags::IMAGE_POSITION_PATIENT)),
-            orientation: array(floats(obj, tags::IMAGE_ORIENTATION_PATIENT)),
-            pixel_spacing: array(floats(obj, tags::PIXEL_SPACING)).map(|[r, c]| [c, r]),
-            rescale: top_rescale,
-            temporal_position: int(obj, tags::TEMPORAL_POSITION_IDENTIFIER),
-            echo_time: float(obj, tags::ECHO_TIME),
-            philips_scale_slope: philips::scale_slope(obj),
-            component: text(obj, tags::COMPLEX_IMAGE_COMPONENT),
-        };
-        let frames: Vec<FrameHeader> = (0..number_of_frames)
-            .map(|f| {
-                if !enhanced {
-                    return top_frame.clone();
-                }
-                let pf = per_frame.get(f as usize).copied();
-                let item = |seq| group_item(pf, shared, seq);
-                let pos = item(tags::PLANE_POSITION_SEQUENCE)
-                    .and_then(|i| array(floats(i, tags::IMAGE_POSITION_PATIENT)));
-                let ori = item(tags::PLANE_ORIENTATION_SEQUENCE)
-                    .and_then(|i| array(floats(i, tags::IMAGE_ORIENTATION_PATIENT)));
-                let measures = item(tags::PIXEL_MEASURES_SEQUENCE);
-                let spacing = measures
-                    .and_then(|i| array(floats(i, tags::PIXEL_SPACING)))
-                    .map(|[r, c]| [c, r]);
-                let rescale = item(tags::PIXEL_VALUE_TRANSFORMATION_SEQUENCE).map(|i| {
-                    (
-                        float(i, tags::RESCALE_SLOPE)
-                            .filter(|s| *s != 0.0)
-                            .unwrap_or(1.0),
-                        float(i, tags::RESCALE_INTERCEPT).unwrap_or(0.0),
-                    )
-                });
-                let content = pf.and_then(|p| first_item(p, tags::FRAME_CONTENT_SEQUENCE));
-                FrameHeader {
-                    position: pos.or(top_frame.position),
-                    orientation: ori.or(top_frame.orientation),
-                    pixel_spacing: spacing.or(top_frame.pixel_spacing),
-                    rescale: rescale.unwrap_or(top_rescale),
-                    temporal_position: content
-                        .and_then(|c| int(c, tags::TEMPORAL_POSITION_INDEX))
-                        .or(top_frame.temporal_position),
-                    echo_time: item(tags::MR_ECHO_SEQUENCE)
-                        .and_then(|e| float(e, tags::EFFECTIVE_ECHO_TIME))
-                        .or(top_frame.echo_time),
-                    philips_scale_slope: item(philips::PRIVATE_FRAME_SEQUENCE)
-                        .and_then(philips::scale_slope)
-                        .or(top_frame.philips_scale_slope),
-                    component: item(tags::MR_IMAGE_FRAME_TYPE_SEQUENCE)
-                        .and_then(|i| text(i, tags::COMPLEX_IMAGE_COMPONENT))
-                        .or_else(|| top_frame.component.clone()),
-                }
-            })
-            .collect();
+        let (frames, enhanced) = FrameHeader::all(obj, shared, number_of_frames);
         let frames = crate::dicom::place::rtdose::place_frames(obj, frames)?;
 
         let measures_shared = shared.and_then(|s| first_item(s, tags::PIXEL_MEASURES_SEQUENCE));
         let image_type = strings(obj, tags::IMAGE_TYPE);
-        let mosaic = Mosaic::detect(
+        let mosaic = tile_layout(
             obj,
             &image_type,
             columns as u32,

@@ -1,6 +1,7 @@
 //! [`Metadata`]: typed access to the common attributes of a DICOM volume.
 
-use super::header::{FrameHeader, float, int, text};
+use super::frame::FrameHeader;
+use crate::dicom::attr::{float, int, text};
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 

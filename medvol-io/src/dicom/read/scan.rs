@@ -2,10 +2,8 @@
 
 use super::header::{FileHeader, not_an_image};
 use super::series::{SeriesInfo, group};
-use crate::dicom::Skipped;
-use crate::dicom::file::retype::OpenError;
+use crate::dicom::file::{OpenError, Skipped, list_files, open};
 use crate::{Error, Limits, Result};
-use medvol_core::atomic::TEMP_PREFIX;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -55,41 +53,6 @@ pub struct ScanReport {
     pub limits: Limits,
 }
 
-/// Lists the files under `root` (sorted, so results do not depend on the file system).
-fn list_files(root: &Path, recursive: bool, limits: &Limits) -> Result<Vec<PathBuf>> {
-    let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
-    if meta.is_file() {
-        return Ok(vec![root.to_path_buf()]);
-    }
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    // Folders already listed, by canonical path: symlink loops and links to a parent end here.
-    let mut listed = std::collections::HashSet::new();
-    while let Some(dir) = stack.pop() {
-        let canonical = std::fs::canonicalize(&dir).map_err(|e| Error::io(&dir, e))?;
-        if !listed.insert(canonical) {
-            continue;
-        }
-        let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
-        for e in entries {
-            let e = e.map_err(|e| Error::io(&dir, e))?;
-            let p = e.path();
-            let ft = e.file_type().map_err(|err| Error::io(&p, err))?;
-            if ft.is_dir() || (ft.is_symlink() && p.is_dir()) {
-                if recursive {
-                    stack.push(p);
-                }
-            } else if !e.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
-                // A writer's temporary file (killed mid-write, or still writing) is no input.
-                out.push(p);
-                limits.check_files(root, out.len() as u64)?;
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
 enum Parsed {
     Image(Box<FileHeader>),
     Skip(String),
@@ -117,7 +80,7 @@ fn parse(path: &Path, limits: &Limits) -> Parsed {
     if &magic[128..132] != b"DICM" {
         return Parsed::Skip("not a DICOM file (no DICM marker after the preamble)".into());
     }
-    let obj = match crate::dicom::file::retype::open(
+    let obj = match open(
         path,
         Some(dicom_dictionary_std::tags::PIXEL_DATA),
         limits.max_bytes,

@@ -2,7 +2,7 @@
 
 use super::header::FileHeader;
 use super::metadata::Metadata;
-use crate::dicom::Skipped;
+use crate::dicom::file::Skipped;
 use crate::dicom::place::geometry::{
     MAX_MISSING_RATIO, SAME_POSITION_MM, SliceSpacing, Stack, axes_from_iop,
 };
@@ -105,13 +105,16 @@ impl SeriesInfo {
     /// [`Error::Decode`](crate::Error::Decode) when the file can no longer be parsed.
     pub fn tag(&self, group: u16, element: u16) -> Result<Option<String>> {
         let obj = self.first_header()?;
-        Ok(super::header::text(&obj, dicom_core::Tag(group, element)))
+        Ok(crate::dicom::attr::text(
+            &obj,
+            dicom_core::Tag(group, element),
+        ))
     }
 
     /// The header (up to the pixel data) of the volume's first file, parsed again.
     pub(crate) fn first_header(&self) -> Result<dicom_object::DefaultDicomObject> {
         let path = &self.sources[0].header.path;
-        crate::dicom::file::retype::open_checked(
+        crate::dicom::file::open_checked(
             path,
             Some(dicom_dictionary_std::tags::PIXEL_DATA),
             "reading DICOM header",
@@ -122,7 +125,7 @@ impl SeriesInfo {
 /// Items to stack: a header and one of its frames.
 type Item = (Arc<FileHeader>, u32);
 
-fn frame(it: &Item) -> &super::header::FrameHeader {
+fn frame(it: &Item) -> &super::frame::FrameHeader {
     &it.0.frames[it.1 as usize]
 }
 

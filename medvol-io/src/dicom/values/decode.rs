@@ -476,7 +476,7 @@ pub(crate) fn read_frames<T: Stored>(
             return result;
         }
     }
-    let obj = crate::dicom::file::retype::open_checked(&h.path, None, "reading DICOM file")?;
+    let obj = crate::dicom::file::open_checked(&h.path, None, "reading DICOM file")?;
     let element = obj
         .get(dicom_dictionary_std::tags::PIXEL_DATA)
         .ok_or_else(|| Error::Invalid {

@@ -7,18 +7,10 @@
 //! Enhanced files give RS/RI per frame (Pixel Value Transformation Sequence) and SS per frame
 //! in the private sequence (2005,140F).
 
-use crate::dicom::read::header::{FileHeader, float};
+use crate::dicom::read::header::FileHeader;
 use crate::dicom::read::series::SeriesInfo;
-use dicom_core::Tag;
-use dicom_core::value::{PrimitiveValue, Value};
-use dicom_object::InMemDicomObject;
 use std::borrow::Cow;
 use std::sync::Arc;
-
-/// MR_ScaleSlope (2005,100E), FL.
-pub(crate) const SCALE_SLOPE: Tag = Tag(0x2005, 0x100E);
-/// The Philips private per-frame sequence that holds MR_ScaleSlope in enhanced files.
-pub(crate) const PRIVATE_FRAME_SEQUENCE: Tag = Tag(0x2005, 0x140F);
 
 /// Which values a Philips MR series is read as (see [`ReadOptions::with_philips_scaling`]).
 ///
@@ -34,19 +26,6 @@ pub enum PhilipsScaling {
     /// per frame, as dcm2niix writes them: what quantitative maps (phase in radians, ASL,
     /// field maps) need. Files without MR_ScaleSlope keep their display values, with a warning.
     FloatingPoint,
-}
-
-/// MR_ScaleSlope of `obj`, read as FL, or from its 4 bytes when the file's syntax left the
-/// private element untyped (implicit VR: little endian).
-pub(crate) fn scale_slope(obj: &InMemDicomObject) -> Option<f64> {
-    let e = obj.get(SCALE_SLOPE)?;
-    let v = match e.value() {
-        Value::Primitive(PrimitiveValue::U8(b)) if b.len() == 4 => {
-            f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        }
-        _ => float(obj, SCALE_SLOPE)?,
-    };
-    (v.is_finite() && v != 0.0).then_some(v)
 }
 
 /// The (slope, intercept) of Philips' floating-point values for a frame rescaled by

@@ -22,7 +22,7 @@ const IMPLICIT_VR_LE: &str = "1.2.840.10008.1.2";
 
 /// The file at `path` with its UN elements of undefined length given their length, or `None`
 /// when it has none, is larger than `max_bytes`, is not explicit VR, or does not walk.
-pub(super) fn with_un_lengths(path: &Path, max_bytes: u64) -> Option<Vec<u8>> {
+pub(crate) fn with_un_lengths(path: &Path, max_bytes: u64) -> Option<Vec<u8>> {
     let len = std::fs::metadata(path).ok()?.len();
     if len > max_bytes {
         return None;

@@ -1,5 +1,5 @@
-//! Dates moved by a whole number of days (the Retain Longitudinal Temporal Information with
-//! Modified Dates option). Times of day are kept: a whole-day shift leaves them as they are,
+//! DA and DT dates: days since 1970 and back, and dates moved by a whole number of days (for
+//! the Retain Longitudinal Temporal Information with Modified Dates option). Times of day are kept: a whole-day shift leaves them as they are,
 //! which is how the standard's option keeps intervals between events.
 
 use dicom_core::header::Header;
@@ -9,7 +9,7 @@ use dicom_object::InMemDicomObject;
 
 /// The element with each date moved by `days`, or `None` if it is not a DA/DT element with
 /// valid full dates.
-pub(super) fn shift_element(
+pub(crate) fn shift_element(
     elem: &DataElement<InMemDicomObject>,
     days: i32,
 ) -> Option<DataElement<InMemDicomObject>> {
