@@ -305,14 +305,15 @@ fn convert(job: &Job<'_>, args: &Args, replace: bool) -> Result<(String, Value),
         OrderArg::Dcm2niix => VoxelOrder::RowsReversed,
         OrderArg::Native => VoxelOrder::Native,
     };
-    let (codes, trust) = xform_codes(&read.placement);
+    let codes = read.placement.xform_codes();
+    let trust = placement_note(&read.placement);
     let options = WriteOptions::default()
         .with_affine_lps(first.affine)
         .with_voxel_order(order)
         .with_xform_codes(codes[0], codes[1]);
     let name = args.out_folder.join(format!("{}.nii.gz", job.stem));
     let mut set = FileSet::new(&args.out_folder, &job.stem);
-    let mut warnings = read.warnings;
+    let mut warnings: Vec<String> = read.warnings.iter().map(ToString::to_string).collect();
     warnings.extend(trust);
     let mut files = first.info.files.len();
     let mut pending = Some(read.volume);
@@ -323,7 +324,7 @@ fn convert(job: &Job<'_>, args: &Args, replace: bool) -> Result<(String, Value),
             }
             let v = report.read(job.members[t], &job.read)?;
             files += v.info.files.len();
-            for w in v.warnings {
+            for w in v.warnings.iter().map(ToString::to_string) {
                 if !warnings.contains(&w) {
                     warnings.push(w);
                 }
@@ -352,40 +353,28 @@ fn convert(job: &Job<'_>, args: &Args, replace: bool) -> Result<(String, Value),
     Ok((stem.clone(), record.to_json(&args.out_folder, warnings)))
 }
 
-/// The qform and sform codes a file may claim for how its voxels are placed, and a warning
-/// when it claims less than both: a sheared affine has no qform; approximate or invented
-/// geometry is not scanner coordinates (codes 0, as the NIfTI standard says for unknown).
-fn xform_codes(placement: &Placement) -> ([i16; 2], Option<String>) {
+/// Why a file claims less than qform and sform codes 1 ([`Placement::xform_codes`]), in this
+/// program's words: a sheared affine has no qform; approximate or invented geometry is not
+/// scanner coordinates (codes 0, as the NIfTI standard says for unknown).
+fn placement_note(placement: &Placement) -> Option<String> {
     match placement {
-        Placement::Exact => ([1, 1], None),
-        Placement::Sheared { .. } => (
-            [0, 1],
-            Some(
-                "gantry tilt kept as stored (--tilt raw): the sform holds the exact sheared \
+        Placement::Exact => None,
+        Placement::Sheared { .. } => Some(
+            "gantry tilt kept as stored (--tilt raw): the sform holds the exact sheared \
                  affine, the qform code is 0 (--tilt corrected reslices)"
-                    .into(),
-            ),
+                .into(),
         ),
-        Placement::Approximate { max_error_mm } => (
-            [0, 0],
-            Some(format!(
-                "uneven slices kept as stored (--uniform warn): no affine places them all (up to \
+        Placement::Approximate { max_error_mm } => Some(format!(
+            "uneven slices kept as stored (--uniform warn): no affine places them all (up to \
                  {max_error_mm:.2} mm off), so qform and sform codes are 0 (--uniform resample \
                  places every voxel)"
-            )),
-        ),
-        Placement::Invented => (
-            [0, 0],
-            Some(
-                "no usable ImagePositionPatient/ImageOrientationPatient: the geometry is \
+        )),
+        Placement::Invented => Some(
+            "no usable ImagePositionPatient/ImageOrientationPatient: the geometry is \
                  invented, so qform and sform codes are 0"
-                    .into(),
-            ),
+                .into(),
         ),
-        _ => (
-            [0, 0],
-            Some("placement unknown to this program: qform and sform codes are 0".into()),
-        ),
+        _ => Some("placement unknown to this program: qform and sform codes are 0".into()),
     }
 }
 

@@ -215,7 +215,7 @@ fn inspect_nifti(path: &Path) -> Result<Report, Box<dyn Error>> {
     Ok(Report {
         path: path.display().to_string(),
         volumes,
-        warnings: nii.warnings,
+        warnings: nii.warnings.iter().map(ToString::to_string).collect(),
         skipped: None,
         details,
     })
@@ -239,7 +239,7 @@ fn inspect_dicom(path: &Path) -> Result<Report, Box<dyn Error>> {
                     series_uid: info.series_uid.clone(),
                     label: info.label.clone(),
                     files: info.files.len(),
-                    warnings: dv.warnings,
+                    warnings: dv.warnings.iter().map(ToString::to_string).collect(),
                 });
                 volumes.push(record);
             }

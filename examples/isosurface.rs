@@ -127,11 +127,11 @@ fn run(args: &Args) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
     let write_ms = ms(t);
     stages.finish();
     if mesh.triangle_count() == 0 {
-        warnings.push(format!("the surface at level {} is empty", args.level));
+        warnings.push(medvol::Warning::EmptySurface { level: args.level });
     }
     let closed = edges.is_closed_manifold();
     Ok(serde_json::json!({
-        "warnings": warnings,
+        "warnings": warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "vertices": mesh.vertex_count(),
         "triangles": mesh.triangle_count(),
         "area_mm2": area,

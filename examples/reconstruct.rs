@@ -251,7 +251,7 @@ fn json(r: &Report, ras: bool) -> serde_json::Value {
         "non_manifold_edges": r.non_manifold_edges,
         "frame": if ras { "RAS" } else { "LPS" },
         "output": r.output,
-        "warnings": r.warnings,
+        "warnings": r.warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
     })
 }
 

@@ -2,8 +2,8 @@
 //! built-in phantom, as one [`Loaded`] volume with what is known about it.
 
 use crate::{Error, Result};
-use medvol_core::DynVolume;
 use medvol_core::phantom::HeadPhantom;
+use medvol_core::{DynVolume, Warning};
 use medvol_io::dicom::{self, Output, Placement, ReadOptions, ScanOptions};
 use std::path::{Path, PathBuf};
 
@@ -136,7 +136,7 @@ impl Input {
                 let mut warnings = nii.warnings;
                 let count = nii.volumes.len();
                 if count > 1 {
-                    warnings.push(format!("4-D file: using time point 0 of {count}"));
+                    warnings.push(Warning::FirstTimePoint { count });
                 }
                 if nii.volumes.is_empty() {
                     return Err(Error::Io(medvol_io::Error::NotFound {
@@ -160,11 +160,10 @@ impl Input {
                 };
                 let mut warnings = read.warnings;
                 if report.volumes.len() > 1 && volume.is_none() {
-                    warnings.push(format!(
-                        "{} volumes found; using the first ({}): choose another by id",
-                        report.volumes.len(),
-                        read.info.id
-                    ));
+                    warnings.push(Warning::FirstVolume {
+                        count: report.volumes.len(),
+                        id: read.info.id.clone(),
+                    });
                 }
                 Ok(Loaded {
                     volume: read.volume,
@@ -189,7 +188,7 @@ pub struct Loaded {
     /// DICOM modality when known (`"CT"`, `"MR"`, ...).
     pub modality: Option<String>,
     /// What the reader noticed (spacing, tilt, fallbacks).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// For DICOM input, how exactly the grid places the voxels (a writer must not claim
     /// scanner coordinates for [`Placement::Invented`]); `None` for other inputs.
     pub placement: Option<Placement>,

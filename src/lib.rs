@@ -14,7 +14,7 @@ pub use medvol_mesh as mesh;
 
 pub use medvol_core::{
     ContinuousIndex, Direction, DynVolume, Geometry, Ijk, Point, Region, Statistics, Vector,
-    Volume, VolumeView, VolumeViewMut, Voxel, VoxelKind, phantom,
+    Volume, VolumeView, VolumeViewMut, Voxel, VoxelKind, Warning, phantom,
 };
 
 pub use error::{Error, Result};

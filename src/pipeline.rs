@@ -157,7 +157,7 @@ pub struct Report {
     /// The mesh file written, if any.
     pub output: Option<PathBuf>,
     /// What the reader and the steps noticed.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<medvol_core::Warning>,
 }
 
 impl Report {
@@ -352,7 +352,7 @@ impl Pipeline {
             mesh = stages.run("largest", || Ok(mesh.largest_component()))?;
         }
         if mesh.is_empty() {
-            warnings.push(format!("the surface at level {level} is empty"));
+            warnings.push(medvol_core::Warning::EmptySurface { level });
         }
         if let Some(path) = &self.output {
             stages.run("write", || Ok(medvol_mesh::write::write(&mesh, path)?))?;

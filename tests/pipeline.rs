@@ -149,7 +149,10 @@ fn tilted_uneven_ct_is_meshed_on_a_true_grid() {
         "{nk} slices {sk} mm apart for a {extent} mm stack"
     );
     assert!(
-        r.warnings.iter().any(|w| w.contains("tilt corrected")),
+        r.warnings
+            .iter()
+            .map(ToString::to_string)
+            .any(|w| w.to_string().contains("tilt corrected")),
         "{:?}",
         r.warnings
     );

@@ -411,6 +411,7 @@ fn dicom_series_with_one_corrupt_slice() {
             .warnings
             .iter()
             .chain(&report.volumes[0].warnings)
+            .map(ToString::to_string)
             .any(|w| w.contains("gap") || w.contains("spacing") || w.contains("missing"));
         assert!(
             warned,

@@ -39,6 +39,7 @@ pub use simd::Isa;
 pub use stats::{Histogram, Statistics};
 pub use volume::{Volume, VolumeView, VolumeViewMut, voxel_count, voxel_count_allocatable};
 pub use voxel::{Voxel, VoxelKind};
+pub use warning::Warning;
 
 pub mod atomic;
 mod dyn_volume;
@@ -50,3 +51,4 @@ pub mod simd;
 mod stats;
 mod volume;
 mod voxel;
+mod warning;

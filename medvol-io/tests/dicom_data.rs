@@ -189,12 +189,18 @@ fn tilted_nonuniform_ct_is_reported_and_placed_where_acquired() {
     assert!((gaps.iter().copied().fold(f64::INFINITY, f64::min) - lo).abs() < 1e-3);
     assert!((gaps.iter().copied().fold(0.0, f64::max) - hi).abs() < 1e-3);
     assert!(
-        info.warnings.iter().any(|w| w.contains("gantry tilt 18.5")),
+        info.warnings
+            .iter()
+            .map(ToString::to_string)
+            .any(|w| w.contains("gantry tilt 18.5")),
         "{:?}",
         info.warnings
     );
     assert!(
-        info.warnings.iter().any(|w| w.contains("non-uniform")),
+        info.warnings
+            .iter()
+            .map(ToString::to_string)
+            .any(|w| w.contains("non-uniform")),
         "{:?}",
         info.warnings
     );
@@ -444,6 +450,7 @@ fn every_transfer_syntax_decodes_to_the_reference_values() {
                 assert!(
                     info.warnings
                         .iter()
+                        .map(ToString::to_string)
                         .any(|w| w.contains("no ImagePositionPatient")),
                     "{file}"
                 );
@@ -547,6 +554,7 @@ fn siemens_mosaic_splits_like_dcm2niix() {
         assert!(
             info.warnings
                 .iter()
+                .map(ToString::to_string)
                 .any(|w| w.contains("35 slices of 64x64") && w.contains("SpacingBetweenSlices")),
             "{file}: {:?}",
             info.warnings

@@ -116,8 +116,11 @@ fn along_z(z: &[f64]) -> Vec<Slice> {
     z.iter().map(|&z| Slice::at([0.0, 0.0, z])).collect()
 }
 
-fn has_warning(warnings: &[String], parts: &[&str]) -> bool {
-    warnings.iter().any(|w| parts.iter().all(|p| w.contains(p)))
+fn has_warning(warnings: &[medvol_core::Warning], parts: &[&str]) -> bool {
+    warnings
+        .iter()
+        .map(ToString::to_string)
+        .any(|w| parts.iter().all(|p| w.contains(p)))
 }
 
 #[test]

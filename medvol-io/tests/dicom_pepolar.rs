@@ -88,6 +88,7 @@ fn reverse_forward_scheme_flips_odd_volumes() {
         let said = |v: &medvol_io::dicom::DicomVolume, what: &str| {
             v.warnings
                 .iter()
+                .map(ToString::to_string)
                 .any(|w| w.contains("epi_pepolar") && w.contains(what))
         };
         assert_eq!(said(&flipped, "rows reversed"), reversed, "t{t}");
@@ -123,7 +124,11 @@ fn other_schemes_and_other_sequences() {
         let report = scan(dir.path(), &ScanOptions::default()).unwrap();
         for (t, want) in reversed.iter().enumerate() {
             let v = report.read(t, &ReadOptions::default()).unwrap();
-            let flipped = v.warnings.iter().any(|w| w.contains("rows reversed"));
+            let flipped = v
+                .warnings
+                .iter()
+                .map(ToString::to_string)
+                .any(|w| w.contains("rows reversed"));
             assert_eq!(flipped, *want, "scheme {scheme} t{t}");
         }
     }
@@ -132,7 +137,12 @@ fn other_schemes_and_other_sequences() {
     series(dir.path(), "research/ABCD/muxepi", Some("2"));
     let report = scan(dir.path(), &ScanOptions::default()).unwrap();
     let v = report.read(0, &ReadOptions::default()).unwrap();
-    assert!(v.warnings.iter().all(|w| !w.contains("epi_pepolar")));
+    assert!(
+        v.warnings
+            .iter()
+            .map(ToString::to_string)
+            .all(|w| !w.contains("epi_pepolar"))
+    );
 }
 
 /// An epi_pepolar series whose scheme is unknown is refused, unless read as stored.
@@ -150,7 +160,10 @@ fn unknown_scheme_is_refused() {
         let stored = ReadOptions::default().with_pepolar(Pepolar::AsStored);
         let v = report.read(1, &stored).unwrap();
         assert!(
-            v.warnings.iter().any(|w| w.contains("unknown")),
+            v.warnings
+                .iter()
+                .map(ToString::to_string)
+                .any(|w| w.contains("unknown")),
             "{:?}",
             v.warnings
         );

@@ -44,8 +44,8 @@ fn apply(a: &[[f64; 4]; 4], ijk: [f64; 3]) -> Point {
     }))
 }
 
-fn no_misplacement_claim(warnings: &[String]) {
-    for w in warnings {
+fn no_misplacement_claim(warnings: &[medvol_core::Warning]) {
+    for w in warnings.iter().map(ToString::to_string) {
         assert!(
             !w.contains("misplace") && !w.contains("from their place"),
             "a corrected grid still warns of misplaced voxels: {w}"
@@ -71,6 +71,7 @@ fn default_read_puts_tilted_uneven_slices_at_their_place() {
         assert!(
             v.warnings
                 .iter()
+                .map(ToString::to_string)
                 .any(|w| w.contains(needle) && w.contains(option)),
             "{needle}/{option}: {:?}",
             v.warnings
@@ -151,6 +152,7 @@ fn raw_uneven_stack_is_approximate_and_says_by_how_much() {
     assert!(
         v.warnings
             .iter()
+            .map(ToString::to_string)
             .any(|w| w.contains("Uniform::Warn") && w.contains("Uniform::Resample")),
         "{:?}",
         v.warnings
@@ -201,6 +203,7 @@ fn resampled_raw_stack_is_sheared_and_its_affine_is_exact() {
     assert!(
         v.warnings
             .iter()
+            .map(ToString::to_string)
             .any(|w| w.contains("Tilt::Raw") && w.contains("Tilt::Corrected")),
         "{:?}",
         v.warnings
@@ -219,6 +222,7 @@ fn series_without_geometry_is_invented() {
         assert!(
             v.warnings
                 .iter()
+                .map(ToString::to_string)
                 .any(|w| w.contains("invented") && w.contains("qform/sform code 0")),
             "{:?}",
             v.warnings

@@ -302,7 +302,10 @@ fn missing_slice_is_reported_and_resampled_on_request() {
     assert!(!info.spacing.uniform);
     assert_eq!(info.spacing.missing_slices, 1);
     assert!(
-        info.warnings.iter().any(|w| w.contains("missing slice")),
+        info.warnings
+            .iter()
+            .map(ToString::to_string)
+            .any(|w| w.contains("missing slice")),
         "{:?}",
         info.warnings
     );
@@ -357,6 +360,7 @@ fn duplicated_slice_is_dropped_with_a_warning() {
     assert!(
         info.warnings
             .iter()
+            .map(ToString::to_string)
             .any(|w| w.contains("duplicate") && w.contains("z_dup.dcm")),
         "{:?}",
         info.warnings
@@ -671,16 +675,21 @@ fn synthetic_mosaics_split_into_placed_slices() {
         assert!(
             info.warnings
                 .iter()
+                .map(ToString::to_string)
                 .any(|w| w.contains("7 slices of 5x4 cut from the 15x12 image")),
             "{what}: {:?}",
             info.warnings
         );
         if m.private_count.is_some() {
             assert!(
-                info.warnings.iter().any(|w| w.contains("(0019,xx0A)"))
+                info.warnings
+                    .iter()
+                    .map(ToString::to_string)
+                    .any(|w| w.contains("(0019,xx0A)"))
                     && info
                         .warnings
                         .iter()
+                        .map(ToString::to_string)
                         .any(|w| w.contains("no SliceNormalVector")),
                 "{what}: {:?}",
                 info.warnings
@@ -720,6 +729,7 @@ fn mosaic_spacing_falls_back_to_slice_thickness() {
     assert!(
         info.warnings
             .iter()
+            .map(ToString::to_string)
             .any(|w| w.contains("k spacing 99 mm from SliceThickness")),
         "{:?}",
         info.warnings
@@ -807,7 +817,12 @@ fn malformed_mosaic_headers_warn_and_never_panic() {
     assert_eq!(report.volumes.len(), 2 * n_broken + 1);
     for (uid, why, with_count) in written {
         let info = report.volumes.iter().find(|v| v.series_uid == uid).unwrap();
-        let said = |w: &str| info.warnings.iter().any(|x| x.contains(w));
+        let said = |w: &str| {
+            info.warnings
+                .iter()
+                .map(ToString::to_string)
+                .any(|x| x.contains(w))
+        };
         if with_count {
             assert_eq!(info.dims, [5, 4, 7], "{uid}: {:?}", info.warnings);
             assert!(said("(0019,xx0A)"), "{uid}: {:?}", info.warnings);
@@ -830,6 +845,7 @@ fn malformed_mosaic_headers_warn_and_never_panic() {
     assert!(
         info.warnings
             .iter()
+            .map(ToString::to_string)
             .any(|w| w.contains("does not divide into 3x3 tiles")),
         "{:?}",
         info.warnings

@@ -248,6 +248,7 @@ fn pair_read_through_the_img_name_equals_the_single_file() {
         via_img
             .warnings
             .iter()
+            .map(ToString::to_string)
             .any(|w| w.contains("no qform or sform")),
         "{:?}",
         via_img.warnings

@@ -223,7 +223,10 @@ fn sheared_affine_override_goes_to_the_sform_and_its_rigid_part_to_the_qform() {
     // As ITK: a sheared sform is not used when a qform exists; the file says so.
     assert_eq!(nii.transform, Transform::Qform);
     assert!(
-        nii.warnings.iter().any(|w| w.contains("shear")),
+        nii.warnings
+            .iter()
+            .map(ToString::to_string)
+            .any(|w| w.contains("shear")),
         "{:?}",
         nii.warnings
     );

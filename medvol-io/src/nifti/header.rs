@@ -288,7 +288,7 @@ pub(crate) fn parse(
     bytes: &[u8],
     version: u8,
     order: ByteOrder,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<medvol_core::Warning>,
 ) -> Result<Header> {
     let f = Fields { b: bytes, order };
     let (magic_ok, pair) = if version == 1 {
@@ -400,7 +400,11 @@ fn offset(path: &Path, vox_offset: f64) -> Result<u64> {
     Ok(vox_offset as u64)
 }
 
-fn validate(path: &Path, mut h: Header, warnings: &mut Vec<String>) -> Result<Header> {
+fn validate(
+    path: &Path,
+    mut h: Header,
+    warnings: &mut Vec<medvol_core::Warning>,
+) -> Result<Header> {
     let rank = h.dim[0];
     if !(1..=7).contains(&rank) {
         return Err(invalid(
@@ -448,11 +452,11 @@ fn validate(path: &Path, mut h: Header, warnings: &mut Vec<String>) -> Result<He
     }
     let bits = 8 * h.datatype.size_bytes() as i16;
     if h.bitpix != bits {
-        warnings.push(format!(
-            "bitpix is {} but datatype {} has {bits} bits; trusted the datatype",
-            h.bitpix,
-            h.datatype.name()
-        ));
+        warnings.push(medvol_core::Warning::BitpixMismatch {
+            bitpix: h.bitpix,
+            datatype: h.datatype.name(),
+            bits,
+        });
     }
     for a in 1..=3 {
         let p = h.pixdim[a];
@@ -464,7 +468,7 @@ fn validate(path: &Path, mut h: Header, warnings: &mut Vec<String>) -> Result<He
         }
         if p == 0.0 {
             if a <= rank && h.dim[a] > 1 {
-                warnings.push(format!("pixdim[{a}] is 0: used 1 mm"));
+                warnings.push(medvol_core::Warning::ZeroPixdim { axis: a });
             }
             h.pixdim[a] = 1.0;
         }

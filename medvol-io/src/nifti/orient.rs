@@ -7,7 +7,7 @@
 
 use super::header::Header;
 use crate::{Error, Result};
-use medvol_core::{Direction, Geometry, Point};
+use medvol_core::{Direction, Geometry, Point, Warning};
 use std::path::Path;
 
 /// A 4x4 homogeneous affine, row-major, mapping (i, j, k, 1) to world millimetres.
@@ -278,7 +278,7 @@ fn same_transform(a: &Affine, b: &Affine) -> bool {
 pub(crate) fn geometry(
     path: &Path,
     h: &Header,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<(Geometry, Transform)> {
     let sform = sform_ras(h);
     let qform = qform_ras(h);
@@ -308,33 +308,29 @@ pub(crate) fn geometry(
             source,
         })?;
         if !rigid {
-            warnings.push(format!(
-                "sform has non-orthogonal axes (shear, largest axis cosine {:.4}) and there is no \
-                 qform: kept the closest orthonormal direction (entries changed by up to {change:.4})",
-                max_axis_cosine(&sform)
-            ));
+            warnings.push(Warning::ShearedSform {
+                max_axis_cosine: max_axis_cosine(&sform),
+                change: Some(change),
+            });
         }
         return Ok((g, Transform::Sform));
     }
     if has_q {
         if has_s && !rigid {
-            warnings.push(format!(
-                "sform has non-orthogonal axes (shear, largest axis cosine {:.4}): used the qform, as \
-                 ITK does (the sheared sform is in the header)",
-                max_axis_cosine(&sform)
-            ));
+            warnings.push(Warning::ShearedSform {
+                max_axis_cosine: max_axis_cosine(&sform),
+                change: None,
+            });
         } else if has_s {
-            warnings.push(format!(
-                "sform (code {}) and qform (code {}) disagree: used the qform, as ITK does",
-                h.sform_code, h.qform_code
-            ));
+            warnings.push(Warning::FormsDisagree {
+                sform_code: h.sform_code,
+                qform_code: h.qform_code,
+            });
         }
         let (g, _) = geometry_of_affine(path, &ras_lps(qform))?;
         return Ok((g, Transform::Qform));
     }
-    warnings.push(
-        "no qform or sform: spacing from pixdim, identity direction, origin 0 (as ITK)".into(),
-    );
+    warnings.push(Warning::NoTransform);
     let spacing = [h.pixdim[1], h.pixdim[2], h.pixdim[3]];
     let g = Geometry::new(spacing, Point::ORIGIN, Direction::IDENTITY).map_err(|source| {
         Error::Geometry {

@@ -55,7 +55,7 @@ pub struct Nifti {
     /// Values are scaled by `scl_slope`/`scl_inter` when the header asks for it.
     pub volumes: Vec<DynVolume>,
     /// Things the reader noticed and worked around (sheared sform, missing transform, ...).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<medvol_core::Warning>,
 }
 
 /// Reads a NIfTI-1 or NIfTI-2 file (`.nii`, `.nii.gz`, `.hdr`/`.img` pair) with default
@@ -331,7 +331,7 @@ impl Input {
     }
 }
 
-fn read_header(input: &mut Input, warnings: &mut Vec<String>) -> Result<Header> {
+fn read_header(input: &mut Input, warnings: &mut Vec<medvol_core::Warning>) -> Result<Header> {
     let mut buf = [0u8; header::N2_SIZE];
     input.fill(&mut buf[..4], "header")?;
     let (version, order) = header::detect(&input.path, [buf[0], buf[1], buf[2], buf[3]])?;
@@ -465,7 +465,7 @@ fn read_volumes(
     plan: &Plan,
     geometry: Geometry,
     data: &mut Input,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<medvol_core::Warning>,
 ) -> Result<Vec<DynVolume>> {
     let order = h.byte_order;
     let lossy = Cell::new(false);
@@ -504,10 +504,9 @@ fn read_volumes(
         }
     };
     if lossy.get() {
-        warnings.push(format!(
-            "{} values beyond 2^53 were rounded when read as f64",
-            h.datatype.name()
-        ));
+        warnings.push(medvol_core::Warning::RoundedToF64 {
+            datatype: h.datatype.name(),
+        });
     }
     Ok(volumes)
 }

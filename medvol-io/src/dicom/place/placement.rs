@@ -2,7 +2,7 @@
 //! positions the files give, and the warning that says what it means.
 
 use crate::dicom::read::series::SeriesInfo;
-use medvol_core::{Point, Vector};
+use medvol_core::{Point, Vector, Warning};
 
 /// Farthest a voxel centre may lie from where the files put it for a grid to count as exact
 /// (mm).
@@ -89,26 +89,36 @@ impl Placement {
 
     /// What a user must know about this placement, naming the option that changes it;
     /// `None` when every voxel is at its place.
-    pub(crate) fn warning(&self) -> Option<String> {
+    /// The NIfTI `[qform_code, sform_code]` a file written from a volume so placed may claim:
+    /// `[1, 1]` (scanner coordinates) when exact; `[0, 1]` when only the sheared affine is
+    /// exact (a qform cannot hold a shear, so the sform carries it); `[0, 0]` (unknown) when no
+    /// affine places every voxel or the geometry is invented.
+    ///
+    /// # Examples
+    /// ```
+    /// use medvol_io::dicom::Placement;
+    /// assert_eq!(Placement::Exact.xform_codes(), [1, 1]);
+    /// assert_eq!(Placement::Sheared { geometry_error_mm: 3.0 }.xform_codes(), [0, 1]);
+    /// assert_eq!(Placement::Invented.xform_codes(), [0, 0]);
+    /// ```
+    pub fn xform_codes(&self) -> [i16; 2] {
         match self {
+            Placement::Exact => [1, 1],
+            Placement::Sheared { .. } => [0, 1],
+            Placement::Approximate { .. } | Placement::Invented => [0, 0],
+        }
+    }
+
+    pub(crate) fn warning(&self) -> Option<Warning> {
+        match *self {
             Placement::Exact => None,
-            Placement::Sheared { geometry_error_mm } => Some(format!(
-                "gantry-tilted slices kept as stored (Tilt::Raw): only the sheared affine \
-                 (DicomVolume::affine) places every voxel; the orthonormal geometry puts voxels \
-                 up to {geometry_error_mm:.2} mm from their place (Tilt::Corrected, the \
-                 default, reslices onto a true grid)"
-            )),
-            Placement::Approximate { max_error_mm } => Some(format!(
-                "unevenly spaced slices kept as stored (Uniform::Warn): no grid places them \
-                 all, voxels lie up to {max_error_mm:.2} mm from where the grid puts them \
-                 (Uniform::Resample, the default, resamples onto a true grid)"
-            )),
-            Placement::Invented => Some(
-                "geometry invented (no usable ImagePositionPatient/ImageOrientationPatient): \
-                 positions are not scanner coordinates; writers must not claim them \
-                 (NIfTI qform/sform code 0)"
-                    .into(),
-            ),
+            Placement::Sheared { geometry_error_mm } => {
+                Some(Warning::ShearedPlacement { geometry_error_mm })
+            }
+            Placement::Approximate { max_error_mm } => {
+                Some(Warning::ApproximatePlacement { max_error_mm })
+            }
+            Placement::Invented => Some(Warning::InventedGeometry),
         }
     }
 }
@@ -141,4 +151,26 @@ fn largest_error(info: &SeriesInfo, m: &[[f64; 4]; 4]) -> f64 {
         }
     }
     worst
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_exact_affine_gets_a_code() {
+        for p in [
+            Placement::Exact,
+            Placement::Sheared {
+                geometry_error_mm: 2.0,
+            },
+            Placement::Approximate { max_error_mm: 0.5 },
+            Placement::Invented,
+        ] {
+            let [q, s] = p.xform_codes();
+            assert_eq!(q == 1, p.geometry_is_exact(), "{p:?}");
+            assert_eq!(s == 1, p.affine_is_exact(), "{p:?}");
+            assert_eq!(p.warning().is_none(), p == Placement::Exact);
+        }
+    }
 }

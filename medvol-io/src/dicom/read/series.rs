@@ -7,7 +7,7 @@ use crate::dicom::place::geometry::{
     MAX_MISSING_RATIO, SAME_POSITION_MM, SliceSpacing, Stack, axes_from_iop,
 };
 use crate::{Limits, Result};
-use medvol_core::{Direction, Geometry, Point, Vector};
+use medvol_core::{Direction, Geometry, Point, Vector, Warning};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -82,7 +82,7 @@ pub struct SeriesInfo {
     /// Distinct transfer syntax UIDs of those files.
     pub transfer_syntaxes: Vec<String>,
     /// What was noticed (spacing, gaps, duplicates, tilt, fallbacks), one sentence each.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Common attributes of the first file.
     pub metadata: Metadata,
     /// Where each slice (k order) is stored, for decoding.
@@ -139,16 +139,18 @@ pub(crate) fn group(
 ) -> Vec<SeriesInfo> {
     // 1. One copy of each SOP instance (the first by path).
     let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
-    let mut notes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut notes: BTreeMap<String, Vec<Warning>> = BTreeMap::new();
     let mut kept = Vec::new();
     for h in headers {
         if !h.sop_instance_uid.is_empty() {
             if let Some(first) = seen.get(&h.sop_instance_uid) {
-                notes.entry(h.series_uid.clone()).or_default().push(format!(
-                    "{} holds the same SOP instance as {}: ignored",
-                    h.path.display(),
-                    first.display()
-                ));
+                notes
+                    .entry(h.series_uid.clone())
+                    .or_default()
+                    .push(Warning::DuplicateInstance {
+                        path: h.path.clone(),
+                        first: first.clone(),
+                    });
                 skipped.push(Skipped {
                     path: h.path.clone(),
                     reason: format!("duplicate of SOP instance in {}", first.display()),
@@ -420,11 +422,11 @@ fn mosaic_volumes(uid: &str, mut items: Vec<Item>) -> Vec<SeriesInfo> {
         .map(|(t, it)| {
             let mut w = Vec::new();
             if !same_place {
-                w.push(
-                    "Siemens mosaics of this series lie at different positions: each read as \
-                     its own volume, numbered as time points"
+                w.push(Warning::Mosaic {
+                    note: "Siemens mosaics of this series lie at different positions: each \
+                           read as its own volume, numbered as time points"
                         .to_string(),
-                );
+                });
             }
             finish(uid, vec![it], (n > 1).then_some((t, n)), w)
         })
@@ -526,11 +528,7 @@ fn build_volumes(
         return Ok((0..max_rep)
             .map(|t| {
                 let v = runs.iter().map(|r| r[t].clone()).collect();
-                let w = vec![
-                    "time points assigned by order: no temporal attribute tells the repeated \
-                     positions apart"
-                        .to_string(),
-                ];
+                let w = vec![Warning::TimePointsByOrder];
                 finish(uid, v, Some((t, max_rep)), w)
             })
             .collect());
@@ -544,13 +542,9 @@ fn build_volumes(
         if let Some(first) = it.next() {
             kept.push(first);
         }
-        dropped.extend(it.map(|x| x.0.path.display().to_string()));
+        dropped.extend(it.map(|x| x.0.path.clone()));
     }
-    let w = vec![format!(
-        "duplicate slice positions: {} image(s) ignored ({})",
-        dropped.len(),
-        dropped.join(", ")
-    )];
+    let w = vec![Warning::DuplicatePositions { ignored: dropped }];
     Ok(vec![finish(uid, kept, None, w)])
 }
 
@@ -559,24 +553,20 @@ fn finish(
     uid: &str,
     items: Vec<Item>,
     time_point: Option<(usize, usize)>,
-    mut warnings: Vec<String>,
+    mut warnings: Vec<Warning>,
 ) -> SeriesInfo {
     let h0 = items[0].0.clone();
     let f0 = frame(&items[0]).clone();
     let pixel = match f0.pixel_spacing {
         Some(p) if p.iter().all(|v| Geometry::SPACING_RANGE.contains(v)) => p,
         Some(p) => {
-            warnings.push(format!(
-                "PixelSpacing {:?} \\ {:?} mm outside {:e}..={:e} mm: 1 mm assumed in plane",
-                p[1],
-                p[0],
-                Geometry::SPACING_RANGE.start(),
-                Geometry::SPACING_RANGE.end()
-            ));
+            warnings.push(Warning::PixelSpacingAssumed {
+                stated_mm: Some([p[1], p[0]]),
+            });
             [1.0, 1.0]
         }
         None => {
-            warnings.push("no PixelSpacing: 1 mm assumed in plane".into());
+            warnings.push(Warning::PixelSpacingAssumed { stated_mm: None });
             [1.0, 1.0]
         }
     };
@@ -594,7 +584,7 @@ fn finish(
                 _ => (1.0, "a default (no SpacingBetweenSlices or SliceThickness)"),
             };
             let (tiles, notes) = m.slices(f0.position, axes, pixel, [h0.columns, h0.rows], spacing);
-            warnings.extend(notes);
+            warnings.extend(notes.into_iter().map(|note| Warning::Mosaic { note }));
             let planes = tiles
                 .into_iter()
                 .map(|(t, p)| {
@@ -644,20 +634,13 @@ fn finish(
                     Some(placement)
                 }
                 Err(why) => {
-                    warnings.push(format!(
-                        "{why}: geometry ignored; unit spacing (or PixelSpacing), origin 0 and \
-                         identity direction assumed"
-                    ));
+                    warnings.push(Warning::UnusableGeometry { reason: why });
                     None
                 }
             }
         }
         _ => {
-            warnings.push(
-                "no ImagePositionPatient/ImageOrientationPatient: unit spacing (or PixelSpacing), \
-             origin 0 and identity direction assumed; slices in InstanceNumber/frame order"
-                    .into(),
-            );
+            warnings.push(Warning::NoGeometry);
             None
         }
     };
@@ -680,14 +663,14 @@ fn finish(
         }
     });
     if let Some(Err(why)) = &h0.mosaic {
-        warnings.push(format!(
-            "mosaic (Siemens MOSAIC or UIH VFRAME) not split into slices ({why}): read as one \
-             {}x{} image",
-            h0.columns, h0.rows
-        ));
+        warnings.push(Warning::MosaicNotSplit {
+            reason: why.clone(),
+            columns: h0.columns,
+            rows: h0.rows,
+        });
     }
     if h0.photometric == "MONOCHROME1" {
-        warnings.push("MONOCHROME1: values kept as stored (high values display dark)".into());
+        warnings.push(Warning::Monochrome1);
     }
     let slices = planes
         .iter()
@@ -771,7 +754,7 @@ fn place(
     paths: &[&Path],
     dims: [usize; 3],
     (single, gantry_tilt): (Option<f64>, Option<f64>),
-) -> std::result::Result<(Placement, Vec<String>), String> {
+) -> std::result::Result<(Placement, Vec<Warning>), String> {
     if let Some((p, path)) = positions.iter().zip(paths).find(|(p, _)| {
         p.0.iter()
             .any(|v| !v.is_finite() || v.abs() > MAX_POSITION_MM)
@@ -799,60 +782,44 @@ fn place(
     let spacing = stack.spacing();
     let tilt = stack.tilt_deg();
     if stack.len() == 1 {
-        warnings.push(match single {
-            Some(s) => {
-                format!("single slice: k spacing {s} mm from SpacingBetweenSlices/SliceThickness")
-            }
-            None => "single slice: k spacing 1 mm assumed".into(),
-        });
+        warnings.push(Warning::SingleSlice { spacing_mm: single });
     }
     let step = stack.step(spacing.uniform, single.unwrap_or(1.0));
     let sk = step.dot(axes[2]).abs().max(1e-6);
     if !spacing.uniform {
-        warnings.push(format!(
-            "non-uniform slice spacing: gaps {:.4}..{:.4} mm, largest deviation from the \
-             mean {:.4} mm is {:.4} mm (the scan's grid uses the first gap, {:.4} mm)",
-            spacing
+        warnings.push(Warning::NonUniformSpacing {
+            min_gap_mm: spacing
                 .gaps_mm
                 .iter()
                 .copied()
                 .fold(f64::INFINITY, f64::min),
-            spacing.gaps_mm.iter().copied().fold(0.0, f64::max),
-            spacing.mean_mm.unwrap_or(0.0),
-            spacing.max_deviation_mm,
-            sk
-        ));
+            max_gap_mm: spacing.gaps_mm.iter().copied().fold(0.0, f64::max),
+            mean_mm: spacing.mean_mm.unwrap_or(0.0),
+            max_deviation_mm: spacing.max_deviation_mm,
+            grid_spacing_mm: sk,
+        });
     }
     if spacing.missing_slices > 0 {
-        warnings.push(format!(
-            "about {} missing slice(s) (gaps of a multiple of the usual spacing)",
-            spacing.missing_slices
-        ));
+        warnings.push(Warning::MissingSlices {
+            count: spacing.missing_slices,
+        });
     }
     if spacing.implausible_gaps > 0 {
-        warnings.push(format!(
-            "{} gap(s) between neighbouring slices of more than {MAX_MISSING_RATIO} times the \
-             usual spacing (largest {:.4e} mm): slice positions look corrupt, not counted as \
-             missing slices",
-            spacing.implausible_gaps,
-            spacing.gaps_mm.iter().copied().fold(0.0, f64::max)
-        ));
+        warnings.push(Warning::ImplausibleGaps {
+            count: spacing.implausible_gaps,
+            ratio: MAX_MISSING_RATIO,
+            largest_mm: spacing.gaps_mm.iter().copied().fold(0.0, f64::max),
+        });
     }
     if tilt > 0.0 {
-        warnings.push(format!(
-            "gantry tilt {tilt:.2} degrees (GantryDetectorTilt {}): the stored slices form a \
-             sheared stack",
-            gantry_tilt
-                .map(|t| t.to_string())
-                .unwrap_or_else(|| "absent".into())
-        ));
+        warnings.push(Warning::GantryTilt {
+            degrees: tilt,
+            stated_deg: gantry_tilt,
+        });
     }
     let (dir, skew) = stack.direction();
     if skew > 1e-6 {
-        warnings.push(format!(
-            "ImageOrientationPatient not orthonormal: nearest orthonormal used (change \
-             {skew:.2e})"
-        ));
+        warnings.push(Warning::NonOrthonormalOrientation { change: skew });
     }
     let geometry =
         Geometry::new([pixel[0], pixel[1], sk], stack.positions[0], dir).map_err(|e| {

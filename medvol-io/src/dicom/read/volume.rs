@@ -9,7 +9,7 @@ use crate::dicom::place::placement::Placement;
 use crate::dicom::values::decode::{Stored, read_frames, value_range};
 use crate::dicom::values::philips::PhilipsScaling;
 use crate::{Error, Limits, Result};
-use medvol_core::{DynVolume, Point, Volume, VoxelKind};
+use medvol_core::{DynVolume, Point, Volume, VoxelKind, Warning};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -141,7 +141,7 @@ pub struct DicomVolume {
     /// The scan's description of the volume (ids, metadata, slices, spacing analysis).
     pub info: SeriesInfo,
     /// The scan's warnings plus those of this read (resampling, tilt correction).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Index (i, j, k, 1) to LPS mm of these voxels: sheared for a raw tilted stack, the
     /// geometry's own matrix otherwise; exact unless [`placement`](Self::placement) says
     /// [`Placement::Approximate`] or [`Placement::Invented`].
@@ -435,12 +435,12 @@ fn read_volume(info: &SeriesInfo, options: &ReadOptions, limits: Limits) -> Resu
     refuse_uneven(info, options)?;
     let mut warnings = info.warnings.clone();
     let (flip, note) = reversed_rows(info, options.pepolar)?;
-    warnings.extend(note);
+    warnings.extend(note.map(|note| Warning::Pepolar { note }));
     let uniform = info.spacing.uniform;
     let correct_tilt = info.tilt_deg > 0.0 && options.tilt == Tilt::Corrected;
     let resample = !uniform && (options.uniform == Uniform::Resample || correct_tilt);
     if !uniform && correct_tilt && options.uniform == Uniform::Warn {
-        warnings.push("tilt correction needs uniform spacing: slices resampled along k".into());
+        warnings.push(Warning::ResampledForTilt);
     }
     if resample || correct_tilt {
         read_resliced(info, options, &limits, warnings, (resample, flip))
@@ -454,7 +454,7 @@ fn read_stored(
     info: &SeriesInfo,
     options: &ReadOptions,
     limits: &Limits,
-    mut warnings: Vec<String>,
+    mut warnings: Vec<Warning>,
     flip: bool,
 ) -> Result<DicomVolume> {
     let kind = output_kind(info, options.output);
@@ -534,7 +534,7 @@ fn read_resliced(
     info: &SeriesInfo,
     options: &ReadOptions,
     limits: &Limits,
-    mut warnings: Vec<String>,
+    mut warnings: Vec<Warning>,
     (resample, flip): (bool, bool),
 ) -> Result<DicomVolume> {
     let first = &info.sources[0].header.path;
@@ -554,10 +554,10 @@ fn read_resliced(
         let extent = stack.along.last().copied().unwrap_or(0.0) - stack.along[0];
         let s = resample_spacing(info, options, extent)?;
         let nk = resampled_slices(info, extent, s, limits)?;
-        warnings.push(format!(
-            "uneven slices resampled linearly along k to {nk} slices {s:.4} mm apart \
-             (Uniform::Warn keeps them as stored)"
-        ));
+        warnings.push(Warning::Resampled {
+            slices: nk,
+            spacing_mm: s,
+        });
         (s, nk)
     } else {
         (info.geometry.spacing()[2], info.dims[2])
@@ -603,11 +603,7 @@ fn read_resliced(
     let dims2 = [info.dims[0], info.dims[1]];
     let data = reslice(&stack, &slices, dims2, &affine, dims, fill);
     if correct_tilt {
-        warnings.push(format!(
-            "gantry tilt corrected: resliced onto a {}x{}x{} orthogonal grid, values \
-             interpolated, outside filled with {fill} (Tilt::Raw keeps the sheared slices)",
-            dims[0], dims[1], dims[2]
-        ));
+        warnings.push(Warning::TiltCorrected { dims, fill });
     }
     let vol = Volume::from_vec(dims, data, grid).map_err(|source| Error::Geometry {
         path: first.clone(),

@@ -73,10 +73,8 @@ pub(crate) fn scaled(info: &SeriesInfo, scaling: PhilipsScaling) -> Cow<'_, Seri
         src.header = h;
     }
     if missing > 0 {
-        out.warnings.push(format!(
-            "Philips floating-point scaling asked for, but {missing} frame(s) have no \
-             MR_ScaleSlope (2005,100E): their display values are kept"
-        ));
+        out.warnings
+            .push(medvol_core::Warning::PhilipsScaleSlopeMissing { frames: missing });
     }
     Cow::Owned(out)
 }
