@@ -7,4 +7,5 @@ pub(crate) mod header;
 pub(crate) mod metadata;
 pub(crate) mod scan;
 pub(crate) mod series;
+pub(crate) mod sort;
 pub(crate) mod volume;

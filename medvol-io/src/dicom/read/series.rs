@@ -1,11 +1,11 @@
 //! Grouping image headers into volumes ([`SeriesInfo`]) and sorting their slices.
 
+use super::frame::FrameHeader;
 use super::header::FileHeader;
 use super::metadata::Metadata;
+use super::sort::{self, Item, Sorted, frame};
 use crate::dicom::file::Skipped;
-use crate::dicom::place::geometry::{
-    MAX_MISSING_RATIO, SAME_POSITION_MM, SliceSpacing, Stack, axes_from_iop,
-};
+use crate::dicom::place::geometry::{MAX_MISSING_RATIO, SliceSpacing, Stack, axes_from_iop};
 use crate::{Limits, Result};
 use medvol_core::{Direction, Geometry, Point, Vector, Warning};
 use std::collections::BTreeMap;
@@ -122,13 +122,6 @@ impl SeriesInfo {
     }
 }
 
-/// Items to stack: a header and one of its frames.
-type Item = (Arc<FileHeader>, u32);
-
-fn frame(it: &Item) -> &super::frame::FrameHeader {
-    &it.0.frames[it.1 as usize]
-}
-
 /// Groups headers into volumes; files that cannot form part of one go to `skipped`, and so
 /// do all files of a series that would make more volumes than `limits` allow
 /// ([`Limits::max_series_volumes`]).
@@ -137,44 +130,8 @@ pub(crate) fn group(
     skipped: &mut Vec<Skipped>,
     limits: &Limits,
 ) -> Vec<SeriesInfo> {
-    // 1. One copy of each SOP instance (the first by path).
-    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
-    let mut notes: BTreeMap<String, Vec<Warning>> = BTreeMap::new();
-    let mut kept = Vec::new();
-    for h in headers {
-        if !h.sop_instance_uid.is_empty() {
-            if let Some(first) = seen.get(&h.sop_instance_uid) {
-                notes
-                    .entry(h.series_uid.clone())
-                    .or_default()
-                    .push(Warning::DuplicateInstance {
-                        path: h.path.clone(),
-                        first: first.clone(),
-                    });
-                skipped.push(Skipped {
-                    path: h.path.clone(),
-                    reason: format!("duplicate of SOP instance in {}", first.display()),
-                });
-                continue;
-            }
-            seen.insert(h.sop_instance_uid.clone(), h.path.clone());
-        }
-        kept.push(h);
-    }
-
-    // 2. By series, then by frame size, bits, orientation and echo.
-    let mut series: BTreeMap<(i64, String), Vec<Item>> = BTreeMap::new();
-    for h in kept {
-        let uid = if h.series_uid.is_empty() {
-            format!("file:{}", h.path.display())
-        } else {
-            h.series_uid.clone()
-        };
-        let key = (h.series_number.unwrap_or(i64::MAX), uid);
-        for f in 0..h.number_of_frames {
-            series.entry(key.clone()).or_default().push((h.clone(), f));
-        }
-    }
+    let (kept, notes) = one_per_instance(headers, skipped);
+    let series = by_series(kept);
     let mut numbers_per_uid: BTreeMap<&str, usize> = BTreeMap::new();
     for (_, uid) in series.keys() {
         *numbers_per_uid.entry(uid).or_default() += 1;
@@ -207,99 +164,185 @@ pub(crate) fn group(
                 reason: reason.clone(),
             })
         };
-        let series_notes = notes.get(&uid).cloned().unwrap_or_default();
         let Some(groups) = split_groups(items, cap) else {
             skipped.extend(too_many(format!("more than {cap}")));
             continue;
         };
-        let main = groups.iter().map(|g| g.items.len()).max().unwrap_or(0);
-        let n_groups = groups.len();
-        let mut kept_groups = Vec::new();
-        for g in groups {
-            let localizer = g.items.iter().all(|it| {
-                it.0.image_type
-                    .iter()
-                    .any(|t| t.eq_ignore_ascii_case("LOCALIZER"))
-            });
-            if localizer && n_groups > 1 && g.items.len() < main {
-                for it in &g.items {
-                    skipped.push(Skipped {
-                        path: it.0.path.clone(),
-                        reason: format!(
-                            "localizer of a different geometry than the rest of series {uid}"
-                        ),
+        let groups = without_localizers(groups, &uid, skipped);
+        let series = Series {
+            uid: &uid,
+            number: shared_uid.contains(&uid).then_some(number),
+            notes: notes.get(&uid).map(Vec::as_slice).unwrap_or_default(),
+            cap,
+        };
+        match series.volumes(groups) {
+            Ok(mut v) => volumes.append(&mut v),
+            Err(wanted) => skipped.extend(too_many(format!("at least {wanted}"))),
+        }
+    }
+    volumes
+}
+
+/// One copy of each SOP instance (the first by path); the others go to `skipped`, with a
+/// warning for their series (by series UID).
+fn one_per_instance(
+    headers: Vec<Arc<FileHeader>>,
+    skipped: &mut Vec<Skipped>,
+) -> (Vec<Arc<FileHeader>>, BTreeMap<String, Vec<Warning>>) {
+    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut notes: BTreeMap<String, Vec<Warning>> = BTreeMap::new();
+    let mut kept = Vec::new();
+    for h in headers {
+        if !h.sop_instance_uid.is_empty() {
+            if let Some(first) = seen.get(&h.sop_instance_uid) {
+                notes
+                    .entry(h.series_uid.clone())
+                    .or_default()
+                    .push(Warning::DuplicateInstance {
+                        path: h.path.clone(),
+                        first: first.clone(),
                     });
-                }
+                skipped.push(Skipped {
+                    path: h.path.clone(),
+                    reason: format!("duplicate of SOP instance in {}", first.display()),
+                });
                 continue;
             }
-            kept_groups.push(g);
+            seen.insert(h.sop_instance_uid.clone(), h.path.clone());
         }
-        let multi = kept_groups.len() > 1;
-        let mut series_volumes = Vec::new();
-        let mut refused = None;
-        let echoes: Vec<_> = {
-            let mut e: Vec<i64> = kept_groups.iter().map(|g| g.echo).collect();
-            e.sort_unstable();
-            e.dedup();
-            e
+        kept.push(h);
+    }
+    (kept, notes)
+}
+
+/// The frames of `headers` by (series number, series UID); a file without a series UID is a
+/// series of its own.
+fn by_series(headers: Vec<Arc<FileHeader>>) -> BTreeMap<(i64, String), Vec<Item>> {
+    let mut series: BTreeMap<(i64, String), Vec<Item>> = BTreeMap::new();
+    for h in headers {
+        let uid = if h.series_uid.is_empty() {
+            format!("file:{}", h.path.display())
+        } else {
+            h.series_uid.clone()
         };
-        let components = {
-            let mut c: Vec<_> = kept_groups.iter().map(|g| g.component.clone()).collect();
-            c.sort_unstable();
-            c.dedup();
-            c.len()
-        };
-        for (gi, g) in kept_groups.into_iter().enumerate() {
-            let mut suffix = String::new();
-            let mut label_extra = String::new();
-            if shared_uid.contains(&uid) {
-                suffix.push_str(&format!("/s{number}"));
+        let key = (h.series_number.unwrap_or(i64::MAX), uid);
+        for f in 0..h.number_of_frames {
+            series.entry(key.clone()).or_default().push((h.clone(), f));
+        }
+    }
+    series
+}
+
+/// `groups` without the localizers of another geometry than the series' main group (their
+/// files go to `skipped`).
+fn without_localizers(groups: Vec<Group>, uid: &str, skipped: &mut Vec<Skipped>) -> Vec<Group> {
+    let main = groups.iter().map(|g| g.items.len()).max().unwrap_or(0);
+    let n_groups = groups.len();
+    let mut kept = Vec::new();
+    for g in groups {
+        let localizer = g.items.iter().all(|it| {
+            it.0.image_type
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case("LOCALIZER"))
+        });
+        if localizer && n_groups > 1 && g.items.len() < main {
+            for it in &g.items {
+                skipped.push(Skipped {
+                    path: it.0.path.clone(),
+                    reason: format!(
+                        "localizer of a different geometry than the rest of series {uid}"
+                    ),
+                });
             }
-            if multi {
-                suffix.push_str(&format!("/o{}", gi + 1));
-            }
-            if echoes.len() > 1 {
-                let e = echoes.iter().position(|&e| e == g.echo).unwrap_or(0) + 1;
-                suffix.push_str(&format!("/e{e}"));
-                label_extra.push_str(&format!(" echo {e}"));
-            }
-            // dcm2niix's suffixes: magnitude plain, the other components named.
-            let part = match g.component.as_deref() {
-                Some("PHASE") => Some("ph"),
-                Some("REAL") => Some("real"),
-                Some("IMAGINARY") => Some("imaginary"),
-                _ => None,
-            };
-            if let Some(part) = part.filter(|_| components > 1) {
-                suffix.push_str(&format!("/{part}"));
-                label_extra.push_str(&format!(" {part}"));
-            }
-            let built = match build_volumes(&uid, g.items, cap - series_volumes.len()) {
-                Ok(built) => built,
-                Err(wanted) => {
-                    refused = Some(series_volumes.len() + wanted);
-                    break;
-                }
-            };
-            for v in built {
-                let mut v = v;
-                v.id = format!("{uid}{suffix}{}", v.id);
+            continue;
+        }
+        kept.push(g);
+    }
+    kept
+}
+
+/// The distinct values of `v`, sorted.
+fn distinct<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// One series being turned into volumes.
+struct Series<'a> {
+    uid: &'a str,
+    /// The series number, when the UID is shared by several numbers (ids get `/s<n>`).
+    number: Option<i64>,
+    /// Warnings of the whole series, put first in each volume's.
+    notes: &'a [Warning],
+    /// Most volumes the series may make.
+    cap: usize,
+}
+
+impl Series<'_> {
+    /// The volumes of `groups`, with their ids and labels; `Err(wanted)` when they would be
+    /// more than the cap.
+    fn volumes(&self, groups: Vec<Group>) -> std::result::Result<Vec<SeriesInfo>, usize> {
+        let multi = groups.len() > 1;
+        let echoes: Vec<i64> = distinct(groups.iter().map(|g| g.echo).collect());
+        let components = distinct(groups.iter().map(|g| g.component.clone()).collect()).len();
+        let mut out = Vec::new();
+        for (gi, g) in groups.into_iter().enumerate() {
+            let (suffix, label_extra) = self.names(&g, (multi, gi), &echoes, components);
+            let sorted = sort::volumes(g.items, self.cap - out.len())
+                .map_err(|wanted| out.len() + wanted)?;
+            for sorted in sorted {
+                let mut v = finish(self.uid, sorted);
+                v.id = format!("{}{suffix}{}", self.uid, v.id);
                 if !label_extra.is_empty() {
                     v.label = format!("{}{label_extra}", v.label);
                 }
                 if let Some((t, n)) = v.time_point {
                     v.label = format!("{} t{}/{n}", v.label, t + 1);
                 }
-                v.warnings.splice(0..0, series_notes.iter().cloned());
-                series_volumes.push(v);
+                v.warnings.splice(0..0, self.notes.iter().cloned());
+                out.push(v);
             }
         }
-        match refused {
-            Some(wanted) => skipped.extend(too_many(format!("at least {wanted}"))),
-            None => volumes.append(&mut series_volumes),
-        }
+        Ok(out)
     }
-    volumes
+
+    /// The id suffix and label addition of group `g` (number `gi` of several when `multi`):
+    /// series number, orientation group, echo and complex component, as needed to tell the
+    /// volumes of the series apart.
+    fn names(
+        &self,
+        g: &Group,
+        (multi, gi): (bool, usize),
+        echoes: &[i64],
+        components: usize,
+    ) -> (String, String) {
+        let mut suffix = String::new();
+        let mut label_extra = String::new();
+        if let Some(number) = self.number {
+            suffix.push_str(&format!("/s{number}"));
+        }
+        if multi {
+            suffix.push_str(&format!("/o{}", gi + 1));
+        }
+        if echoes.len() > 1 {
+            let e = echoes.iter().position(|&e| e == g.echo).unwrap_or(0) + 1;
+            suffix.push_str(&format!("/e{e}"));
+            label_extra.push_str(&format!(" echo {e}"));
+        }
+        // dcm2niix's suffixes: magnitude plain, the other components named.
+        let part = match g.component.as_deref() {
+            Some("PHASE") => Some("ph"),
+            Some("REAL") => Some("real"),
+            Some("IMAGINARY") => Some("imaginary"),
+            _ => None,
+        };
+        if let Some(part) = part.filter(|_| components > 1) {
+            suffix.push_str(&format!("/{part}"));
+            label_extra.push_str(&format!(" {part}"));
+        }
+        (suffix, label_extra)
+    }
 }
 
 struct Group {
@@ -384,180 +427,10 @@ fn split_groups(items: Vec<Item>, cap: usize) -> Option<Vec<Group>> {
     )
 }
 
-fn by_instance(a: &Item, b: &Item) -> std::cmp::Ordering {
-    (a.0.instance_number, &a.0.path, a.1).cmp(&(b.0.instance_number, &b.0.path, b.1))
-}
-
-/// Keys that may tell time points apart, in order of preference.
-fn time_keys(it: &Item) -> [Option<i64>; 4] {
-    let h = &it.0;
-    [
-        frame(it).temporal_position,
-        h.acquisition_number,
-        h.trigger_time.map(|t| (t * 1000.0).round() as i64),
-        h.acquisition_time
-            .as_deref()
-            .and_then(|t| t.replace(':', "").parse::<f64>().ok())
-            .map(|t| (t * 1000.0).round() as i64),
-    ]
-}
-
-/// Mosaics (Siemens, UIH): each image is a whole volume, so the files are the time points (in
-/// time order).
-fn mosaic_volumes(uid: &str, mut items: Vec<Item>) -> Vec<SeriesInfo> {
-    items.sort_by(|a, b| {
-        time_keys(a)
-            .cmp(&time_keys(b))
-            .then_with(|| by_instance(a, b))
-    });
-    let n = items.len();
-    let p0 = frame(&items[0]).position;
-    let same_place = items.iter().all(|it| match (frame(it).position, p0) {
-        (Some(a), Some(b)) => (Point(a) - Point(b)).norm() < SAME_POSITION_MM,
-        (a, b) => a.is_none() && b.is_none(),
-    });
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(t, it)| {
-            let mut w = Vec::new();
-            if !same_place {
-                w.push(Warning::Mosaic {
-                    note: "Siemens mosaics of this series lie at different positions: each \
-                           read as its own volume, numbered as time points"
-                        .to_string(),
-                });
-            }
-            finish(uid, vec![it], (n > 1).then_some((t, n)), w)
-        })
-        .collect()
-}
-
-/// One group of same-orientation frames into one volume, or one per time point; `Err` with
-/// the number of volumes it would make when that is more than `budget`.
-fn build_volumes(
-    uid: &str,
-    mut items: Vec<Item>,
-    budget: usize,
-) -> std::result::Result<Vec<SeriesInfo>, usize> {
-    let within = |n: usize| if n <= budget { Ok(()) } else { Err(n) };
-    if items.iter().all(|it| it.0.mosaic().is_some()) {
-        within(items.len())?;
-        return Ok(mosaic_volumes(uid, items));
-    }
-    within(1)?;
-    let positioned = items
-        .iter()
-        .all(|it| frame(it).position.is_some() && frame(it).orientation.is_some());
-    if !positioned {
-        items.sort_by(by_instance);
-        return Ok(vec![finish(uid, items, None, Vec::new())]);
-    }
-    let axes = frame(&items[0])
-        .orientation
-        .and_then(axes_from_iop)
-        .unwrap_or([
-            Vector([1.0, 0.0, 0.0]),
-            Vector([0.0, 1.0, 0.0]),
-            Vector([0.0, 0.0, 1.0]),
-        ]);
-    let along = |it: &Item| {
-        let p = frame(it).position.unwrap_or_default();
-        Vector(p).dot(axes[2])
-    };
-    items.sort_by(|a, b| {
-        along(a)
-            .total_cmp(&along(b))
-            .then_with(|| by_instance(a, b))
-    });
-    // Runs of equal positions.
-    let mut runs: Vec<Vec<Item>> = Vec::new();
-    for it in items {
-        match runs.last_mut() {
-            Some(r) if (along(&r[0]) - along(&it)).abs() < SAME_POSITION_MM => r.push(it),
-            _ => runs.push(vec![it]),
-        }
-    }
-    let max_rep = runs.iter().map(Vec::len).max().unwrap_or(1);
-    if max_rep == 1 {
-        let items = runs.into_iter().flatten().collect();
-        return Ok(vec![finish(uid, items, None, Vec::new())]);
-    }
-    let all: Vec<Item> = runs.iter().flatten().cloned().collect();
-    // A key splits the frames into time points when each value holds every position once.
-    for key in 0..4 {
-        let mut by_value: BTreeMap<i64, Vec<Item>> = BTreeMap::new();
-        if !all.iter().all(|it| {
-            time_keys(it)[key].is_some_and(|v| {
-                by_value.entry(v).or_default().push(it.clone());
-                true
-            })
-        }) {
-            continue;
-        }
-        let ok = by_value.len() > 1
-            && by_value.values().all(|v| v.len() == runs.len())
-            && by_value.values().all(|v| {
-                v.iter()
-                    .map(along)
-                    .collect::<Vec<_>>()
-                    .windows(2)
-                    .all(|w| w[1] - w[0] >= SAME_POSITION_MM)
-            });
-        if ok {
-            let n = by_value.len();
-            within(n)?;
-            return Ok(by_value
-                .into_values()
-                .enumerate()
-                .map(|(t, v)| finish(uid, v, Some((t, n)), Vec::new()))
-                .collect());
-        }
-    }
-    if runs.iter().all(|r| r.len() == max_rep) {
-        // Same count everywhere: the n-th image at each position is time point n.
-        within(max_rep)?;
-        let mut runs = runs;
-        for r in &mut runs {
-            r.sort_by(|a, b| {
-                time_keys(a)
-                    .cmp(&time_keys(b))
-                    .then_with(|| by_instance(a, b))
-            });
-        }
-        return Ok((0..max_rep)
-            .map(|t| {
-                let v = runs.iter().map(|r| r[t].clone()).collect();
-                let w = vec![Warning::TimePointsByOrder];
-                finish(uid, v, Some((t, max_rep)), w)
-            })
-            .collect());
-    }
-    // Unequal repeats: duplicates. Keep the first by InstanceNumber.
-    let mut dropped = Vec::new();
-    let mut kept = Vec::new();
-    for mut r in runs {
-        r.sort_by(by_instance);
-        let mut it = r.into_iter();
-        if let Some(first) = it.next() {
-            kept.push(first);
-        }
-        dropped.extend(it.map(|x| x.0.path.clone()));
-    }
-    let w = vec![Warning::DuplicatePositions { ignored: dropped }];
-    Ok(vec![finish(uid, kept, None, w)])
-}
-
-/// Builds the volume description of sorted items.
-fn finish(
-    uid: &str,
-    items: Vec<Item>,
-    time_point: Option<(usize, usize)>,
-    mut warnings: Vec<Warning>,
-) -> SeriesInfo {
-    let h0 = items[0].0.clone();
-    let f0 = frame(&items[0]).clone();
-    let pixel = match f0.pixel_spacing {
+/// PixelSpacing as (along i, along j), mm; 1 mm (with a warning) when absent or outside
+/// [`Geometry::SPACING_RANGE`].
+fn in_plane_spacing(f0: &FrameHeader, warnings: &mut Vec<Warning>) -> [f64; 2] {
+    match f0.pixel_spacing {
         Some(p) if p.iter().all(|v| Geometry::SPACING_RANGE.contains(v)) => p,
         Some(p) => {
             warnings.push(Warning::PixelSpacingAssumed {
@@ -569,14 +442,19 @@ fn finish(
             warnings.push(Warning::PixelSpacingAssumed { stated_mm: None });
             [1.0, 1.0]
         }
-    };
-    let axes = f0.orientation.and_then(axes_from_iop);
-    let single = h0
-        .spacing_between_slices
-        .filter(|v| *v > 0.0)
-        .or(h0.slice_thickness.filter(|v| *v > 0.0));
-    // The 2-D images in k order: the items, or the tiles of one mosaic.
-    let (plane, planes): ([u32; 2], Vec<(Source, Option<Point>)>) = match h0.mosaic() {
+    }
+}
+
+/// The 2-D images of `items` in k order, each with its position: the items, or the tiles
+/// of one mosaic; and the size of one image. `(f0, axes, pixel)`: the first frame, its axes
+/// and in-plane spacing.
+fn planes(
+    items: &[Item],
+    (f0, axes, pixel): (&FrameHeader, Option<[Vector; 3]>, [f64; 2]),
+    warnings: &mut Vec<Warning>,
+) -> ([u32; 2], Vec<(Source, Option<Point>)>) {
+    let h0 = &items[0].0;
+    match h0.mosaic() {
         Some(m) if items.len() == 1 => {
             let spacing = match (h0.spacing_between_slices, h0.slice_thickness) {
                 (Some(s), _) if s > 0.0 => (s, "SpacingBetweenSlices"),
@@ -612,10 +490,24 @@ fn finish(
                 .collect();
             ([h0.columns, h0.rows], planes)
         }
-    };
-    let dims = [plane[0] as usize, plane[1] as usize, planes.len()];
+    }
+}
+
+/// The placement of `planes` (`None`, with a warning, when they have no usable geometry).
+/// `(axes, pixel, dims)`: the first frame's axes, the in-plane spacing and the volume's size;
+/// `h0`: the first file's header (single-slice spacing, gantry tilt).
+fn place_planes(
+    planes: &[(Source, Option<Point>)],
+    (axes, pixel, dims): (Option<[Vector; 3]>, [f64; 2], [usize; 3]),
+    h0: &FileHeader,
+    warnings: &mut Vec<Warning>,
+) -> Option<Placement> {
+    let single = h0
+        .spacing_between_slices
+        .filter(|v| *v > 0.0)
+        .or(h0.slice_thickness.filter(|v| *v > 0.0));
     let positions: Option<Vec<Point>> = planes.iter().map(|(_, p)| *p).collect();
-    let placed = match (axes, positions) {
+    match (axes, positions) {
         (Some(axes), Some(positions)) => {
             let paths: Vec<&Path> = planes
                 .iter()
@@ -643,7 +535,40 @@ fn finish(
             warnings.push(Warning::NoGeometry);
             None
         }
-    };
+    }
+}
+
+/// The files of `items` (each once, in order) and their transfer syntaxes.
+fn files_and_syntaxes(items: &[Item]) -> (Vec<PathBuf>, Vec<String>) {
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut syntaxes: Vec<String> = Vec::new();
+    for it in items {
+        if files.last().map(PathBuf::as_path) != Some(it.0.path.as_path())
+            && !files.contains(&it.0.path)
+        {
+            files.push(it.0.path.clone());
+        }
+        if !syntaxes.contains(&it.0.transfer_syntax) {
+            syntaxes.push(it.0.transfer_syntax.clone());
+        }
+    }
+    (files, syntaxes)
+}
+
+/// Builds the volume description of sorted items.
+fn finish(uid: &str, sorted: Sorted) -> SeriesInfo {
+    let Sorted {
+        items,
+        time_point,
+        mut warnings,
+    } = sorted;
+    let h0 = items[0].0.clone();
+    let f0 = frame(&items[0]).clone();
+    let pixel = in_plane_spacing(&f0, &mut warnings);
+    let axes = f0.orientation.and_then(axes_from_iop);
+    let (plane, planes) = planes(&items, (&f0, axes, pixel), &mut warnings);
+    let dims = [plane[0] as usize, plane[1] as usize, planes.len()];
+    let placed = place_planes(&planes, (axes, pixel, dims), &h0, &mut warnings);
     let has_geometry = placed.is_some();
     let placement = placed.unwrap_or_else(|| {
         // `pixel` is within Geometry::SPACING_RANGE (checked above), so this cannot fail.
@@ -682,18 +607,7 @@ fn finish(
             instance_number: src.header.instance_number,
         })
         .collect();
-    let mut files: Vec<PathBuf> = Vec::new();
-    let mut syntaxes: Vec<String> = Vec::new();
-    for it in &items {
-        if files.last().map(PathBuf::as_path) != Some(it.0.path.as_path())
-            && !files.contains(&it.0.path)
-        {
-            files.push(it.0.path.clone());
-        }
-        if !syntaxes.contains(&it.0.transfer_syntax) {
-            syntaxes.push(it.0.transfer_syntax.clone());
-        }
-    }
+    let (files, syntaxes) = files_and_syntaxes(&items);
     let number = h0.series_number.map(|n| n.to_string()).unwrap_or_default();
     let label = format!("{number} {}", h0.series_description)
         .trim()

@@ -157,6 +157,30 @@ pub struct DicomVolume {
     pub tilt_corrected: bool,
 }
 
+impl DicomVolume {
+    /// The result of reading `info` as `volume`, placed by `affine` as `placement` says (whose
+    /// warning, if any, ends `warnings`), `(resampled, tilt_corrected)`.
+    fn new(
+        info: &SeriesInfo,
+        volume: DynVolume,
+        mut warnings: Vec<Warning>,
+        (affine, placement): ([[f64; 4]; 4], Placement),
+        (resampled, tilt_corrected): (bool, bool),
+    ) -> Self {
+        warnings.extend(placement.warning());
+        Self {
+            volume,
+            info: info.clone(),
+            warnings,
+            affine,
+            placement,
+            corners_acquired: info.corners_acquired,
+            resampled,
+            tilt_corrected,
+        }
+    }
+}
+
 /// Which volume of a report to read: its index or its id.
 #[derive(Debug, Clone, Copy)]
 pub enum Which<'a> {
@@ -454,7 +478,7 @@ fn read_stored(
     info: &SeriesInfo,
     options: &ReadOptions,
     limits: &Limits,
-    mut warnings: Vec<Warning>,
+    warnings: Vec<Warning>,
     flip: bool,
 ) -> Result<DicomVolume> {
     let kind = output_kind(info, options.output);
@@ -476,17 +500,13 @@ fn read_stored(
         grid
     };
     let placement = Placement::of_stored(info, &affine, &grid);
-    warnings.extend(placement.warning());
-    Ok(DicomVolume {
+    Ok(DicomVolume::new(
+        info,
         volume,
-        info: info.clone(),
         warnings,
-        affine,
-        placement,
-        corners_acquired: info.corners_acquired,
-        resampled: false,
-        tilt_corrected: false,
-    })
+        (affine, placement),
+        (false, false),
+    ))
 }
 
 /// The default resampling step is never finer than the mean gap divided by this.
@@ -581,7 +601,6 @@ fn read_resliced(
             row[2] = step.0[r];
         }
         let geometry_error_mm = (step - stack.axes[2] * spacing_k).norm() * (nk - 1) as f64;
-        warnings.extend(Placement::Sheared { geometry_error_mm }.warning());
         Placement::Sheared { geometry_error_mm }
     } else {
         Placement::Exact
@@ -613,14 +632,11 @@ fn read_resliced(
         Output::F64 => DynVolume::from(vol.cast::<f64>()),
         _ => DynVolume::from(vol),
     };
-    Ok(DicomVolume {
+    Ok(DicomVolume::new(
+        info,
         volume,
-        info: info.clone(),
         warnings,
-        affine,
-        placement,
-        corners_acquired: info.corners_acquired,
-        resampled: resample,
-        tilt_corrected: correct_tilt,
-    })
+        (affine, placement),
+        (resample, correct_tilt),
+    ))
 }
