@@ -108,6 +108,24 @@ impl Default for SeriesOptions {
 }
 
 impl SeriesOptions {
+    /// The modality asked for, else the template's (CT, MR), else secondary capture.
+    fn modality(&self) -> Modality {
+        self.modality.unwrap_or_else(|| {
+            match self
+                .template
+                .as_ref()
+                .and_then(|t| t.get(Tag(0x0008, 0x0060)))
+                .and_then(|e| e.to_str().ok())
+                .as_deref()
+                .map(str::trim)
+            {
+                Some("CT") => Modality::Ct,
+                Some("MR") => Modality::Mr,
+                _ => Modality::SecondaryCapture,
+            }
+        })
+    }
+
     /// The same options with another storage class.
     pub fn with_modality(mut self, modality: Modality) -> Self {
         self.modality = Some(modality);
@@ -341,6 +359,122 @@ fn now_da_tm() -> (String, String) {
     )
 }
 
+/// The attributes every file of a new series shares, before its geometry and pixels:
+/// empty type 2 attributes, the template's patient and study, `uids` (study, frame of
+/// reference, series), dates and times, description and number, and what `modality` needs.
+fn series_attributes(
+    options: &SeriesOptions,
+    modality: Modality,
+    [study_uid, frame_uid, series_uid]: [&str; 3],
+    (date, time): (&str, &str),
+) -> InMemDicomObject {
+    let mut common = InMemDicomObject::new_empty();
+    let template = options.template.as_ref();
+    for (tag, vr) in [
+        (Tag(0x0010, 0x0010), VR::PN),
+        (Tag(0x0010, 0x0020), VR::LO),
+        (Tag(0x0010, 0x0030), VR::DA),
+        (Tag(0x0010, 0x0040), VR::CS),
+        (Tag(0x0008, 0x0050), VR::SH),
+        (Tag(0x0008, 0x0090), VR::PN),
+        (Tag(0x0020, 0x0010), VR::SH),
+        (Tag(0x0020, 0x1040), VR::LO),
+        (Tag(0x0008, 0x0070), VR::LO),
+    ] {
+        common.put(DataElement::empty(tag, vr));
+    }
+    common.put(text(Tag(0x0008, 0x0020), VR::DA, date));
+    common.put(text(Tag(0x0008, 0x0030), VR::TM, time));
+    if let Some(t) = template {
+        for &tag in TEMPLATE_TAGS {
+            if let Some(e) = t.get(tag) {
+                common.put(e.clone());
+            }
+        }
+    }
+    common.put(text(Tag(0x0020, 0x000D), VR::UI, study_uid));
+    common.put(text(Tag(0x0020, 0x0052), VR::UI, frame_uid));
+    common.put(text(Tag(0x0020, 0x000E), VR::UI, series_uid));
+    common.put(text(Tag(0x0008, 0x0016), VR::UI, modality.sop_class_uid()));
+    common.put(text(Tag(0x0008, 0x0060), VR::CS, modality.code()));
+    common.put(text(Tag(0x0008, 0x0021), VR::DA, date));
+    common.put(text(Tag(0x0008, 0x0031), VR::TM, time));
+    common.put(text(Tag(0x0008, 0x0023), VR::DA, date));
+    common.put(text(Tag(0x0008, 0x0033), VR::TM, time));
+    // LO holds 64 characters at most
+    let description: String = options.series_description.chars().take(64).collect();
+    common.put(text(Tag(0x0008, 0x103E), VR::LO, &description));
+    common.put(text(
+        Tag(0x0020, 0x0011),
+        VR::IS,
+        &options.series_number.to_string(),
+    ));
+    common.put(text(Tag(0x0018, 0x1030), VR::LO, "medvol"));
+    common.put(text(Tag(0x0018, 0x1020), VR::LO, env!("CARGO_PKG_VERSION")));
+    put_modality_attributes(&mut common, modality);
+    common
+}
+
+/// The attributes `modality` requires (empty when unknown), and ImageType.
+fn put_modality_attributes(common: &mut InMemDicomObject, modality: Modality) {
+    let image_type = match modality {
+        Modality::Ct => "DERIVED\\SECONDARY\\AXIAL",
+        _ => "DERIVED\\SECONDARY",
+    };
+    common.put(text(Tag(0x0008, 0x0008), VR::CS, image_type));
+    match modality {
+        Modality::Ct => {
+            common.put(DataElement::empty(Tag(0x0018, 0x5100), VR::CS)); // Patient Position
+            common.put(DataElement::empty(Tag(0x0018, 0x0060), VR::DS)); // KVP
+            common.put(DataElement::empty(Tag(0x0020, 0x0012), VR::IS)); // Acquisition Number
+            common.put(text(Tag(0x0028, 0x1054), VR::LO, "HU")); // Rescale Type
+        }
+        Modality::Mr => {
+            common.put(DataElement::empty(Tag(0x0018, 0x5100), VR::CS)); // Patient Position
+            common.put(text(Tag(0x0018, 0x0020), VR::CS, "RM")); // Scanning Sequence
+            common.put(text(Tag(0x0018, 0x0021), VR::CS, "NONE")); // Sequence Variant
+            for (tag, vr) in [
+                (Tag(0x0018, 0x0022), VR::CS), // Scan Options
+                (Tag(0x0018, 0x0023), VR::CS), // MR Acquisition Type
+                (Tag(0x0018, 0x0080), VR::DS), // Repetition Time
+                (Tag(0x0018, 0x0081), VR::DS), // Echo Time
+                (Tag(0x0018, 0x0091), VR::IS), // Echo Train Length
+            ] {
+                common.put(DataElement::empty(tag, vr));
+            }
+        }
+        Modality::SecondaryCapture => {
+            common.put(text(Tag(0x0008, 0x0064), VR::CS, "WSD")); // Conversion Type
+        }
+    }
+}
+
+/// Orientation, spacing, pixel description and window of the slices of a volume with
+/// geometry `g`, `[rows, columns]` in size, whose stored values span `range`.
+fn put_image_attributes(
+    obj: &mut InMemDicomObject,
+    g: &medvol_core::Geometry,
+    [rows, columns]: [u16; 2],
+    range: (f64, f64),
+) {
+    let [si, sj, sk] = g.spacing();
+    let (ax_i, ax_j) = (g.direction().axis(0).0, g.direction().axis(1).0);
+    obj.put(ds(
+        Tag(0x0020, 0x0037),
+        &[ax_i[0], ax_i[1], ax_i[2], ax_j[0], ax_j[1], ax_j[2]],
+    ));
+    obj.put(ds(Tag(0x0028, 0x0030), &[sj, si]));
+    obj.put(ds(Tag(0x0018, 0x0050), &[sk]));
+    obj.put(ds(Tag(0x0018, 0x0088), &[sk]));
+    obj.put(us(Tag(0x0028, 0x0002), 1));
+    obj.put(text(Tag(0x0028, 0x0004), VR::CS, "MONOCHROME2"));
+    obj.put(us(Tag(0x0028, 0x0010), rows));
+    obj.put(us(Tag(0x0028, 0x0011), columns));
+    let (lo, hi) = range;
+    obj.put(ds(Tag(0x0028, 0x1050), &[0.5 * (lo + hi)]));
+    obj.put(ds(Tag(0x0028, 0x1051), &[(hi - lo).max(1.0)]));
+}
+
 /// Writes `volume` as a DICOM series into `folder` (created if needed): one file per slice
 /// `k`, named `IM00001.dcm`, `IM00002.dcm`, ... in k order (in parallel with the `rayon`
 /// feature, in the caller's thread pool).
@@ -387,18 +521,7 @@ pub fn write_series<T: Voxel>(
     std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
 
     let template = options.template.as_ref();
-    let modality = options.modality.unwrap_or_else(|| {
-        match template
-            .and_then(|t| t.get(Tag(0x0008, 0x0060)))
-            .and_then(|e| e.to_str().ok())
-            .as_deref()
-            .map(str::trim)
-        {
-            Some("CT") => Modality::Ct,
-            Some("MR") => Modality::Mr,
-            _ => Modality::SecondaryCapture,
-        }
-    });
+    let modality = options.modality();
     let template_uid = |tag: Tag| {
         template
             .and_then(|t| t.get(tag))
@@ -411,95 +534,14 @@ pub fn write_series<T: Voxel>(
     let series_uid = new_uid();
     let (date, time) = now_da_tm();
 
-    let mut common = InMemDicomObject::new_empty();
-    for (tag, vr) in [
-        (Tag(0x0010, 0x0010), VR::PN),
-        (Tag(0x0010, 0x0020), VR::LO),
-        (Tag(0x0010, 0x0030), VR::DA),
-        (Tag(0x0010, 0x0040), VR::CS),
-        (Tag(0x0008, 0x0050), VR::SH),
-        (Tag(0x0008, 0x0090), VR::PN),
-        (Tag(0x0020, 0x0010), VR::SH),
-        (Tag(0x0020, 0x1040), VR::LO),
-        (Tag(0x0008, 0x0070), VR::LO),
-    ] {
-        common.put(DataElement::empty(tag, vr));
-    }
-    common.put(text(Tag(0x0008, 0x0020), VR::DA, &date));
-    common.put(text(Tag(0x0008, 0x0030), VR::TM, &time));
-    if let Some(t) = template {
-        for &tag in TEMPLATE_TAGS {
-            if let Some(e) = t.get(tag) {
-                common.put(e.clone());
-            }
-        }
-    }
-    common.put(text(Tag(0x0020, 0x000D), VR::UI, &study_uid));
-    common.put(text(Tag(0x0020, 0x0052), VR::UI, &frame_uid));
-    common.put(text(Tag(0x0020, 0x000E), VR::UI, &series_uid));
-    common.put(text(Tag(0x0008, 0x0016), VR::UI, modality.sop_class_uid()));
-    common.put(text(Tag(0x0008, 0x0060), VR::CS, modality.code()));
-    common.put(text(Tag(0x0008, 0x0021), VR::DA, &date));
-    common.put(text(Tag(0x0008, 0x0031), VR::TM, &time));
-    common.put(text(Tag(0x0008, 0x0023), VR::DA, &date));
-    common.put(text(Tag(0x0008, 0x0033), VR::TM, &time));
-    // LO holds 64 characters at most
-    let description: String = options.series_description.chars().take(64).collect();
-    common.put(text(Tag(0x0008, 0x103E), VR::LO, &description));
-    common.put(text(
-        Tag(0x0020, 0x0011),
-        VR::IS,
-        &options.series_number.to_string(),
-    ));
-    common.put(text(Tag(0x0018, 0x1030), VR::LO, "medvol"));
-    common.put(text(Tag(0x0018, 0x1020), VR::LO, env!("CARGO_PKG_VERSION")));
-    let image_type = match modality {
-        Modality::Ct => "DERIVED\\SECONDARY\\AXIAL",
-        _ => "DERIVED\\SECONDARY",
-    };
-    common.put(text(Tag(0x0008, 0x0008), VR::CS, image_type));
-    match modality {
-        Modality::Ct => {
-            common.put(DataElement::empty(Tag(0x0018, 0x5100), VR::CS)); // Patient Position
-            common.put(DataElement::empty(Tag(0x0018, 0x0060), VR::DS)); // KVP
-            common.put(DataElement::empty(Tag(0x0020, 0x0012), VR::IS)); // Acquisition Number
-            common.put(text(Tag(0x0028, 0x1054), VR::LO, "HU")); // Rescale Type
-        }
-        Modality::Mr => {
-            common.put(DataElement::empty(Tag(0x0018, 0x5100), VR::CS)); // Patient Position
-            common.put(text(Tag(0x0018, 0x0020), VR::CS, "RM")); // Scanning Sequence
-            common.put(text(Tag(0x0018, 0x0021), VR::CS, "NONE")); // Sequence Variant
-            for (tag, vr) in [
-                (Tag(0x0018, 0x0022), VR::CS), // Scan Options
-                (Tag(0x0018, 0x0023), VR::CS), // MR Acquisition Type
-                (Tag(0x0018, 0x0080), VR::DS), // Repetition Time
-                (Tag(0x0018, 0x0081), VR::DS), // Echo Time
-                (Tag(0x0018, 0x0091), VR::IS), // Echo Train Length
-            ] {
-                common.put(DataElement::empty(tag, vr));
-            }
-        }
-        Modality::SecondaryCapture => {
-            common.put(text(Tag(0x0008, 0x0064), VR::CS, "WSD")); // Conversion Type
-        }
-    }
+    let mut common = series_attributes(
+        options,
+        modality,
+        [&study_uid, &frame_uid, &series_uid],
+        (&date, &time),
+    );
     let g = volume.geometry();
-    let [si, sj, sk] = g.spacing();
-    let (ax_i, ax_j) = (g.direction().axis(0).0, g.direction().axis(1).0);
-    common.put(ds(
-        Tag(0x0020, 0x0037),
-        &[ax_i[0], ax_i[1], ax_i[2], ax_j[0], ax_j[1], ax_j[2]],
-    ));
-    common.put(ds(Tag(0x0028, 0x0030), &[sj, si]));
-    common.put(ds(Tag(0x0018, 0x0050), &[sk]));
-    common.put(ds(Tag(0x0018, 0x0088), &[sk]));
-    common.put(us(Tag(0x0028, 0x0002), 1));
-    common.put(text(Tag(0x0028, 0x0004), VR::CS, "MONOCHROME2"));
-    common.put(us(Tag(0x0028, 0x0010), rows));
-    common.put(us(Tag(0x0028, 0x0011), columns));
-    let (lo, hi) = enc.range;
-    common.put(ds(Tag(0x0028, 0x1050), &[0.5 * (lo + hi)]));
-    common.put(ds(Tag(0x0028, 0x1051), &[(hi - lo).max(1.0)]));
+    put_image_attributes(&mut common, g, [rows, columns], enc.range);
 
     let width = nz.to_string().len().max(5);
     let per_slice = nx * ny;
