@@ -45,6 +45,7 @@ pub use retype::{retype_file, retype_un};
 pub use scan::{ScanOptions, ScanReport, scan};
 pub use series::{SeriesInfo, Slice};
 
+mod colour;
 mod decode;
 mod geometry;
 mod guard;
