@@ -35,6 +35,7 @@
 //! # Ok::<(), medvol_io::Error>(())
 //! ```
 
+pub use diffusion::{Gradient, diffusion};
 pub use geometry::SliceSpacing;
 pub use meta::Metadata;
 pub use pepolar::Pepolar;
@@ -47,6 +48,7 @@ pub use series::{SeriesInfo, Slice};
 
 mod colour;
 mod decode;
+mod diffusion;
 mod geometry;
 mod guard;
 mod header;
