@@ -7,6 +7,7 @@
 //! are refused with the reason. Colour volumes are read on the grid as stored: resampling or
 //! reslicing them (uneven slices, gantry tilt) is refused.
 
+use super::decode::decode_error;
 use super::header::FileHeader;
 use super::pepolar::flip_rows;
 use super::series::SeriesInfo;
@@ -146,18 +147,6 @@ fn decode_file(h: &FileHeader) -> Result<Vec<Rgb8>> {
         }));
     }
     Ok(out)
-}
-
-fn decode_error(
-    h: &FileHeader,
-    context: &str,
-    e: impl std::error::Error + Send + Sync + 'static,
-) -> Error {
-    Error::Decode {
-        path: h.path.clone(),
-        context: context.to_string(),
-        source: Box::new(e),
-    }
 }
 
 /// Full-range YCbCr (DICOM YBR_FULL, PS3.3 C.7.6.3.1.2) to RGB, rounded and clamped.
