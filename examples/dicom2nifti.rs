@@ -18,18 +18,24 @@
 //! true sheared affine in the sform, with qform code 0. What cannot be placed exactly
 //! (`--uniform warn`, or files without position/orientation) is written with qform and sform
 //! codes 0 and a warning saying why.
-//! Each NIfTI has a `.json` sidecar (main acquisition attributes and the warnings).
+//! Each NIfTI has a `.json` sidecar (main acquisition attributes and the warnings). A 4-D file
+//! of a diffusion series (every volume carries a b-value: standard, enhanced, Siemens or UIH
+//! tags, see `medvol_io::dicom::diffusion`) also gets FSL's `.bval` and `.bvec` (same
+//! basename; vectors in the file's voxel frame, as dcm2niix writes them); with `--split-4d`
+//! none are written (as dcm2niix), with a warning. Colour series (RGB) are written as RGB24.
 //!
 //! Nothing is replaced: a name that exists already (from this run or an earlier one) gets
 //! `a`, `b` ... `z` appended, as dcm2niix does, unless `--force` asks to replace files of
-//! earlier runs. A NIfTI and its sidecar appear together or not at all, also when the
-//! program is killed (`medvol_core::atomic::FileSet`); temporary files left in the output
-//! folder by killed runs are removed (or their files completed) at the start.
+//! earlier runs. A NIfTI, its sidecar and its `.bval`/`.bvec` (if any) appear together or not
+//! at all, also when the program is killed (`medvol_core::atomic::FileSet`); temporary files
+//! left in the output folder by killed runs are removed (or their files completed) at the
+//! start.
 //!
 //! With `--json`, one JSON object on stdout:
 //!
 //! ```text
 //! {"input": "...", "outputs": [{"file": ".../3_t1.nii.gz", "sidecar": ".../3_t1.json",
+//!   "bval": ".../3_t1.bval" | null, "bvec": ".../3_t1.bvec" | null,
 //!   "series_uid": "...", "label": "...", "volumes": 1, "time_points": [1],
 //!   "dims": [ni, nj, nk], "spacing": [mm, mm, mm], "origin": [x, y, z],
 //!   "voxel_order": "dcm2niix", "voxel_type": "i16", "tilt_corrected": false,
@@ -56,9 +62,9 @@ use clap::{Parser, ValueEnum};
 use medvol_core::atomic::{FileSet, sweep_folder};
 use medvol_io::dicom::{
     PhilipsScaling, Placement, ReadOptions, ScanOptions, ScanReport, SeriesInfo, Tilt, Uniform,
-    scan,
+    diffusion, scan,
 };
-use medvol_io::nifti::{Affine, VoxelOrder, WriteOptions, write_4d_to};
+use medvol_io::nifti::{Affine, FslGradients, VoxelOrder, WriteOptions, write_4d_to};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -337,20 +343,65 @@ fn convert(job: &Job<'_>, args: &Args, replace: bool) -> Result<(String, Value),
         })
     })?;
     let count = job.members.len();
+    let stored = order.affine(first.affine, first.dims);
+    let fsl = gradient_tables(job, &stored, args.split_4d, &mut warnings).map_err(input)?;
     let text =
         serde_json::to_string_pretty(&sidecar(&first, count, files, &warnings)).unwrap_or_default();
     set.write(".json", |w| std::io::Write::write_all(w, text.as_bytes()))
         .map_err(Failure::from)?;
+    if let Some(fsl) = &fsl {
+        set.write(".bval", |w| {
+            std::io::Write::write_all(w, fsl.bval().as_bytes())
+        })?;
+        set.write(".bvec", |w| {
+            std::io::Write::write_all(w, fsl.bvec().as_bytes())
+        })?;
+    }
     let stem = set.publish(replace)?;
-    let stored = order.affine(first.affine, first.dims);
     let record = Record {
         job,
         first: &first,
         stem: &stem,
         order,
         stored,
+        gradients: fsl.is_some(),
     };
     Ok((stem.clone(), record.to_json(&args.out_folder, warnings)))
+}
+
+/// FSL's `.bval`/`.bvec` of a file holding the volumes of a diffusion series, as dcm2niix
+/// writes them: for a 4-D file of two or more volumes that all carry a b-value. A single
+/// volume of a diffusion series (`--split-4d`) gets none, with a warning (dcm2niix writes none
+/// per volume either); a series where only some volumes carry one gets none, with a warning.
+fn gradient_tables(
+    job: &Job<'_>,
+    stored: &Affine,
+    split: bool,
+    warnings: &mut Vec<String>,
+) -> Result<Option<FslGradients>, medvol_io::Error> {
+    let gradients = job
+        .members
+        .iter()
+        .map(|&i| diffusion(&job.report.volumes[i]))
+        .collect::<Result<Vec<_>, _>>()?;
+    if gradients.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    if job.members.len() == 1 {
+        if split {
+            warnings.push(
+                "one volume of a diffusion series (--split-4d): no .bval/.bvec written (convert \
+                 without --split-4d for the tables of the 4-D file)"
+                    .into(),
+            );
+        }
+        return Ok(None);
+    }
+    let Some(all) = gradients.into_iter().collect::<Option<Vec<_>>>() else {
+        warnings.push("only some volumes carry a b-value: no .bval/.bvec written".into());
+        return Ok(None);
+    };
+    Ok(Some(FslGradients::new(&all, stored)))
 }
 
 /// Why a file claims less than qform and sform codes 1 ([`Placement::xform_codes`]), in this
@@ -386,6 +437,8 @@ struct Record<'a> {
     order: VoxelOrder,
     /// Index of the stored voxels to LPS mm.
     stored: Affine,
+    /// Whether `.bval` and `.bvec` were written beside the file.
+    gradients: bool,
 }
 
 impl Record<'_> {
@@ -396,6 +449,7 @@ impl Record<'_> {
             stem,
             order,
             stored,
+            gradients,
         } = self;
         let info = &first.info;
         let spacing: Vec<f64> = (0..3)
@@ -411,9 +465,13 @@ impl Record<'_> {
             .iter()
             .map(|&i| job.report.volumes[i].time_point.map_or(1, |(t, _)| t + 1))
             .collect();
+        let table =
+            |ext: &str| gradients.then(|| out.join(format!("{stem}.{ext}")).display().to_string());
         json!({
             "file": out.join(format!("{stem}.nii.gz")).display().to_string(),
             "sidecar": out.join(format!("{stem}.json")).display().to_string(),
+            "bval": table("bval"),
+            "bvec": table("bvec"),
             "series_uid": info.series_uid,
             "label": info.label,
             "volumes": job.members.len(),

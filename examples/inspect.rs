@@ -30,7 +30,9 @@
 //! `GetDirection()`); corners run with i fastest; statistics are of the values after scaling.
 //! `min`, `max` and `mean` are over the finite voxels (never `null`); `nonfinite` counts the
 //! NaN and infinite ones, and a top-level warning names the volume when there are any (with no
-//! finite voxel at all, the three statistics are 0).
+//! finite voxel at all, the three statistics are 0). Colour volumes (`voxel_type` `"rgb8"`:
+//! RGB DICOM, NIfTI RGB24) report the statistics of their luminance, 0.299 R + 0.587 G +
+//! 0.114 B (medvol's scalar value of an `Rgb8` voxel); the text output says so.
 //! Without `--json` the same is printed for a person. Errors and usage mistakes: one line on
 //! stderr, exit status 1.
 
@@ -319,8 +321,13 @@ fn text(r: &Report) -> String {
             "  direction [{}] (row-major, columns = i, j, k)",
             v3(&v.direction)
         ));
+        let what = if v.voxel_type == "rgb8" {
+            " (luminance)"
+        } else {
+            ""
+        };
         line(format!(
-            "  values    min {}  max {}  mean {:.6}",
+            "  values    min {}  max {}  mean {:.6}{what}",
             v.min, v.max, v.mean
         ));
         if let Some(m) = &v.modality {

@@ -13,7 +13,7 @@ pub use medvol_io as io;
 pub use medvol_mesh as mesh;
 
 pub use medvol_core::{
-    ContinuousIndex, Direction, DynVolume, Geometry, Ijk, Point, Region, Statistics, Vector,
+    ContinuousIndex, Direction, DynVolume, Geometry, Ijk, Point, Region, Rgb8, Statistics, Vector,
     Volume, VolumeView, VolumeViewMut, Voxel, VoxelKind, Warning, phantom,
 };
 

@@ -305,6 +305,10 @@ impl Pipeline {
         let loaded = stages.run("read", || {
             input.load_with(&self.dicom.with_output(Output::F32))
         })?;
+        if loaded.volume.kind().is_colour() {
+            // meshing the luminance of a colour map is never what was asked for
+            return Err(medvol_mesh::Error::Colour.into());
+        }
         let mut warnings = loaded.warnings.clone();
         let level = self.level_for(&loaded)?;
         let dims = loaded.volume.dims();

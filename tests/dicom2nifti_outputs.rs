@@ -450,3 +450,62 @@ fn files_claim_only_the_placement_medvol_can_vouch_for() {
         assert!(o["warnings"].to_string().contains("invented"), "{o}");
     }
 }
+
+/// Numbers of a `.bval`/`.bvec` text, line by line.
+fn table(text: &str) -> Vec<Vec<f64>> {
+    text.lines()
+        .map(|l| l.split_whitespace().map(|x| x.parse().unwrap()).collect())
+        .collect()
+}
+
+/// Issue 14 items 5 and 8: a diffusion series gets dcm2niix's `.bval`/`.bvec` beside its 4-D
+/// file (listed in the report, equal to dcm2niix's within its printed precision), none with
+/// `--split-4d` (a warning says so); a colour FA map is written as RGB24 with no tables.
+#[test]
+fn diffusion_tables_and_colour_maps_as_dcm2niix_writes_them() {
+    let Some(uih) = shared("dcmqa/dcm_qa_uih/In/DTI_134434/dti_tra_dir16_AP_SaveBySlc__140028")
+    else {
+        return;
+    };
+    let refs = Path::new(env!("CARGO_MANIFEST_DIR")).join("medvol-io/tests/data/fsl_uih");
+    let dir = tempfile::tempdir().unwrap();
+    let s = summary(&dicom2nifti(&[&uih, dir.path()], &["--json"]));
+    let o = &s["outputs"][0];
+    assert_eq!(o["volumes"], 17);
+    for (ext, tolerance) in [("bval", 0.5), ("bvec", 1e-4)] {
+        let ours = table(&std::fs::read_to_string(o[ext].as_str().unwrap()).unwrap());
+        let name = format!("dti_tra_dir16_AP_9_134431.{ext}");
+        let theirs = table(&std::fs::read_to_string(refs.join(name)).unwrap());
+        assert_eq!(ours.len(), theirs.len(), "{ext}");
+        for (a, b) in ours.iter().flatten().zip(theirs.iter().flatten()) {
+            assert!((a - b).abs() <= tolerance, "{ext}: {a} vs {b}");
+        }
+    }
+    let stem = o["file"].as_str().unwrap().trim_end_matches(".nii.gz");
+    assert_eq!(o["bval"].as_str().unwrap(), format!("{stem}.bval"));
+
+    let split = tempfile::tempdir().unwrap();
+    let s = summary(&dicom2nifti(
+        &[&uih, split.path()],
+        &["--json", "--split-4d"],
+    ));
+    assert_eq!(s["outputs"].as_array().unwrap().len(), 17);
+    assert!(s["outputs"][1]["bval"].is_null());
+    assert!(
+        s["outputs"][1]["warnings"]
+            .to_string()
+            .contains("--split-4d")
+    );
+    assert!(!names(split.path()).iter().any(|n| n.ends_with(".bval")));
+
+    let Some(colour) = shared("dcmqa/dcm_qa_xa30/In/14_DWI_dir80_PA") else {
+        return;
+    };
+    let out = tempfile::tempdir().unwrap();
+    let s = summary(&dicom2nifti(&[&colour, out.path()], &["--json"]));
+    let o = &s["outputs"][0];
+    assert_eq!(o["voxel_type"], "rgb8");
+    assert!(o["bval"].is_null());
+    let nii = nifti::read(o["file"].as_str().unwrap()).unwrap();
+    assert_eq!(nii.header.datatype.code(), 128);
+}

@@ -50,6 +50,9 @@ pub enum DynVolume {
     F32(Volume<f32>),
     /// `f64` voxels.
     F64(Volume<f64>),
+    /// Colour voxels ([`Rgb8`](crate::Rgb8)): scalar conversions ([`to_f32`](Self::to_f32),
+    /// [`statistics`](Self::statistics)) see their luminance.
+    Rgb8(Volume<crate::Rgb8>),
 }
 
 /// Runs an expression on the typed volume inside a [`DynVolume`].
@@ -76,6 +79,7 @@ macro_rules! map_dyn {
             $crate::DynVolume::I32($v) => $body,
             $crate::DynVolume::F32($v) => $body,
             $crate::DynVolume::F64($v) => $body,
+            $crate::DynVolume::Rgb8($v) => $body,
             // `DynVolume` is non-exhaustive for other crates; this macro grows with it.
             #[allow(unreachable_patterns)]
             _ => unreachable!("map_dyn! covers every DynVolume variant"),

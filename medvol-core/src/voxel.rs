@@ -3,7 +3,7 @@
 use crate::{DynVolume, Volume};
 use std::fmt;
 
-mod sealed {
+pub(crate) mod sealed {
     pub trait Sealed {}
 }
 
@@ -27,6 +27,8 @@ pub enum VoxelKind {
     F32,
     /// `f64`
     F64,
+    /// [`Rgb8`](crate::Rgb8): three `u8` channels (colour).
+    Rgb8,
 }
 
 impl VoxelKind {
@@ -41,6 +43,7 @@ impl VoxelKind {
             VoxelKind::I32 => "i32",
             VoxelKind::F32 => "f32",
             VoxelKind::F64 => "f64",
+            VoxelKind::Rgb8 => "rgb8",
         }
     }
     /// Size of one voxel in bytes.
@@ -50,17 +53,22 @@ impl VoxelKind {
             VoxelKind::U16 | VoxelKind::I16 => 2,
             VoxelKind::U32 | VoxelKind::I32 | VoxelKind::F32 => 4,
             VoxelKind::F64 => 8,
+            VoxelKind::Rgb8 => 3,
         }
     }
     /// `true` for `f32` and `f64`.
     pub fn is_float(self) -> bool {
         matches!(self, VoxelKind::F32 | VoxelKind::F64)
     }
+    /// `true` for [`Rgb8`](crate::Rgb8): voxels that filters and meshing refuse.
+    pub fn is_colour(self) -> bool {
+        self == VoxelKind::Rgb8
+    }
     /// The smallest and largest value the type holds, as `f64`
-    /// (±`f64::MAX` for floats).
+    /// (±`f64::MAX` for floats; a luminance of 0 to 255 for [`Rgb8`](crate::Rgb8)).
     pub fn range(self) -> (f64, f64) {
         match self {
-            VoxelKind::U8 => (0.0, u8::MAX as f64),
+            VoxelKind::U8 | VoxelKind::Rgb8 => (0.0, u8::MAX as f64),
             VoxelKind::I8 => (i8::MIN as f64, i8::MAX as f64),
             VoxelKind::U16 => (0.0, u16::MAX as f64),
             VoxelKind::I16 => (i16::MIN as f64, i16::MAX as f64),
@@ -78,7 +86,8 @@ impl fmt::Display for VoxelKind {
     }
 }
 
-/// A voxel value type: `u8`, `i8`, `u16`, `i16`, `u32`, `i32`, `f32` or `f64`.
+/// A voxel value type: `u8`, `i8`, `u16`, `i16`, `u32`, `i32`, `f32`, `f64`, or the colour
+/// [`Rgb8`](crate::Rgb8) (whose scalar value is its luminance; filters and meshing refuse it).
 ///
 /// The trait is sealed: medvol's kernels are written for exactly these types.
 pub trait Voxel:

@@ -20,6 +20,15 @@ pub enum Error {
         /// Dimensions (i, j, k) of the output view.
         dst: [usize; 3],
     },
+    /// The volume holds colour ([`Rgb8`](medvol_core::Rgb8)) voxels: filters work on scalars.
+    #[error(
+        "{operation} works on scalar volumes, not colour (RGB) ones: filter a channel \
+         (Rgb8::channel) or the luminance (cast to f32)"
+    )]
+    Colour {
+        /// The filter that refused.
+        operation: &'static str,
+    },
     /// An error from `medvol-core` (geometry, region or volume construction).
     #[error(transparent)]
     Core(#[from] medvol_core::Error),
@@ -27,6 +36,14 @@ pub enum Error {
 
 /// `Result` with [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// [`Error::Colour`] when `T` is a colour voxel: the one check every filter entry point makes.
+pub(crate) fn scalar<T: medvol_core::Voxel>(operation: &'static str) -> Result<()> {
+    match T::KIND.is_colour() {
+        true => Err(Error::Colour { operation }),
+        false => Ok(()),
+    }
+}
 
 /// An [`Error::InvalidParameter`].
 pub(crate) fn invalid(name: &'static str, reason: impl Into<String>) -> Error {

@@ -1,7 +1,7 @@
 //! Gaussian smoothing with sigma in millimetres: a sampled kernel (as scipy) or a recursive
 //! IIR approximation (as ITK's `SmoothingRecursiveGaussian`).
 
-use crate::error::invalid;
+use crate::error::{invalid, scalar};
 use crate::filter::check_region;
 use crate::kernel::{self, Real};
 use crate::lines::{clamp, pad_line, row, store_row, with_contiguous_rows};
@@ -330,6 +330,7 @@ impl<T: Voxel> Filter<T> for Gaussian {
         region: Region,
         dst: VolumeViewMut<'_, T>,
     ) -> Result<()> {
+        scalar::<T>("gaussian")?;
         check_region(src.dims(), &region, dst.dims())?;
         let sv = self.sigma_voxels(src.geometry())?;
         with_contiguous_rows(src, |src| {
@@ -594,6 +595,7 @@ impl Gaussian {
     /// As [`Gaussian::apply_in_place`]; [`Error::Core`](crate::Error::Core) when the output
     /// cannot be allocated.
     pub fn apply_to_f32<T: Voxel>(&self, volume: &Volume<T>) -> Result<Volume<f32>> {
+        scalar::<T>("gaussian")?;
         if volume.is_empty() || self.method != GaussianMethod::Discrete {
             let mut out = volume.cast::<f32>();
             self.apply_in_place(&mut out)?;

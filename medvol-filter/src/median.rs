@@ -1,6 +1,6 @@
 //! Median filter over a box window with edges replicated.
 
-use crate::error::invalid;
+use crate::error::{invalid, scalar};
 use crate::filter::check_region;
 use crate::kernel;
 use crate::lines::{clamp, pad_line, row, with_contiguous_rows};
@@ -232,6 +232,7 @@ impl<T: Voxel> Filter<T> for Median {
         region: Region,
         mut dst: VolumeViewMut<'_, T>,
     ) -> Result<()> {
+        scalar::<T>("median")?;
         check_region(src.dims(), &region, dst.dims())?;
         with_contiguous_rows(src, |src| {
             let dims = src.dims();

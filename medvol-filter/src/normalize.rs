@@ -1,6 +1,6 @@
 //! Intensity normalisation: z-score, min-max rescaling, window/level and clamping.
 
-use crate::error::invalid;
+use crate::error::{invalid, scalar};
 use crate::filter::map_rows;
 use crate::kernel;
 use crate::parallel::for_each_slice;
@@ -175,6 +175,7 @@ impl<T: Voxel> Filter<T> for Normalize {
         region: Region,
         dst: VolumeViewMut<'_, f32>,
     ) -> Result<()> {
+        scalar::<T>("normalize")?;
         map_rows(src, region, dst, |s, d| {
             kernel::linear_map(self.isa, s, d, self.scale, self.offset, self.lo, self.hi)
         })

@@ -1,7 +1,7 @@
 //! Resampling onto another voxel grid (any spacing, size, origin and direction).
 
 use crate::Result;
-use crate::error::invalid;
+use crate::error::{invalid, scalar};
 use crate::kernel::{self, Real};
 use crate::parallel::for_each_slice;
 use medvol_core::ndarray::{Array3, ArrayView3, Axis};
@@ -136,6 +136,7 @@ impl Resample {
     /// # Errors
     /// [`Error::Core`](crate::Error::Core) when the output cannot be allocated.
     pub fn apply<T: Voxel>(&self, src: &Volume<T>) -> Result<Volume<T>> {
+        scalar::<T>("resample")?;
         let mut out = crate::output::filled(
             self.dims,
             T::from_f64_saturating(self.default_value),

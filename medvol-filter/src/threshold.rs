@@ -1,6 +1,6 @@
 //! Binary thresholds and Otsu's threshold value.
 
-use crate::error::invalid;
+use crate::error::{invalid, scalar};
 use crate::filter::map_rows;
 use crate::kernel;
 use crate::{Filter, Result};
@@ -75,6 +75,7 @@ impl<T: Voxel> Filter<T> for Threshold {
         region: Region,
         dst: VolumeViewMut<'_, u8>,
     ) -> Result<()> {
+        scalar::<T>("threshold")?;
         map_rows(src, region, dst, |s, d| {
             kernel::threshold(self.isa, s, d, self.lower, self.upper)
         })
@@ -118,6 +119,7 @@ pub fn threshold<T: Voxel>(volume: &Volume<T>, lower: f64, upper: f64) -> Result
 /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) when the volume is empty,
 /// constant or not finite.
 pub fn otsu_threshold<T: Voxel>(volume: &Volume<T>) -> Result<f64> {
+    scalar::<T>("otsu_threshold")?;
     const BINS: usize = 256;
     let s = volume.statistics();
     if s.count == 0 || !(s.min.is_finite() && s.max.is_finite()) || s.max <= s.min {

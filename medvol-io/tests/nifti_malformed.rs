@@ -146,7 +146,12 @@ fn bad_header_fields_are_named() {
             32i16.to_le_bytes().to_vec(),
             "complex64",
         ),
-        ("datatype-rgb", 70, 128i16.to_le_bytes().to_vec(), "RGB24"),
+        (
+            "datatype-rgba",
+            70,
+            2304i16.to_le_bytes().to_vec(),
+            "RGBA32",
+        ),
         (
             "pixdim-nan",
             80,
@@ -193,7 +198,7 @@ fn bad_header_fields_are_named() {
         ] {
             let e = read_err(dir.path(), &name, &bytes, Limits::default());
             assert!(reason(&e).contains(needle), "{name}: {e}");
-            let want_unsupported = label == "datatype-complex" || label == "datatype-rgb";
+            let want_unsupported = label == "datatype-complex" || label == "datatype-rgba";
             assert_eq!(
                 matches!(e, Error::Unsupported { .. }),
                 want_unsupported,

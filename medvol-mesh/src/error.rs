@@ -28,6 +28,12 @@ pub enum Error {
         /// The largest value of the meshed voxels (NaN when all are NaN).
         max: f64,
     },
+    /// The volume holds colour ([`Rgb8`](medvol_core::Rgb8)) voxels: surfaces need scalars.
+    #[error(
+        "marching cubes needs a scalar volume, not a colour (RGB) one: mesh a channel \
+         (Rgb8::channel) or the luminance (cast to f32)"
+    )]
+    Colour,
     /// A count exceeds what the mesh or file format can index.
     #[error("too many {what}: {count} (limit {limit})")]
     TooLarge {

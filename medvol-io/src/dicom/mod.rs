@@ -40,6 +40,7 @@ pub use file::retype::{retype_file, retype_un};
 pub use place::geometry::SliceSpacing;
 pub use place::pepolar::Pepolar;
 pub use place::placement::{PLACEMENT_TOLERANCE_MM, Placement};
+pub use read::diffusion::{Gradient, diffusion};
 pub use read::metadata::Metadata;
 pub use read::scan::{ScanOptions, ScanReport, scan};
 pub use read::series::{SeriesInfo, Slice};

@@ -24,7 +24,7 @@ pub enum ByteOrder {
 
 /// The voxel type stored in a NIfTI file (`datatype` field).
 ///
-/// Complex, RGB and 128-bit types are refused with [`Error::Unsupported`].
+/// Complex, RGBA and 128-bit types are refused with [`Error::Unsupported`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Datatype {
@@ -48,6 +48,9 @@ pub enum Datatype {
     F32,
     /// `DT_FLOAT64` (64)
     F64,
+    /// `DT_RGB24` (128): red, green and blue bytes per voxel, interleaved (read as
+    /// [`Rgb8`](medvol_core::Rgb8)).
+    Rgb24,
 }
 
 impl Datatype {
@@ -64,6 +67,7 @@ impl Datatype {
             Datatype::U32 => 768,
             Datatype::I64 => 1024,
             Datatype::U64 => 1280,
+            Datatype::Rgb24 => 128,
         }
     }
 
@@ -80,9 +84,9 @@ impl Datatype {
             768 => Datatype::U32,
             1024 => Datatype::I64,
             1280 => Datatype::U64,
+            128 => Datatype::Rgb24,
             1 => return Err("datatype 1 (binary, 1 bit per voxel)".into()),
             32 => return Err("datatype 32 (complex64)".into()),
-            128 => return Err("datatype 128 (RGB24)".into()),
             1536 => return Err("datatype 1536 (float128)".into()),
             1792 => return Err("datatype 1792 (complex128)".into()),
             2048 => return Err("datatype 2048 (complex256)".into()),
@@ -96,6 +100,7 @@ impl Datatype {
         match self {
             Datatype::U8 | Datatype::I8 => 1,
             Datatype::U16 | Datatype::I16 => 2,
+            Datatype::Rgb24 => 3,
             Datatype::U32 | Datatype::I32 | Datatype::F32 => 4,
             Datatype::U64 | Datatype::I64 | Datatype::F64 => 8,
         }
@@ -114,6 +119,7 @@ impl Datatype {
             Datatype::I64 => "i64",
             Datatype::F32 => "f32",
             Datatype::F64 => "f64",
+            Datatype::Rgb24 => "rgb24",
         }
     }
 }
@@ -380,7 +386,9 @@ fn datatype(path: &Path, code: i16) -> Result<Datatype> {
         } else {
             Error::Unsupported {
                 path: path.to_path_buf(),
-                what: format!("{what}: medvol reads scalar integer and float voxels only"),
+                what: format!(
+                    "{what}: medvol reads scalar integer and float voxels and RGB24 only"
+                ),
             }
         }
     })
@@ -647,7 +655,7 @@ mod tests {
 
     #[test]
     fn datatype_codes_round_trip_and_refusals_are_specific() {
-        for code in [2, 4, 8, 16, 64, 256, 512, 768, 1024, 1280] {
+        for code in [2, 4, 8, 16, 64, 128, 256, 512, 768, 1024, 1280] {
             assert_eq!(Datatype::from_code(code).unwrap().code(), code);
         }
         assert!(Datatype::from_code(32).unwrap_err().contains("complex64"));

@@ -27,6 +27,7 @@
 //! ```
 
 pub use four_d::{write_4d, write_4d_to};
+pub use fsl::FslGradients;
 pub use header::{ByteOrder, Datatype, Header};
 pub use orient::{Affine, Transform, VoxelOrder, ras_lps};
 pub use read::{Nifti, ReadOptions, read, read_volume, read_with_options};
@@ -36,6 +37,7 @@ pub use write::{WriteOptions, write, write_dyn, write_volumes, write_with_option
 use medvol_core::DynVolume;
 
 mod four_d;
+mod fsl;
 mod gzip;
 mod header;
 mod orient;

@@ -10,7 +10,7 @@ use super::orient::{self, Transform};
 use super::sample::Sample;
 use crate::{Error, Limits, Result};
 use flate2::bufread::MultiGzDecoder;
-use medvol_core::{DynVolume, Geometry, Volume, Voxel, VoxelKind};
+use medvol_core::{DynVolume, Geometry, Rgb8, Volume, Voxel, VoxelKind};
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
@@ -457,6 +457,7 @@ fn output_kind(h: &Header) -> VoxelKind {
         (Datatype::U32, None) => VoxelKind::U32,
         (Datatype::I32, None) => VoxelKind::I32,
         (Datatype::F32, None) => VoxelKind::F32,
+        (Datatype::Rgb24, None) => VoxelKind::Rgb8,
     }
 }
 
@@ -486,6 +487,7 @@ fn read_volumes(
         (Datatype::F64, None) => all::<f64, f64>(plan, geometry, data, order, |v| v)?,
         (Datatype::I64, None) => all::<i64, f64>(plan, geometry, data, order, |v| exact(v as f64))?,
         (Datatype::U64, None) => all::<u64, f64>(plan, geometry, data, order, |v| exact(v as f64))?,
+        (Datatype::Rgb24, None) => all::<Rgb8, Rgb8>(plan, geometry, data, order, |v| v)?,
         (dt, Some((slope, inter))) => {
             macro_rules! scaled {
                 ($($d:ident => $s:ty),*) => {
@@ -496,6 +498,11 @@ fn read_volumes(
                         Datatype::$d => {
                             all::<$s, f32>(plan, geometry, data, order, |v| (v.as_f64() * slope + inter) as f32)?
                         })*
+                        Datatype::Rgb24 => return Err(Error::Unsupported {
+                            path: data.path.clone(),
+                            what: "RGB24 voxels with scl_slope/scl_inter (scaling does not \
+                                   apply to colour)".into(),
+                        }),
                     }
                 };
             }

@@ -1,6 +1,7 @@
-//! The ten scalar types NIfTI stores, as bytes in either order.
+//! The ten scalar types NIfTI stores, as bytes in either order, and RGB24.
 
 use super::header::{ByteOrder, Datatype};
+use medvol_core::{Rgb8, Voxel};
 
 /// A stored sample type: decodes from and encodes to bytes.
 pub(crate) trait Sample: Copy {
@@ -51,6 +52,23 @@ macro_rules! impl_sample {
 
 impl_sample!(u8 => U8, i8 => I8, u16 => U16, i16 => I16, u32 => U32, i32 => I32,
              u64 => U64, i64 => I64, f32 => F32, f64 => F64);
+
+/// RGB24: three bytes per voxel, red first; byte order does not apply.
+impl Sample for Rgb8 {
+    const SIZE: usize = 3;
+    const DATATYPE: Datatype = Datatype::Rgb24;
+    fn as_f64(self) -> f64 {
+        self.to_f64()
+    }
+    fn decode<T>(bytes: &[u8], _: ByteOrder, out: &mut Vec<T>, f: impl Fn(Self) -> T) {
+        out.extend(bytes.chunks_exact(3).map(|c| f(Rgb8([c[0], c[1], c[2]]))));
+    }
+    fn encode_le(src: &[Self], out: &mut [u8]) {
+        for (o, v) in out.chunks_exact_mut(3).zip(src) {
+            o.copy_from_slice(&v.0);
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

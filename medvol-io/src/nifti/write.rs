@@ -10,7 +10,7 @@ use super::orient::{self, Affine, VoxelOrder, ras_lps};
 use super::sample::Sample;
 use crate::{Error, Result};
 use flate2::Compression;
-use medvol_core::{DynVolume, Geometry, Volume, Voxel, map_dyn};
+use medvol_core::{DynVolume, Geometry, Rgb8, Volume, Voxel, map_dyn};
 use std::any::Any;
 use std::io::{self, Write};
 use std::path::Path;
@@ -230,6 +230,7 @@ pub(super) enum Voxels<'a> {
     I32(&'a [i32], [usize; 3]),
     F32(&'a [f32], [usize; 3]),
     F64(&'a [f64], [usize; 3]),
+    Rgb8(&'a [Rgb8], [usize; 3]),
 }
 
 macro_rules! over_voxels {
@@ -243,6 +244,7 @@ macro_rules! over_voxels {
             Voxels::I32($s, _) => $body,
             Voxels::F32($s, _) => $body,
             Voxels::F64($s, _) => $body,
+            Voxels::Rgb8($s, _) => $body,
         }
     };
 }
@@ -257,8 +259,8 @@ impl<'a> Voxels<'a> {
                 })*
             };
         }
-        find!(U8 u8, I8 i8, U16 u16, I16 i16, U32 u32, I32 i32, F32 f32, F64 f64);
-        unreachable!("Voxel is sealed to the eight types above")
+        find!(U8 u8, I8 i8, U16 u16, I16 i16, U32 u32, I32 i32, F32 f32, F64 f64, Rgb8 Rgb8);
+        unreachable!("Voxel is sealed to the nine types above")
     }
 
     pub(super) fn of_dyn(volume: &'a DynVolume) -> Self {
@@ -274,7 +276,8 @@ impl<'a> Voxels<'a> {
             | Voxels::U32(_, d)
             | Voxels::I32(_, d)
             | Voxels::F32(_, d)
-            | Voxels::F64(_, d) => d,
+            | Voxels::F64(_, d)
+            | Voxels::Rgb8(_, d) => d,
         }
     }
 

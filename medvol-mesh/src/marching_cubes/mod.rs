@@ -206,13 +206,17 @@ impl<'a> MarchingCubes<'a> {
     /// and at most its largest (no surface, or only the grid's box: never what was meant);
     /// [`Error::InvalidParameter`] when the region does not fit the volume or the mask's
     /// dimensions differ from the volume's; [`Error::TooLarge`] when the mesh would have
-    /// more than `u32::MAX` vertices or the grid more voxels than addressable.
+    /// more than `u32::MAX` vertices or the grid more voxels than addressable; [`Error::Colour`]
+    /// for a colour ([`Rgb8`](medvol_core::Rgb8)) volume.
     pub fn run<T: Voxel>(&self, volume: &Volume<T>) -> Result<Mesh> {
         self.run_in_slabs(volume, None)
     }
 
     /// [`Self::run`] with `per_slab` cell planes per task (default: [`Grid::slab_cells`]).
     fn run_in_slabs<T: Voxel>(&self, volume: &Volume<T>, per_slab: Option<usize>) -> Result<Mesh> {
+        if T::KIND.is_colour() {
+            return Err(Error::Colour);
+        }
         let dims = volume.dims();
         let region = self.region.unwrap_or(Region::whole(dims));
         if !region.fits(dims) {

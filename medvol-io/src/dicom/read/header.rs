@@ -30,6 +30,8 @@ pub(crate) struct FileHeader {
     pub(crate) high_bit: u16,
     pub(crate) signed: bool,
     pub(crate) photometric: String,
+    /// Three samples per pixel, read as RGB (see `colour.rs`).
+    pub(crate) colour: bool,
     pub(crate) number_of_frames: u32,
     /// Whether geometry came from functional groups.
     pub(crate) enhanced: bool,
@@ -119,12 +121,9 @@ impl FileHeader {
         let high_bit = int(obj, tags::HIGH_BIT)
             .filter(|h| (bits_stored - 1..bits_allocated).contains(h))
             .unwrap_or(bits_stored - 1);
+        let photometric = text(obj, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default();
         let samples_per_pixel = int(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1);
-        if samples_per_pixel != 1 {
-            return Err(format!(
-                "{samples_per_pixel} samples per pixel (colour), not a scalar image"
-            ));
-        }
+        let colour = super::colour::accept(samples_per_pixel, bits_allocated, &photometric)?;
         let signed = int(obj, tags::PIXEL_REPRESENTATION) == Some(1);
         let modality_lut = ModalityLut::from_object(obj, signed).transpose()?;
         let number_of_frames = int(obj, tags::NUMBER_OF_FRAMES).unwrap_or(1);
@@ -164,7 +163,8 @@ impl FileHeader {
             bits_stored: bits_stored as u16,
             high_bit: high_bit as u16,
             signed,
-            photometric: text(obj, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default(),
+            photometric,
+            colour,
             number_of_frames,
             enhanced,
             instance_number: int(obj, tags::INSTANCE_NUMBER),
@@ -196,6 +196,7 @@ impl FileHeader {
         u64::from(self.rows)
             * u64::from(self.columns)
             * u64::from(self.bits_allocated / 8)
+            * if self.colour { 3 } else { 1 }
             * u64::from(self.number_of_frames)
     }
 }

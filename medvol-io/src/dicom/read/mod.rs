@@ -2,6 +2,7 @@
 //! file says ([`header`]), grouping them into volumes ([`series`]), and decoding one volume
 //! ([`volume`]).
 
+pub(crate) mod diffusion;
 pub(crate) mod frame;
 pub(crate) mod header;
 pub(crate) mod metadata;

@@ -439,7 +439,8 @@ fn file_order(p: &PrimitiveValue, big_endian: bool) -> Cow<'_, [u8]> {
     }
 }
 
-fn decode_error(
+/// [`Error::Decode`] for `h`.
+pub(crate) fn decode_error(
     h: &FileHeader,
     context: &str,
     e: impl std::error::Error + Send + Sync + 'static,
