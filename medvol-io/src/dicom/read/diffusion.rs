@@ -15,10 +15,10 @@
 //! output to test against yet (such series get no `.bval`/`.bvec` rather than possibly
 //! wrong ones). A direction of length 0 (b = 0 images) is reported as `None`.
 
-use crate::dicom::attr::text;
-use crate::dicom::attr::private;
 use super::series::SeriesInfo;
 use crate::Result;
+use crate::dicom::attr::private;
+use crate::dicom::attr::text;
 use dicom_core::Tag;
 use dicom_core::value::PrimitiveValue;
 use dicom_dictionary_std::tags;

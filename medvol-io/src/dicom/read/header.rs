@@ -123,7 +123,7 @@ impl FileHeader {
             .unwrap_or(bits_stored - 1);
         let photometric = text(obj, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default();
         let samples_per_pixel = int(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1);
-        let colour = super::colour::accept(samples_per_pixel, bits_allocated, &photometric)?;
+        let colour = accept_colour(samples_per_pixel, bits_allocated, &photometric)?;
         let signed = int(obj, tags::PIXEL_REPRESENTATION) == Some(1);
         let modality_lut = ModalityLut::from_object(obj, signed).transpose()?;
         let number_of_frames = int(obj, tags::NUMBER_OF_FRAMES).unwrap_or(1);
@@ -198,5 +198,51 @@ impl FileHeader {
             * u64::from(self.bits_allocated / 8)
             * if self.colour { 3 } else { 1 }
             * u64::from(self.number_of_frames)
+    }
+}
+
+/// Whether a file with these attributes is a colour image medvol reads (`Ok(true)`), a scalar
+/// image (`Ok(false)`), or neither (`Err`, why).
+fn accept_colour(samples: i64, bits_allocated: i64, photometric: &str) -> Result<bool, String> {
+    match samples {
+        1 => Ok(false),
+        3 if bits_allocated != 8 => Err(format!(
+            "{bits_allocated}-bit colour ({photometric}): only 8-bit colour images are read"
+        )),
+        3 if matches!(photometric, "RGB" | "YBR_FULL" | "YBR_FULL_422") => Ok(true),
+        3 => Err(format!(
+            "colour image with PhotometricInterpretation {photometric:?} (RGB, YBR_FULL and \
+             YBR_FULL_422 are read)"
+        )),
+        n => Err(format!(
+            "{n} samples per pixel: neither a scalar (1) nor an RGB (3) image"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_8_bit_rgb_and_ybr_are_accepted() {
+        assert_eq!(accept_colour(1, 16, "MONOCHROME2"), Ok(false));
+        assert_eq!(accept_colour(3, 8, "RGB"), Ok(true));
+        assert_eq!(accept_colour(3, 8, "YBR_FULL_422"), Ok(true));
+        assert!(
+            accept_colour(3, 16, "RGB")
+                .unwrap_err()
+                .contains("16-bit colour")
+        );
+        assert!(
+            accept_colour(3, 8, "YBR_ICT")
+                .unwrap_err()
+                .contains("YBR_ICT")
+        );
+        assert!(
+            accept_colour(4, 8, "ARGB")
+                .unwrap_err()
+                .contains("4 samples")
+        );
     }
 }

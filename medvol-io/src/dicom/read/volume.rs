@@ -481,13 +481,13 @@ fn read_stored(
     warnings: Vec<Warning>,
     flip: bool,
 ) -> Result<DicomVolume> {
-    let kind = match super::colour::is_colour(info)? {
+    let kind = match crate::dicom::values::colour::is_colour(info)? {
         true => VoxelKind::Rgb8,
         false => output_kind(info, options.output),
     };
     check_limits(info, info.dims, kind.size_bytes() as u64, limits)?;
     let volume = match kind {
-        VoxelKind::Rgb8 => super::colour::read(info, flip)?,
+        VoxelKind::Rgb8 => crate::dicom::values::colour::read(info, flip)?,
         VoxelKind::U8 => typed::<u8>(info, flip)?,
         VoxelKind::I8 => typed::<i8>(info, flip)?,
         VoxelKind::U16 => typed::<u16>(info, flip)?,
@@ -561,7 +561,7 @@ fn read_resliced(
     mut warnings: Vec<Warning>,
     (resample, flip): (bool, bool),
 ) -> Result<DicomVolume> {
-    super::colour::refuse_resampling(info)?;
+    crate::dicom::values::colour::refuse_resampling(info)?;
     let first = &info.sources[0].header.path;
     let tilted = info.tilt_deg > 0.0;
     let correct_tilt = tilted && options.tilt == Tilt::Corrected;

@@ -8,32 +8,13 @@
 //! reslicing them (uneven slices, gantry tilt) is refused.
 
 use super::decode::decode_error;
-use crate::dicom::read::header::FileHeader;
 use crate::dicom::place::pepolar::flip_rows;
+use crate::dicom::read::header::FileHeader;
 use crate::dicom::read::series::SeriesInfo;
 use crate::{Error, Result};
 use dicom_pixeldata::{PhotometricInterpretation, PixelDecoder, PlanarConfiguration};
 use medvol_core::{DynVolume, Rgb8, Volume};
 use std::sync::Arc;
-
-/// Whether a file with these attributes is a colour image medvol reads (`Ok(true)`), a scalar
-/// image (`Ok(false)`), or neither (`Err`, why).
-pub(crate) fn accept(samples: i64, bits_allocated: i64, photometric: &str) -> Result<bool, String> {
-    match samples {
-        1 => Ok(false),
-        3 if bits_allocated != 8 => Err(format!(
-            "{bits_allocated}-bit colour ({photometric}): only 8-bit colour images are read"
-        )),
-        3 if matches!(photometric, "RGB" | "YBR_FULL" | "YBR_FULL_422") => Ok(true),
-        3 => Err(format!(
-            "colour image with PhotometricInterpretation {photometric:?} (RGB, YBR_FULL and \
-             YBR_FULL_422 are read)"
-        )),
-        n => Err(format!(
-            "{n} samples per pixel: neither a scalar (1) nor an RGB (3) image"
-        )),
-    }
-}
 
 /// `Some(true)` when every file of the series is colour, `Some(false)` when none is.
 ///
@@ -168,15 +149,5 @@ mod tests {
         // pure red in full-range YCbCr: Y 76, Cb 85, Cr 255
         let Rgb8([r, g, b]) = ybr_to_rgb([76, 85, 255]);
         assert!(r >= 253 && g <= 2 && b <= 2, "{r} {g} {b}");
-    }
-
-    #[test]
-    fn only_8_bit_rgb_and_ybr_are_accepted() {
-        assert_eq!(accept(1, 16, "MONOCHROME2"), Ok(false));
-        assert_eq!(accept(3, 8, "RGB"), Ok(true));
-        assert_eq!(accept(3, 8, "YBR_FULL_422"), Ok(true));
-        assert!(accept(3, 16, "RGB").unwrap_err().contains("16-bit colour"));
-        assert!(accept(3, 8, "YBR_ICT").unwrap_err().contains("YBR_ICT"));
-        assert!(accept(4, 8, "ARGB").unwrap_err().contains("4 samples"));
     }
 }
