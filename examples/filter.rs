@@ -211,7 +211,11 @@ fn apply(op: &Op, input: DynVolume, slices: Option<usize>) -> Result<DynVolume, 
             let g = Gaussian::new(Sigma::iso_mm(*sigma))
                 .map_err(|e| common::flag_error("--sigma", &e))?
                 .with_method(method);
-            run(g, &input.into_f32(), slices)
+            match slices {
+                // Integer rows are converted inside the first pass, not in a copy first.
+                None => map_dyn!(&input, v => Ok(g.apply_to_f32(v)?.into())),
+                Some(_) => run(g, &input.into_f32(), slices),
+            }
         }
         Op::Median { radius } => {
             let m = Median::new([*radius; 3]).map_err(|e| common::flag_error("--radius", &e))?;
@@ -225,14 +229,13 @@ fn apply(op: &Op, input: DynVolume, slices: Option<usize>) -> Result<DynVolume, 
                     let r = r.with_interpolation(Interpolation::Nearest);
                     map_dyn!(&input, v => DynVolume::from(r.apply(v)?))
                 }
-                Interp::Linear => r
-                    .with_interpolation(Interpolation::Linear)
-                    .apply(&input.into_f32())?
-                    .into(),
-                Interp::Cubic => r
-                    .with_interpolation(Interpolation::CubicBSpline)
-                    .apply(&input.into_f32())?
-                    .into(),
+                Interp::Linear | Interp::Cubic => {
+                    let r = r.with_interpolation(match interp {
+                        Interp::Linear => Interpolation::Linear,
+                        _ => Interpolation::CubicBSpline,
+                    });
+                    map_dyn!(&input, v => DynVolume::from(r.apply_to_f32(v)?))
+                }
             })
         }
         Op::Normalize {
