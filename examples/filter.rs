@@ -287,19 +287,11 @@ fn main() -> ExitCode {
 fn real_main(args: &Args) -> Result<(), Box<dyn Error>> {
     let ms = |t: Instant| t.elapsed().as_secs_f64() * 1e3;
     let t = Instant::now();
-    let input = match (Input::path(&args.input), &args.volume) {
-        (Input::Dicom { path, .. }, volume) => Input::Dicom {
-            path,
-            volume: volume.clone(),
-        },
-        (_, Some(_)) => {
-            return Err(
-                "--volume picks a volume of a DICOM input; a NIfTI input gives its \
-                        first time point"
-                    .into(),
-            );
-        }
-        (other, None) => other,
+    let input = match &args.volume {
+        Some(id) => Input::path(&args.input)
+            .with_volume(id)
+            .map_err(|e| common::flag_error("--volume", &e))?,
+        None => Input::path(&args.input),
     };
     common::check_extension(&args.output, &["nii", "nii.gz"])?;
     common::check_overwrite(&args.output, args.force)?;
