@@ -1,9 +1,11 @@
 """scipy / SimpleITK / numpy timings on the phantom of benches/filter.rs (peer timings).
 
-Usage: /work/venv/bin/python benches/filter_peers.py <raw> [repeats] [--slow]
+Usage: /work/venv/bin/python benches/filter_peers.py <raw|.nii> [repeats] [--slow] [--threads N]
 <raw> is the 256^3 float32 phantom written by `cargo bench --bench filter` (i fastest,
-spacing 0.7 x 0.7 x 1.25 mm). Prints the median wall time per operation; SimpleITK runs
-with its default thread count (all cores). --slow adds SimpleITK's median r=2 (about 20 s).
+spacing 0.7 x 0.7 x 1.25 mm); a `.nii` file (e.g. the int16 phantom the `filter` example reads)
+is read by SimpleITK in its own voxel type. Prints the median wall time per operation;
+SimpleITK runs with N threads (default: all cores). --slow adds SimpleITK's median r=2 (about
+20 s).
 """
 import statistics
 import sys
@@ -16,10 +18,17 @@ import SimpleITK as sitk
 raw = sys.argv[1]
 repeats = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2].isdigit() else 5
 slow = "--slow" in sys.argv
-spacing = (0.7, 0.7, 1.25)
-arr = np.fromfile(raw, dtype="<f4").reshape(256, 256, 256)  # (k, j, i)
-img = sitk.GetImageFromArray(arr)
-img.SetSpacing(spacing)
+if "--threads" in sys.argv:
+    sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(int(sys.argv[sys.argv.index("--threads") + 1]))
+if raw.endswith(".nii") or raw.endswith(".nii.gz"):
+    img = sitk.ReadImage(raw)
+    arr = sitk.GetArrayFromImage(img)  # (k, j, i), the file's voxel type
+    spacing = img.GetSpacing()
+else:
+    spacing = (0.7, 0.7, 1.25)
+    arr = np.fromfile(raw, dtype="<f4").reshape(256, 256, 256)  # (k, j, i)
+    img = sitk.GetImageFromArray(arr)
+    img.SetSpacing(spacing)
 
 
 def timed(name, f, n=repeats):
@@ -49,4 +58,4 @@ timed("numpy rescale [0,1]", lambda: (arr - arr.min()) / (arr.max() - arr.min())
 timed("numpy zscore (ddof=1)", lambda: (arr - arr.mean()) / arr.std(ddof=1))
 timed("sitk RescaleIntensity", lambda: sitk.RescaleIntensity(img, 0.0, 1.0))
 timed("sitk Normalize", lambda: sitk.Normalize(img))
-timed("sitk BinaryThreshold", lambda: sitk.BinaryThreshold(img, 300.0, 1e30))
+timed("sitk BinaryThreshold", lambda: sitk.BinaryThreshold(img, 300.0, max(300.0, float(arr.max()))))

@@ -127,7 +127,7 @@ def python_stack(series, out, sigma=1.0, level=300.0):
 def medvol(series, out, extra=()):
     exe = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "examples", "reconstruct")
     t0 = time.perf_counter()
-    res = subprocess.run([exe, series, "--sigma", "1", "--out", out, "--json", *extra], check=True, capture_output=True, text=True)
+    res = subprocess.run([exe, series, "--sigma", "1", "--out", out, "--json", "--force", *extra], check=True, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     return wall, json.loads(res.stdout)
 

@@ -211,7 +211,11 @@ fn apply(op: &Op, input: DynVolume, slices: Option<usize>) -> Result<DynVolume, 
             let g = Gaussian::new(Sigma::iso_mm(*sigma))
                 .map_err(|e| common::flag_error("--sigma", &e))?
                 .with_method(method);
-            run(g, &input.into_f32(), slices)
+            match slices {
+                // Integer rows are converted inside the first pass, not in a copy first.
+                None => map_dyn!(&input, v => Ok(g.apply_to_f32(v)?.into())),
+                Some(_) => run(g, &input.into_f32(), slices),
+            }
         }
         Op::Median { radius } => {
             let m = Median::new([*radius; 3]).map_err(|e| common::flag_error("--radius", &e))?;
@@ -225,14 +229,13 @@ fn apply(op: &Op, input: DynVolume, slices: Option<usize>) -> Result<DynVolume, 
                     let r = r.with_interpolation(Interpolation::Nearest);
                     map_dyn!(&input, v => DynVolume::from(r.apply(v)?))
                 }
-                Interp::Linear => r
-                    .with_interpolation(Interpolation::Linear)
-                    .apply(&input.into_f32())?
-                    .into(),
-                Interp::Cubic => r
-                    .with_interpolation(Interpolation::CubicBSpline)
-                    .apply(&input.into_f32())?
-                    .into(),
+                Interp::Linear | Interp::Cubic => {
+                    let r = r.with_interpolation(match interp {
+                        Interp::Linear => Interpolation::Linear,
+                        _ => Interpolation::CubicBSpline,
+                    });
+                    map_dyn!(&input, v => DynVolume::from(r.apply_to_f32(v)?))
+                }
             })
         }
         Op::Normalize {
@@ -284,19 +287,11 @@ fn main() -> ExitCode {
 fn real_main(args: &Args) -> Result<(), Box<dyn Error>> {
     let ms = |t: Instant| t.elapsed().as_secs_f64() * 1e3;
     let t = Instant::now();
-    let input = match (Input::path(&args.input), &args.volume) {
-        (Input::Dicom { path, .. }, volume) => Input::Dicom {
-            path,
-            volume: volume.clone(),
-        },
-        (_, Some(_)) => {
-            return Err(
-                "--volume picks a volume of a DICOM input; a NIfTI input gives its \
-                        first time point"
-                    .into(),
-            );
-        }
-        (other, None) => other,
+    let input = match &args.volume {
+        Some(id) => Input::path(&args.input)
+            .with_volume(id)
+            .map_err(|e| common::flag_error("--volume", &e))?,
+        None => Input::path(&args.input),
     };
     common::check_extension(&args.output, &["nii", "nii.gz"])?;
     common::check_overwrite(&args.output, args.force)?;

@@ -101,17 +101,11 @@ fn input(args: &Args) -> Result<Input, String> {
     let Some(path) = &args.input else {
         return Ok(Input::Phantom(HeadPhantom::default()));
     };
-    match (Input::path(path), &args.volume) {
-        (Input::Dicom { path, .. }, Some(id)) => Ok(Input::Dicom {
-            path,
-            volume: Some(id.clone()),
-        }),
-        (_, Some(_)) => Err(
-            "--volume picks a volume of a DICOM input; a NIfTI input gives \
-                             its first time point"
-                .into(),
-        ),
-        (input, None) => Ok(input),
+    match &args.volume {
+        Some(id) => Input::path(path)
+            .with_volume(id)
+            .map_err(|e| common::flag_error("--volume", &e)),
+        None => Ok(Input::path(path)),
     }
 }
 

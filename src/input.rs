@@ -5,6 +5,7 @@ use crate::{Error, Result};
 use medvol_core::phantom::HeadPhantom;
 use medvol_core::{DynVolume, Warning};
 use medvol_io::dicom::{self, Output, Placement, ReadOptions, ScanOptions};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 /// Where a volume comes from.
@@ -51,6 +52,35 @@ impl Input {
             Input::Nifti(path)
         } else {
             Input::Dicom { path, volume: None }
+        }
+    }
+
+    /// The same DICOM input reading the volume `id` of its scan report
+    /// ([`medvol_io::dicom::ScanReport`]) instead of the first one.
+    ///
+    /// ```
+    /// use medvol::Input;
+    /// let input = Input::path("scans/ct").with_volume("1.2.840.1234.5")?;
+    /// assert!(matches!(input, Input::Dicom { volume: Some(id), .. } if id == "1.2.840.1234.5"));
+    /// assert!(Input::path("brain.nii.gz").with_volume("1").is_err());
+    /// # Ok::<(), medvol::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Core`] (invalid parameter `volume`) when the input is not DICOM: a NIfTI file
+    /// gives its first time point, the phantom and a volume in memory are one volume.
+    pub fn with_volume(self, id: impl Into<String>) -> Result<Input> {
+        match self {
+            Input::Dicom { path, .. } => Ok(Input::Dicom {
+                path,
+                volume: Some(id.into()),
+            }),
+            _ => Err(Error::Core(medvol_core::Error::InvalidParameter {
+                name: "volume",
+                reason: "picks a volume of a DICOM input; a NIfTI input gives its first time \
+                         point"
+                    .into(),
+            })),
         }
     }
 
@@ -109,13 +139,22 @@ impl Input {
     /// # Errors
     /// As [`Input::load`].
     pub fn load_with(&self, options: &ReadOptions) -> Result<Loaded> {
+        self.load_borrowed(options).map(Loaded::into_owned)
+    }
+
+    /// As [`Input::load_with`], but a volume in memory ([`Input::Volume`]) is borrowed, not
+    /// copied.
+    pub(crate) fn load_borrowed(
+        &self,
+        options: &ReadOptions,
+    ) -> Result<Loaded<Cow<'_, DynVolume>>> {
         match self {
             Input::Volume {
                 volume,
                 description,
                 modality,
             } => Ok(Loaded {
-                volume: volume.clone(),
+                volume: Cow::Borrowed(volume),
                 description: description.clone(),
                 modality: modality.clone(),
                 warnings: Vec::new(),
@@ -124,7 +163,7 @@ impl Input {
             Input::Phantom(p) => {
                 let [ni, nj, nk] = p.dims();
                 Ok(Loaded {
-                    volume: p.generate().into(),
+                    volume: Cow::Owned(p.generate().into()),
                     description: format!("CT head phantom {ni}x{nj}x{nk}"),
                     modality: Some("CT".into()),
                     warnings: Vec::new(),
@@ -145,7 +184,7 @@ impl Input {
                     }));
                 }
                 Ok(Loaded {
-                    volume: nii.volumes.swap_remove(0),
+                    volume: Cow::Owned(nii.volumes.swap_remove(0)),
                     description: format!("NIfTI {}", path.display()),
                     modality: None,
                     warnings,
@@ -166,7 +205,7 @@ impl Input {
                     });
                 }
                 Ok(Loaded {
-                    volume: read.volume,
+                    volume: Cow::Owned(read.volume),
                     description: format!("DICOM {} ({})", path.display(), read.info.label),
                     modality: read.info.metadata.modality.clone(),
                     warnings,
@@ -178,11 +217,14 @@ impl Input {
 }
 
 /// A volume as loaded, with its description, modality and the reader's warnings.
+///
+/// `V` is how the voxels are held: a [`DynVolume`] for callers; the pipeline borrows a volume
+/// already in memory instead of copying it.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct Loaded {
+pub struct Loaded<V = DynVolume> {
     /// The voxels and their geometry.
-    pub volume: DynVolume,
+    pub volume: V,
     /// A short description for reports.
     pub description: String,
     /// DICOM modality when known (`"CT"`, `"MR"`, ...).
@@ -192,6 +234,19 @@ pub struct Loaded {
     /// For DICOM input, how exactly the grid places the voxels (a writer must not claim
     /// scanner coordinates for [`Placement::Invented`]); `None` for other inputs.
     pub placement: Option<Placement>,
+}
+
+impl Loaded<Cow<'_, DynVolume>> {
+    /// The same, the voxels owned (copied only when they were borrowed).
+    fn into_owned(self) -> Loaded {
+        Loaded {
+            volume: self.volume.into_owned(),
+            description: self.description,
+            modality: self.modality,
+            warnings: self.warnings,
+            placement: self.placement,
+        }
+    }
 }
 
 fn is_nifti(path: &Path) -> bool {

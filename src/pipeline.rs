@@ -3,6 +3,12 @@
 //! read → f32 → (resample to isotropic spacing) → (Gaussian or median denoise) →
 //! (intensity window) → isosurface → (largest component) → mesh file.
 //!
+//! The first stage that makes a new volume (resampling, else the Gaussian) reads the input in
+//! its own voxel type and writes `f32`, so an integer volume is not converted in a pass of its
+//! own, and a volume in memory ([`Input::Volume`]) is read where it is, never copied. Every
+//! type but `f64` gives the bits of a conversion to `f32` first; `f64` is resampled in `f64`
+//! and rounded once.
+//!
 //! ```
 //! use medvol::pipeline::{Input, Level, Pipeline, Preset};
 //! use medvol::phantom::HeadPhantom;
@@ -21,10 +27,11 @@
 
 pub use crate::input::{Input, Loaded};
 use crate::{Error, Result};
-use medvol_core::{Volume, VoxelKind};
-use medvol_filter::{Filter, Gaussian, Interpolation, Median, Normalize, Sigma};
+use medvol_core::{DynVolume, Geometry, Volume, VoxelKind, map_dyn};
+use medvol_filter::{Filter, Gaussian, Median, Normalize, Resample, Sigma};
 use medvol_io::dicom::{Output, ReadOptions};
 use medvol_mesh::{Frame, MarchingCubes, Mesh};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -83,11 +90,11 @@ impl Stages<'_> {
     }
 }
 
-/// The denoising step.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// The denoising step, validated.
+#[derive(Debug, Clone, PartialEq)]
 enum Denoise {
-    Gaussian(f64),
-    Median(usize),
+    Gaussian(Gaussian),
+    Median(Median),
 }
 
 /// What the pipeline does, validated when built; [`Pipeline::run`] applies it to an [`Input`].
@@ -96,7 +103,7 @@ pub struct Pipeline {
     level: Level,
     spacing_mm: Option<f64>,
     denoise: Option<Denoise>,
-    window: Option<(f64, f64)>,
+    window: Option<Normalize>,
     largest: bool,
     close_border: bool,
     frame: Frame,
@@ -211,14 +218,10 @@ impl Pipeline {
     /// Resamples (linearly) to isotropic `mm` spacing first, keeping origin and direction.
     ///
     /// # Errors
-    /// [`Error::Core`] (invalid parameter) when `mm` is not finite and positive.
+    /// [`Error::Filter`] (invalid parameter) when `mm` is not finite and positive.
     pub fn with_spacing_mm(mut self, mm: f64) -> Result<Self> {
-        if !(mm.is_finite() && mm > 0.0) {
-            return Err(invalid(
-                "spacing_mm",
-                format!("{mm} must be finite and > 0"),
-            ));
-        }
+        // The grid is the input's, known when run: check `mm` by resampling's own rule.
+        Resample::isotropic(&Geometry::default(), [1; 3], mm)?;
         self.spacing_mm = Some(mm);
         Ok(self)
     }
@@ -227,8 +230,7 @@ impl Pipeline {
     /// # Errors
     /// When `sigma_mm` is not finite and positive.
     pub fn with_gaussian(mut self, sigma_mm: f64) -> Result<Self> {
-        Gaussian::new(Sigma::iso_mm(sigma_mm))?;
-        self.denoise = Some(Denoise::Gaussian(sigma_mm));
+        self.denoise = Some(Denoise::Gaussian(Gaussian::new(Sigma::iso_mm(sigma_mm))?));
         Ok(self)
     }
     /// Denoises with a median of radius `radius_vox` voxels (replaces a Gaussian; radius 0
@@ -237,8 +239,7 @@ impl Pipeline {
     /// # Errors
     /// When the radius exceeds [`Median::MAX_RADIUS`].
     pub fn with_median(mut self, radius_vox: usize) -> Result<Self> {
-        Median::new([radius_vox; 3])?;
-        self.denoise = Some(Denoise::Median(radius_vox));
+        self.denoise = Some(Denoise::Median(Median::new([radius_vox; 3])?));
         Ok(self)
     }
     /// Clamps values to `[lo, hi]` after denoising (e.g. to tame metal artefacts).
@@ -246,8 +247,7 @@ impl Pipeline {
     /// # Errors
     /// When the window is empty or not finite.
     pub fn with_window(mut self, lo: f64, hi: f64) -> Result<Self> {
-        Normalize::clamp(lo, hi)?;
-        self.window = Some((lo, hi));
+        self.window = Some(Normalize::clamp(lo, hi)?);
         Ok(self)
     }
     /// Keeps only the largest connected component of the surface.
@@ -303,48 +303,18 @@ impl Pipeline {
             observer,
         };
         let loaded = stages.run("read", || {
-            input.load_with(&self.dicom.with_output(Output::F32))
+            input.load_borrowed(&self.dicom.with_output(Output::F32))
         })?;
         if loaded.volume.kind().is_colour() {
             // meshing the luminance of a colour map is never what was asked for
             return Err(medvol_mesh::Error::Colour.into());
         }
         let mut warnings = loaded.warnings.clone();
-        let level = self.level_for(&loaded)?;
+        let level = self.level_for(loaded.modality.as_deref(), &loaded.volume)?;
         let dims = loaded.volume.dims();
         let spacing = loaded.volume.geometry().spacing();
         let voxel_type = loaded.volume.kind();
-        let mut volume: Volume<f32> = match loaded.volume {
-            medvol_core::DynVolume::F32(v) => v,
-            other => stages.run("convert", || Ok(other.into_f32()))?,
-        };
-
-        if let Some(mm) = self.spacing_mm {
-            volume = stages.run("resample", || {
-                Ok(medvol_filter::resample_isotropic(
-                    &volume,
-                    mm,
-                    Interpolation::Linear,
-                )?)
-            })?;
-        }
-        match self.denoise {
-            Some(Denoise::Gaussian(sigma)) => {
-                stages.run("gaussian", || {
-                    Ok(Gaussian::new(Sigma::iso_mm(sigma))?.apply_in_place(&mut volume)?)
-                })?;
-            }
-            Some(Denoise::Median(r)) => {
-                volume = stages.run("median", || Ok(Median::new([r; 3])?.apply(&volume)?))?;
-            }
-            None => {}
-        }
-        if let Some((lo, hi)) = self.window {
-            stages.run("window", || {
-                Normalize::clamp(lo, hi)?.apply_in_place(&mut volume);
-                Ok(())
-            })?;
-        }
+        let volume = self.filtered(loaded.volume, &mut stages)?;
         let mut mesh = stages.run("isosurface", || {
             Ok(MarchingCubes::new(level)?
                 .with_close_border(self.close_border)
@@ -385,14 +355,51 @@ impl Pipeline {
         Ok(Outcome { mesh, report })
     }
 
+    /// `source` resampled, denoised and windowed as asked, in `f32`. The first stage that
+    /// makes a new volume reads `source` in its own type; otherwise a source that is not an
+    /// `f32` volume of its own is converted first (stage `convert`).
+    fn filtered(&self, source: Cow<'_, DynVolume>, stages: &mut Stages<'_>) -> Result<Volume<f32>> {
+        let mut gaussian = match &self.denoise {
+            Some(Denoise::Gaussian(g)) => Some(g),
+            _ => None,
+        };
+        let mut volume = match (self.spacing_mm, gaussian, source) {
+            (Some(mm), _, src) => stages.run("resample", || {
+                let r = Resample::isotropic(src.geometry(), src.dims(), mm)?;
+                Ok(map_dyn!(src.as_ref(), v => r.apply_to_f32(v)?))
+            })?,
+            (None, _, Cow::Owned(DynVolume::F32(v))) => v,
+            (None, Some(g), src) => {
+                gaussian = None;
+                stages.run("gaussian", || {
+                    Ok(map_dyn!(src.as_ref(), v => g.apply_to_f32(v)?))
+                })?
+            }
+            (None, None, src) => stages.run("convert", || Ok(src.as_ref().to_f32()))?,
+        };
+        if let Some(g) = gaussian {
+            stages.run("gaussian", || Ok(g.apply_in_place(&mut volume)?))?;
+        }
+        if let Some(Denoise::Median(m)) = &self.denoise {
+            volume = stages.run("median", || Ok(m.apply(&volume)?))?;
+        }
+        if let Some(window) = &self.window {
+            stages.run("window", || {
+                window.apply_in_place(&mut volume);
+                Ok(())
+            })?;
+        }
+        Ok(volume)
+    }
+
     /// The level in the volume's units; presets only on CT data in Hounsfield units.
-    fn level_for(&self, loaded: &Loaded) -> Result<f64> {
+    fn level_for(&self, modality: Option<&str>, volume: &DynVolume) -> Result<f64> {
         let preset = match self.level {
             Level::Value(v) if v.is_finite() => return Ok(v),
             Level::Value(v) => return Err(invalid("level", format!("{v} is not finite"))),
             Level::Preset(p) => p,
         };
-        match loaded.modality.as_deref() {
+        match modality {
             Some("CT") => Ok(preset.hu()),
             Some(other) => Err(invalid(
                 "preset",
@@ -403,7 +410,7 @@ impl Pipeline {
             )),
             None => {
                 // No modality (NIfTI, in-memory): CT in HU has air near -1000.
-                let min = loaded.volume.statistics().min;
+                let min = volume.statistics().min;
                 if min <= -500.0 {
                     Ok(preset.hu())
                 } else {

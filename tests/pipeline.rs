@@ -110,6 +110,52 @@ fn phantom_pipeline_is_closed_and_deterministic() {
     assert!(err < 0.03, "volume {} vs {expected}", a.report.volume_mm3);
 }
 
+/// Every voxel type takes one path to `f32`: an `i16` volume (converted inside the first
+/// stage), the same volume as `f32` and `f64` in memory (read where they are), and the phantom
+/// input give the same mesh, with and without resampling first (where `f64` is interpolated
+/// in `f64` and rounded once, so it is compared without resampling only).
+#[test]
+fn every_voxel_type_gives_the_same_mesh() {
+    let phantom = HeadPhantom::new([48, 44, 30], [3.0, 3.0, 4.0]).unwrap();
+    let ct = phantom.generate();
+    let volume = |v: medvol::DynVolume| Input::Volume {
+        volume: v,
+        description: "in memory".into(),
+        modality: Some("CT".into()),
+    };
+    let inputs = [
+        Input::Phantom(phantom),
+        volume(ct.clone().into()),
+        volume(ct.cast::<f32>().into()),
+        volume(ct.cast::<f64>().into()),
+    ];
+    let gaussian = Pipeline::new(Level::Preset(Preset::Bone))
+        .with_gaussian(3.5)
+        .unwrap();
+    let pipelines = [
+        gaussian.clone(),
+        gaussian.with_spacing_mm(2.5).unwrap(),
+        Pipeline::new(Level::Preset(Preset::Skin))
+            .with_median(1)
+            .unwrap()
+            .with_window(-1000.0, 1000.0)
+            .unwrap(),
+    ];
+    for (p, pipeline) in pipelines.iter().enumerate() {
+        let want = pipeline.run(&inputs[0]).unwrap();
+        assert!(want.report.triangles > 1000);
+        for (i, input) in inputs.iter().enumerate().skip(1) {
+            if p == 1 && i == 3 {
+                continue;
+            }
+            let got = pipeline.run(input).unwrap();
+            let same = got.mesh.positions() == want.mesh.positions()
+                && got.mesh.faces() == want.mesh.faces();
+            assert!(same, "pipeline {p}, input {i}");
+        }
+    }
+}
+
 #[test]
 fn invalid_parameters_are_errors() {
     assert!(Pipeline::new(Level::Value(0.0)).with_gaussian(0.0).is_err());

@@ -136,10 +136,43 @@ impl Resample {
     /// # Errors
     /// [`Error::Core`](crate::Error::Core) when the output cannot be allocated.
     pub fn apply<T: Voxel>(&self, src: &Volume<T>) -> Result<Volume<T>> {
+        self.apply_as(src, |v| v)
+    }
+
+    /// `src` of any voxel type resampled into a new `f32` volume, reading the input rows as
+    /// they are (no converted copy of the input). For 8- and 16-bit integers and `f32` these are
+    /// the same bits as `self.apply(&src.cast::<f32>())`; 32-bit integers and `f64` interpolate
+    /// in `f64` and round once to `f32` (the cast would round every input voxel first).
+    ///
+    /// ```
+    /// use medvol_core::phantom::HeadPhantom;
+    /// use medvol_filter::{Interpolation, Resample};
+    ///
+    /// let ct = HeadPhantom::new([40, 40, 24], [0.7, 0.7, 1.25])?.generate(); // i16
+    /// for interp in [Interpolation::Linear, Interpolation::Nearest, Interpolation::CubicBSpline] {
+    ///     let r = Resample::isotropic(ct.geometry(), ct.dims(), 1.0)?.with_interpolation(interp);
+    ///     assert_eq!(r.apply_to_f32(&ct)?, r.apply(&ct.cast::<f32>())?);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Resample::apply`].
+    pub fn apply_to_f32<T: Voxel>(&self, src: &Volume<T>) -> Result<Volume<f32>> {
+        self.apply_as(src, |v: T| f32::from_f64_saturating(v.to_f64()))
+    }
+
+    /// `src` resampled into a volume of `U`; `near` converts the voxels nearest interpolation
+    /// copies (the interpolating methods round their result with `U::from_f64_saturating`).
+    fn apply_as<T: Voxel, U: Voxel>(
+        &self,
+        src: &Volume<T>,
+        near: impl Fn(T) -> U + Sync,
+    ) -> Result<Volume<U>> {
         scalar::<T>("resample")?;
         let mut out = crate::output::filled(
             self.dims,
-            T::from_f64_saturating(self.default_value),
+            U::from_f64_saturating(self.default_value),
             self.geometry,
         )?;
         if src.is_empty() {
@@ -147,8 +180,8 @@ impl Resample {
         }
         // f64 arithmetic where f32 cannot hold every value exactly
         match kernel::needs_f64(T::KIND) {
-            true => self.run::<T, f64>(src, &mut out),
-            false => self.run::<T, f32>(src, &mut out),
+            true => self.run::<T, U, f64>(src, &mut out, &near),
+            false => self.run::<T, U, f32>(src, &mut out, &near),
         }
         Ok(out)
     }
@@ -166,11 +199,16 @@ impl Resample {
         (base, step)
     }
 
-    fn run<T: Voxel, R: Real>(&self, src: &Volume<T>, out: &mut Volume<T>) {
+    fn run<T: Voxel, U: Voxel, R: Real>(
+        &self,
+        src: &Volume<T>,
+        out: &mut Volume<U>,
+        near: &(impl Fn(T) -> U + Sync),
+    ) {
         let (base, step) = self.mapping(src.geometry());
         let separable = (0..3).all(|a| (0..3).all(|r| r == a || step[a][r].abs() < 1e-9));
         let dims = src.dims();
-        let default = T::from_f64_saturating(self.default_value);
+        let default = U::from_f64_saturating(self.default_value);
         if separable && self.interpolation != Interpolation::CubicBSpline {
             let tables: [Vec<Axis1>; 3] = [0, 1, 2].map(|a| {
                 (0..self.dims[a])
@@ -234,12 +272,12 @@ impl Resample {
                         kernel::lerp_rows(isa, &mut sc.line, ra, rb, R::from_f64(tk.t));
                         kernel::lerp_gather(isa, &mut sc.out, &sc.line, &i0, &i1, &ti);
                         for (d, v) in drow.iter_mut().zip(&sc.out) {
-                            *d = T::from_f64_saturating(v.to_f64());
+                            *d = U::from_f64_saturating(v.to_f64());
                         }
                     } else {
                         let nearest = src_row(tk.nearest, tj.nearest);
                         for (d, t) in drow.iter_mut().zip(along_i) {
-                            *d = nearest[t.nearest];
+                            *d = near(nearest[t.nearest]);
                         }
                     }
                 }
@@ -270,12 +308,12 @@ impl Resample {
                         (Interpolation::Nearest, _) => {
                             let n =
                                 [0, 1, 2].map(|r| ((c[r] + 0.5).floor() as usize).min(dims[r] - 1));
-                            a[[n[2], n[1], n[0]]]
+                            near(a[[n[2], n[1], n[0]]])
                         }
                         (Interpolation::CubicBSpline, Some(coef)) => {
-                            T::from_f64_saturating(bspline_at(coef.view(), c))
+                            U::from_f64_saturating(bspline_at(coef.view(), c))
                         }
-                        _ => T::from_f64_saturating(trilinear(a, c)),
+                        _ => U::from_f64_saturating(trilinear(a, c)),
                     };
                 }
             },
@@ -577,6 +615,57 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Integer values reaching every corner of `T`'s range (saturated where it is narrower).
+    fn ramp<T: Voxel>(dims: [usize; 3], g: Geometry) -> Volume<T> {
+        Volume::from_fn(dims, g, |p| {
+            let x = (p.i() * 977 + p.j() * 131 + p.k() * 29) % 601;
+            T::from_f64_saturating(x as f64 * 113.0 - 33_000.0)
+        })
+        .unwrap()
+    }
+
+    /// `apply_to_f32` equals `apply` on the cast volume, bit for bit, for every interpolation,
+    /// an axis-aligned and a rotated target and every instruction set.
+    fn to_f32_equals_cast_first<T: Voxel>() {
+        let g = Geometry::default().with_spacing([0.7, 0.8, 1.25]).unwrap();
+        let v = ramp::<T>([23, 19, 11], g);
+        let rot = Direction::from_rows([[0.6, -0.8, 0.0], [0.8, 0.6, 0.0], [0.0, 0.0, 1.0]]);
+        let tilted = g
+            .with_direction(rot.unwrap())
+            .with_spacing([0.9; 3])
+            .unwrap();
+        let targets = [
+            Resample::isotropic(&g, v.dims(), 0.55).unwrap(),
+            Resample::new(tilted, [17, 21, 13]).unwrap(),
+        ];
+        let cast = v.cast::<f32>();
+        let bits = |x: &Volume<f32>| x.as_slice().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        for target in targets {
+            for interp in [
+                Interpolation::Nearest,
+                Interpolation::Linear,
+                Interpolation::CubicBSpline,
+            ] {
+                for &isa in Isa::available() {
+                    let r = target.clone().with_interpolation(interp).with_isa(isa);
+                    let want = r.apply(&cast).unwrap();
+                    let got = r.apply_to_f32(&v).unwrap();
+                    assert_eq!(got.geometry(), want.geometry());
+                    assert_eq!(bits(&got), bits(&want), "{:?} {interp:?} {isa:?}", T::KIND);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn integer_inputs_resample_to_f32_as_cast_first() {
+        to_f32_equals_cast_first::<i16>();
+        to_f32_equals_cast_first::<u8>();
+        to_f32_equals_cast_first::<u16>();
+        to_f32_equals_cast_first::<i8>();
+        to_f32_equals_cast_first::<f32>();
     }
 
     #[test]
