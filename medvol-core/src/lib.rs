@@ -6,6 +6,8 @@
 //! - [`Ijk`]/[`ContinuousIndex`] (voxels) and [`Point`]/[`Vector`] (millimetres) are distinct types.
 //! - [`DynVolume`] is a volume whose voxel type is known at run time, as readers return it.
 //! - [`Statistics`] and [`Histogram`] are parallel and deterministic.
+//! - [`par`] runs work in the caller's rayon pool (or serially) with the same bits for any
+//!   thread count; [`simd`] picks a kernel for the CPU's instruction set.
 //! - [`phantom`] generates a CT head and analytic shapes of known area and volume.
 //!
 //! ```
@@ -45,6 +47,7 @@ mod dyn_volume;
 mod error;
 mod geometry;
 mod index;
+pub mod par;
 pub mod phantom;
 pub mod simd;
 mod stats;

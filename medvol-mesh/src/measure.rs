@@ -62,25 +62,6 @@ fn triangle_volume(p: [[f64; 3]; 3]) -> f64 {
 /// in chunk order, so the result has the same bits for any thread count.
 const SUM_CHUNK: usize = 1 << 13;
 
-/// `f(range)` for consecutive ranges of `len` items, `chunk` items each (the last one shorter),
-/// in parallel with the rayon feature; results in order.
-fn per_chunk<R: Send>(
-    len: usize,
-    chunk: usize,
-    f: impl Fn(std::ops::Range<usize>) -> R + Sync + Send,
-) -> Vec<R> {
-    let ranges = (0..len.div_ceil(chunk)).map(|c| c * chunk..((c + 1) * chunk).min(len));
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::prelude::*;
-        ranges.collect::<Vec<_>>().into_par_iter().map(f).collect()
-    }
-    #[cfg(not(feature = "rayon"))]
-    {
-        ranges.map(f).collect()
-    }
-}
-
 /// The edge topology of the edges whose smaller vertex is in `vertices`: directed edges
 /// bucketed by their smaller vertex (a counting sort sized exactly by a first pass over the
 /// faces); each bucket holds `(larger vertex << 1) | direction` and is a handful of entries long.
@@ -286,7 +267,7 @@ impl Mesh {
             return [0.0; 2];
         };
         let faces = self.faces();
-        per_chunk(faces.len(), SUM_CHUNK, |range| {
+        medvol_core::par::map_ranges(faces.len(), SUM_CHUNK, |range| {
             chunk_sums(self.positions(), &faces[range], o)
         })
         .into_iter()
@@ -313,19 +294,16 @@ impl Mesh {
     /// With the rayon feature, each task takes a range of vertices and counts the edges whose
     /// smaller vertex is in it; the counts do not depend on the thread count.
     pub fn edge_report(&self) -> EdgeReport {
-        #[cfg(feature = "rayon")]
-        let tasks = rayon::current_num_threads()
+        let tasks = medvol_core::par::threads()
             .min(self.vertex_count().div_ceil(1 << 14))
             .max(1);
-        #[cfg(not(feature = "rayon"))]
-        let tasks = 1;
         self.edge_report_in(tasks)
     }
 
     /// [`Self::edge_report`] split into `tasks` vertex ranges.
     fn edge_report_in(&self, tasks: usize) -> EdgeReport {
         let n = self.vertex_count();
-        per_chunk(n, n.div_ceil(tasks.max(1)).max(1), |vertices| {
+        medvol_core::par::map_ranges(n, n.div_ceil(tasks.max(1)).max(1), |vertices| {
             if n <= 1 << 31 {
                 edge_report_of::<u32>(self.faces(), vertices)
             } else {
@@ -569,7 +547,6 @@ mod tests {
         }
     }
 
-    #[cfg(feature = "rayon")]
     #[test]
     fn measures_do_not_depend_on_the_thread_count() {
         use medvol_core::phantom::HeadPhantom;
@@ -582,11 +559,7 @@ mod tests {
         assert!(m.vertex_count() > 2 << 14);
         let runs: Vec<_> = [1, 2, 3]
             .map(|threads| {
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .unwrap()
-                    .install(|| (m.area_and_volume(), m.edge_report()))
+                medvol_core::par::with_threads(threads, || (m.area_and_volume(), m.edge_report()))
             })
             .into();
         for r in &runs[1..] {

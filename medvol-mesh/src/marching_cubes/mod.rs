@@ -26,7 +26,7 @@ mod scalar;
 pub(crate) mod tables;
 
 use crate::{Error, Frame, Mesh, Result};
-use medvol_core::{Geometry, Isa, Region, Volume, Voxel};
+use medvol_core::{Geometry, Isa, Region, Volume, Voxel, par};
 use multiversion::multiversion;
 use std::ops::Range;
 use tables::case_table;
@@ -713,10 +713,7 @@ impl<T: Voxel> Grid<'_, T> {
     /// few enough that reclassifying their boundary planes stays cheap. The mesh does not
     /// depend on this choice.
     fn slab_cells(&self) -> usize {
-        #[cfg(feature = "rayon")]
-        let tasks = 8 * rayon::current_num_threads();
-        #[cfg(not(feature = "rayon"))]
-        let tasks = 1;
+        let tasks = if par::ENABLED { 8 * par::threads() } else { 1 };
         (self.n[2] - 1).div_ceil(tasks).clamp(8, 64)
     }
 
@@ -972,8 +969,9 @@ impl<T: Voxel> Grid<'_, T> {
             .chain([states.len()])
             .collect();
         let parts = split_at_starts(&mut states, &state_starts);
-        let counts = map_with_scratch(
+        let counts = par::map_init(
             parts.into_iter().enumerate().collect(),
+            Scratch::default,
             |scratch, (s, part)| count_slab(self, slabs[s].clone(), s == last, part, scratch),
         );
         let (mut vertex_starts, mut face_starts) = (vec![0u64], vec![0u64]);
@@ -1023,7 +1021,7 @@ impl<T: Voxel> Grid<'_, T> {
                 )
             })
             .collect();
-        map_with_scratch(jobs, |scratch, (s, out)| {
+        par::map_init(jobs, Scratch::default, |scratch, (s, out)| {
             emit_slab(
                 self,
                 slabs[s].clone(),
@@ -1194,27 +1192,6 @@ fn normal_matrix(geometry: &Geometry, frame: Frame) -> [[f64; 3]; 3] {
         }
     };
     [0, 1, 2].map(|r| [0, 1, 2].map(|c| sign(r) * d[r][c] / s[c]))
-}
-
-/// `f(scratch, item)` for each item, in parallel with the rayon feature (one scratch per task,
-/// reused across its items), results in order.
-fn map_with_scratch<S: Default, I: Send, R: Send>(
-    items: Vec<I>,
-    f: impl Fn(&mut S, I) -> R + Sync + Send,
-) -> Vec<R> {
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::prelude::*;
-        items.into_par_iter().map_init(S::default, f).collect()
-    }
-    #[cfg(not(feature = "rayon"))]
-    {
-        let mut scratch = S::default();
-        items
-            .into_iter()
-            .map(|item| f(&mut scratch, item))
-            .collect()
-    }
 }
 
 /// The parts `data[starts[s]..starts[s + 1]]`.
