@@ -27,7 +27,8 @@
 //! |---|---|---|
 //! | `rayon` | yes | parallel statistics and phantom generation (same bits for any thread count) |
 
-#![forbid(unsafe_code)]
+// One `unsafe` block, in `simd::Avx2::run`, behind run-time detection.
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
@@ -37,7 +38,7 @@ pub use dyn_volume::DynVolume;
 pub use error::{Error, Result};
 pub use geometry::{Direction, Geometry};
 pub use index::{ContinuousIndex, Ijk, Point, Region, Vector};
-pub use simd::Isa;
+pub use simd::{Avx2, Isa};
 pub use stats::{Histogram, Statistics};
 pub use volume::{Volume, VolumeView, VolumeViewMut, voxel_count, voxel_count_allocatable};
 pub use voxel::{Voxel, VoxelKind};

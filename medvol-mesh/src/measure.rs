@@ -4,7 +4,7 @@
 //! Sums run in `f64` over `f32` positions, triangle by triangle in face order.
 
 use crate::Mesh;
-use multiversion::multiversion;
+use medvol_core::Isa;
 
 /// Edge topology of a mesh: each undirected edge is counted once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -155,8 +155,7 @@ const LANES: usize = 8;
 /// Area and signed volume (relative to `o`) of `faces`: triangle `t` goes to lane `t % LANES`
 /// (in order), and the lanes are added in order at the end. Plain `f64` arithmetic without
 /// fused multiply-adds, so every ISA gives the same bits.
-#[allow(unused_braces)]
-#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
+#[inline(always)]
 fn chunk_sums(positions: &[[f32; 3]], faces: &[[u32; 3]], o: [f64; 3]) -> [f64; 2] {
     let mut area = [0.0f64; LANES];
     let mut volume = [0.0f64; LANES];
@@ -259,8 +258,13 @@ impl Mesh {
         (area, volume)
     }
 
-    /// `[area, volume]` summed over chunks of [`SUM_CHUNK`] faces.
+    /// `[area, volume]` summed over chunks of [`SUM_CHUNK`] faces, with the best ISA.
     fn sums(&self) -> [f64; 2] {
+        self.sums_with(Isa::best())
+    }
+
+    /// [`Self::sums`] with the kernel of `isa`.
+    fn sums_with(&self, isa: Isa) -> [f64; 2] {
         // Relative to the first vertex, which keeps the sums small for meshes far from the
         // origin.
         let Some(o) = self.positions().first().map(|p| p.map(f64::from)) else {
@@ -268,7 +272,11 @@ impl Mesh {
         };
         let faces = self.faces();
         medvol_core::par::map_ranges(faces.len(), SUM_CHUNK, |range| {
-            chunk_sums(self.positions(), &faces[range], o)
+            let (positions, faces) = (self.positions(), &faces[range]);
+            match isa.avx2() {
+                Some(t) => t.run(|| chunk_sums(positions, faces, o)),
+                None => chunk_sums(positions, faces, o),
+            }
         })
         .into_iter()
         .fold([0.0; 2], |acc, s| [acc[0] + s[0], acc[1] + s[1]])
@@ -544,6 +552,28 @@ mod tests {
             assert!((a - area).abs() <= 1e-12 * area, "{a} {area}");
             assert!((v - volume).abs() <= 1e-9 * area.max(1.0), "{v} {volume}");
             assert_eq!((m.area_mm2(), m.signed_volume_mm3()), (a, v));
+        }
+    }
+
+    #[test]
+    fn every_isa_sums_like_the_scalar_reference() {
+        use medvol_core::phantom::HeadPhantom;
+        let ct = HeadPhantom::new([60, 56, 40], [3.0, 3.0, 4.5])
+            .unwrap()
+            .generate();
+        let m = crate::isosurface(&ct, -500.0).unwrap();
+        // Several chunks, and a partial group of lanes at the end of the last one.
+        assert!(m.triangle_count() > 2 * super::SUM_CHUNK);
+        assert_ne!(m.triangle_count() % super::LANES, 0);
+        use medvol_core::Isa;
+        let reference = m.sums_with(Isa::Scalar);
+        for &isa in Isa::available() {
+            let sums = m.sums_with(isa);
+            assert_eq!(
+                sums.map(f64::to_bits),
+                reference.map(f64::to_bits),
+                "{isa:?}"
+            );
         }
     }
 

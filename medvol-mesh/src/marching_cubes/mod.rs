@@ -27,7 +27,6 @@ pub(crate) mod tables;
 
 use crate::{Error, Frame, Mesh, Result};
 use medvol_core::{Geometry, Isa, Region, Volume, Voxel, par};
-use multiversion::multiversion;
 use std::ops::Range;
 use tables::case_table;
 
@@ -170,8 +169,9 @@ impl<'a> MarchingCubes<'a> {
         self.mask = Some(mask);
         self
     }
-    /// Forces the instruction set of the classification kernel (one of [`Isa::available`];
-    /// any other falls back to the best available). The output is the same for every ISA.
+    /// Forces the instruction set of every kernel of the run: the row classification and both
+    /// slab passes (one of [`Isa::available`]; any other falls back to the best available).
+    /// `Isa::Scalar` runs the scalar reference everywhere. The output is the same for every ISA.
     pub fn with_isa(mut self, isa: Isa) -> Self {
         self.isa = if Isa::available().contains(&isa) {
             isa
@@ -335,9 +335,9 @@ fn region_range<T: Voxel>(volume: &Volume<T>, region: Region) -> (f64, f64) {
 
 /// Sets bit `b` of word `w` of `out` when voxel `64 w + b` of `values` is inside.
 fn classify<T: Voxel>(isa: Isa, values: &[T], threshold: T, out: &mut [u64]) {
-    match isa {
-        Isa::Scalar => scalar::classify(values, threshold, out),
-        _ => avx2::classify(values, threshold, out),
+    match isa.avx2() {
+        Some(t) => avx2::classify(t, values, threshold, out),
+        None => scalar::classify(values, threshold, out),
     }
 }
 
@@ -494,9 +494,7 @@ const EDGE_REFS: [(usize, usize, usize, usize); 12] = [
     (0, 1, 2, 1),
 ];
 
-/// Pass 1 of [`Grid::mesh`] on the cell planes `cells`, compiled for the best ISA (popcount).
-#[allow(unused_braces)]
-#[multiversion(targets("x86_64+avx2+fma+popcnt+bmi1+bmi2+lzcnt", "aarch64+neon"))]
+/// Pass 1 of [`Grid::mesh`] on the cell planes `cells`, for the grid's ISA.
 fn count_slab<T: Voxel>(
     grid: &Grid<'_, T>,
     cells: Range<usize>,
@@ -504,12 +502,13 @@ fn count_slab<T: Voxel>(
     states: &mut [u8],
     scratch: &mut Scratch,
 ) -> SlabCounts {
-    grid.count_slab(cells, last, states, scratch)
+    match grid.isa.avx2() {
+        Some(t) => avx2::count_slab(t, grid, cells, last, states, scratch),
+        None => grid.count_slab(cells, last, states, scratch),
+    }
 }
 
-/// Pass 2 of [`Grid::mesh`] on the cell planes `cells`, compiled for the best ISA (popcount).
-#[allow(unused_braces)]
-#[multiversion(targets("x86_64+avx2+fma+popcnt+bmi1+bmi2+lzcnt", "aarch64+neon"))]
+/// Pass 2 of [`Grid::mesh`] on the cell planes `cells`, for the grid's ISA.
 fn emit_slab<T: Voxel>(
     grid: &Grid<'_, T>,
     cells: Range<usize>,
@@ -519,7 +518,10 @@ fn emit_slab<T: Voxel>(
     out: SlabOut<'_>,
     scratch: &mut Scratch,
 ) {
-    grid.emit_slab(cells, last, base, states, out, scratch)
+    match grid.isa.avx2() {
+        Some(t) => avx2::emit_slab(t, grid, cells, last, base, states, out, scratch),
+        None => grid.emit_slab(cells, last, base, states, out, scratch),
+    }
 }
 
 impl<T: Voxel> Grid<'_, T> {
