@@ -82,6 +82,11 @@ pub fn for_each_init<I: Send, S>(
     }
 }
 
+/// `f(item)` for every item, results in item order.
+pub fn map<I: Send, R: Send>(items: Vec<I>, f: impl Fn(I) -> R + Sync + Send) -> Vec<R> {
+    map_init(items, || (), |_, item| f(item))
+}
+
 /// `f(scratch, item)` for every item, results in item order, with one `scratch` made by `init`
 /// per task and reused across that task's items.
 pub fn map_init<I: Send, S, R: Send>(
