@@ -20,6 +20,12 @@
 //! edges of two planes per task (about 1.5 bytes per voxel of one plane: 96 KB for 256 × 256)
 //! and one byte per row of the grid (64 KB for 256³), never a copy of the volume or its bits;
 //! the output depends only on the input, never on the thread count or slab size.
+//!
+//! Rooms: this file holds the API ([`MarchingCubes`], [`isosurface`], thresholds, the output
+//! transform); `grid.rs` the classification (bit rows, the ring of planes, crossed cells);
+//! `slab.rs` the two passes and the driver; `normals.rs` the gradients; `scalar.rs` and
+//! `avx2.rs` the kernels of each instruction set (see `medvol_core::simd`); `tables.rs` the
+//! case table.
 
 mod avx2;
 mod grid;
