@@ -169,30 +169,25 @@
 //!
 //! # 7. Process slices in parallel
 //!
-//! The voxels are an `ndarray` array with axes **(k, j, i)**; `medvol::core::ndarray` is the
-//! version medvol uses, with its rayon support, so slices can go to threads without adding
-//! rayon to your own manifest. The work runs in the caller's rayon pool.
-//!
-//! (With the default `rayon` feature; `--no-default-features` leaves ndarray without it.)
+//! The voxels are an `ndarray` array with axes **(k, j, i)**. `medvol::core::par` hands its
+//! slices (or chunks, or any list of items) to the caller's rayon pool, so slices go to threads
+//! without adding rayon to your own manifest; without the default `rayon` feature the same call
+//! runs them one after the other. Each slice is computed by the same code either way, so the
+//! result does not depend on the thread count.
 //!
 //! ```
-//! # #[cfg(feature = "rayon")] {
 //! use medvol::core::ndarray::Axis;
-//! use medvol::core::ndarray::parallel::prelude::*;
+//! use medvol::core::par;
 //! use medvol::phantom::HeadPhantom;
 //!
 //! let mut ct = HeadPhantom::new([48, 48, 24], [1.0, 1.0, 2.0])?.generate().cast::<f32>();
-//! // Each axial slice (one k) shifted by its own mean, in parallel.
-//! ct.as_array_mut()
-//!     .axis_iter_mut(Axis(0))
-//!     .into_par_iter()
-//!     .for_each(|mut slice| {
-//!         let mean = slice.mean().unwrap_or(0.0);
-//!         slice.mapv_inplace(|x| x - mean);
-//!     });
+//! // Each axial slice (one k, axis 0 of the array) shifted by its own mean, in parallel.
+//! par::for_each_slice(ct.as_array_mut(), 0, || (), |_, _k, mut slice| {
+//!     let mean = slice.mean().unwrap_or(0.0);
+//!     slice.mapv_inplace(|x| x - mean);
+//! });
 //! let first: f32 = ct.as_array().index_axis(Axis(0), 0).mean().unwrap_or(1.0);
 //! assert!(first.abs() < 1e-2);
-//! # }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

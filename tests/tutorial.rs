@@ -4,9 +4,6 @@
 //! `tutorial_reference.json` beside this file by `tutorial_reference.py` (its header gives the
 //! command).
 
-use medvol::core::ndarray::Axis;
-#[cfg(feature = "rayon")]
-use medvol::core::ndarray::parallel::prelude::*;
 use medvol::filter::{Blocked, Gaussian, Interpolation, Normalize, Sigma, resample_isotropic};
 use medvol::io::dicom::{Anonymizer, ReadOptions, ScanOptions, read_first, save_with_pixels, scan};
 use medvol::io::nifti;
@@ -200,12 +197,9 @@ fn tutorial_steps_agree_with_the_peers_on_a_real_ct() {
     assert_eq!(blocked, smooth);
 
     // 7. Slices in parallel: each slice's mean, as numpy computes them.
-    let slices = ct.as_array().axis_iter(Axis(0));
-    #[cfg(feature = "rayon")]
-    let slices = slices.into_par_iter();
-    let means: Vec<f64> = slices
-        .map(|slice| slice.mean().unwrap_or(f64::NAN))
-        .collect();
+    let means = medvol::core::par::map_slices(ct.as_array().view(), 0, |_, slice| {
+        slice.mean().unwrap_or(f64::NAN)
+    });
     let want = nums(&refs["slice_means"]["means"]);
     assert_eq!(means.len(), want.len());
     for (k, (got, want)) in means.iter().zip(&want).enumerate() {

@@ -6,6 +6,8 @@
 //! - [`Ijk`]/[`ContinuousIndex`] (voxels) and [`Point`]/[`Vector`] (millimetres) are distinct types.
 //! - [`DynVolume`] is a volume whose voxel type is known at run time, as readers return it.
 //! - [`Statistics`] and [`Histogram`] are parallel and deterministic.
+//! - [`par`] runs work in the caller's rayon pool (or serially) with the same bits for any
+//!   thread count; [`simd`] picks a kernel for the CPU's instruction set.
 //! - [`phantom`] generates a CT head and analytic shapes of known area and volume.
 //!
 //! ```
@@ -25,7 +27,8 @@
 //! |---|---|---|
 //! | `rayon` | yes | parallel statistics and phantom generation (same bits for any thread count) |
 
-#![forbid(unsafe_code)]
+// One `unsafe` block, in `simd::Avx2::run`, behind run-time detection.
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
@@ -36,7 +39,7 @@ pub use error::{Error, Result};
 pub use geometry::{Direction, Geometry};
 pub use index::{ContinuousIndex, Ijk, Point, Region, Vector};
 pub use rgb::Rgb8;
-pub use simd::Isa;
+pub use simd::{Avx2, Isa};
 pub use stats::{Histogram, Statistics};
 pub use volume::{Volume, VolumeView, VolumeViewMut, voxel_count, voxel_count_allocatable};
 pub use voxel::{Voxel, VoxelKind};
@@ -47,6 +50,7 @@ mod dyn_volume;
 mod error;
 mod geometry;
 mod index;
+pub mod par;
 pub mod phantom;
 mod rgb;
 pub mod simd;

@@ -138,17 +138,7 @@ impl HeadPhantom {
         };
         let plane_len = dims[0] * dims[1];
         let data = vol.as_slice_mut();
-        #[cfg(feature = "rayon")]
-        {
-            use rayon::prelude::*;
-            data.par_chunks_mut(plane_len)
-                .enumerate()
-                .for_each(|(k, plane)| fill_slice(k, plane));
-        }
-        #[cfg(not(feature = "rayon"))]
-        data.chunks_mut(plane_len)
-            .enumerate()
-            .for_each(|(k, plane)| fill_slice(k, plane));
+        crate::par::for_each_chunk_mut(data, plane_len, |k, plane| fill_slice(k, plane));
         vol
     }
 }

@@ -36,11 +36,16 @@ impl Statistics {
     /// deviations from its own mean) in eight independent accumulators, and runs are merged
     /// in order with Chan's pairwise update, so the result does not depend on the thread count.
     pub fn of_slice<T: Voxel>(data: &[T]) -> Statistics {
-        let parts = map_chunks(data, |c| {
-            c.chunks(SUB)
-                .fold(Part::EMPTY, |acc, s| acc.merge(Part::of_run(s)))
-        });
-        let all = parts.into_iter().fold(Part::EMPTY, Part::merge);
+        let all = crate::par::reduce_chunks(
+            data,
+            CHUNK,
+            Part::EMPTY,
+            |c| {
+                c.chunks(SUB)
+                    .fold(Part::EMPTY, |acc, s| acc.merge(Part::of_run(s)))
+            },
+            Part::merge,
+        );
         let count = data.len();
         Statistics {
             count,
@@ -193,7 +198,7 @@ impl Histogram {
             });
         }
         let scale = bins as f64 / (hi - lo);
-        let parts = map_chunks(data, |c| {
+        let parts = crate::par::map_chunks(data, CHUNK, |c| {
             let mut counts = vec![0u64; bins];
             for v in c {
                 let x = v.to_f64();
@@ -227,17 +232,6 @@ impl<T: Voxel> Volume<T> {
     pub fn histogram(&self, bins: usize, lo: f64, hi: f64) -> Result<Histogram> {
         Histogram::of_slice(self.as_slice(), bins, lo, hi)
     }
-}
-
-#[cfg(feature = "rayon")]
-fn map_chunks<T: Voxel, R: Send>(data: &[T], f: impl Fn(&[T]) -> R + Sync + Send) -> Vec<R> {
-    use rayon::prelude::*;
-    data.par_chunks(CHUNK).map(f).collect()
-}
-
-#[cfg(not(feature = "rayon"))]
-fn map_chunks<T: Voxel, R: Send>(data: &[T], f: impl Fn(&[T]) -> R + Sync + Send) -> Vec<R> {
-    data.chunks(CHUNK).map(f).collect()
 }
 
 #[cfg(test)]
@@ -308,24 +302,5 @@ mod tests {
         assert_eq!(h.counts, vec![1, 1, 1, 3]);
         assert!(Histogram::of_slice(&data, 0, 0.0, 1.0).is_err());
         assert!(Histogram::of_slice(&data, 3, 1.0, 1.0).is_err());
-    }
-
-    #[cfg(feature = "rayon")]
-    #[test]
-    fn same_bits_for_any_thread_count() {
-        let data: Vec<f32> = (0..500_000u64)
-            .map(|i| ((i * 7919) % 10007) as f32 * 0.37 - 900.0)
-            .collect();
-        let run = |threads| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| Statistics::of_slice(&data))
-        };
-        let one = run(1);
-        let three = run(3);
-        assert_eq!(one.sum.to_bits(), three.sum.to_bits());
-        assert_eq!(one.std_sample().to_bits(), three.std_sample().to_bits());
     }
 }

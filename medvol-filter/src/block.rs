@@ -2,9 +2,9 @@
 
 use crate::error::invalid;
 use crate::filter::check_region;
-use crate::parallel::for_each_item;
 use crate::{Filter, Result};
 use medvol_core::ndarray::{ArrayViewMut3, Axis};
+use medvol_core::par::for_each_init;
 use medvol_core::{Geometry, Ijk, Region, VolumeView, VolumeViewMut, Voxel};
 
 /// Runs a filter block by block: the output is tiled (z-slabs by default), each block's input
@@ -118,7 +118,7 @@ impl<T: Voxel, F: Filter<T>> Filter<T> for Blocked<F> {
             }
         }
         let results = std::sync::Mutex::new(Vec::new());
-        for_each_item(
+        for_each_init(
             tiles,
             || (),
             |_, (tile_region, tile)| {

@@ -85,7 +85,7 @@ pub(crate) fn map_rows<T: Voxel, U: Voxel>(
     check_region(src.dims(), &region, dst.dims())?;
     let part = src.into_region(region)?;
     let a = part.as_array();
-    crate::parallel::for_each_slice(
+    medvol_core::par::for_each_slice(
         dst.as_array_mut().view_mut(),
         0,
         <(Vec<T>, Vec<U>)>::default,

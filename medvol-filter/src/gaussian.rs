@@ -5,9 +5,9 @@ use crate::error::{invalid, scalar};
 use crate::filter::check_region;
 use crate::kernel::{self, Real};
 use crate::lines::{clamp, pad_line, row, store_row, with_contiguous_rows};
-use crate::parallel::for_each_slice;
 use crate::{Filter, Result};
 use medvol_core::ndarray::{Array3, ArrayView3, ArrayViewMut2, ArrayViewMut3, Axis, s};
+use medvol_core::par::for_each_slice;
 use medvol_core::{Geometry, Isa, Region, Volume, VolumeView, VolumeViewMut, Voxel, VoxelKind};
 use std::any::Any;
 

@@ -59,6 +59,5 @@ mod lines;
 mod median;
 mod normalize;
 mod output;
-mod parallel;
 mod resample;
 mod threshold;

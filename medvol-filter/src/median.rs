@@ -4,9 +4,9 @@ use crate::error::{invalid, scalar};
 use crate::filter::check_region;
 use crate::kernel;
 use crate::lines::{clamp, pad_line, row, with_contiguous_rows};
-use crate::parallel::for_each_slice;
 use crate::{Filter, Result};
 use medvol_core::ndarray::ArrayViewMut2;
+use medvol_core::par::for_each_slice;
 use medvol_core::{Geometry, Isa, Region, Volume, VolumeView, VolumeViewMut, Voxel};
 
 /// Median over a window of `(2r+1)` voxels per axis, edges replicated: the same values as

@@ -3,8 +3,8 @@
 use crate::error::{invalid, scalar};
 use crate::filter::map_rows;
 use crate::kernel;
-use crate::parallel::for_each_slice;
 use crate::{Filter, Result};
+use medvol_core::par::for_each_slice;
 use medvol_core::{Geometry, Isa, Region, Statistics, Volume, VolumeView, VolumeViewMut, Voxel};
 
 /// A voxel-wise linear map `clamp(x·scale + offset, lo, hi)` computed in `f64`, output `f32`.

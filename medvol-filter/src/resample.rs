@@ -3,8 +3,8 @@
 use crate::Result;
 use crate::error::{invalid, scalar};
 use crate::kernel::{self, Real};
-use crate::parallel::for_each_slice;
 use medvol_core::ndarray::{Array3, ArrayView3, Axis};
+use medvol_core::par::for_each_slice;
 use medvol_core::{Geometry, Isa, Point, Volume, Voxel, voxel_count};
 
 /// How values between voxel centres are computed.

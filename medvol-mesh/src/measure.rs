@@ -4,7 +4,7 @@
 //! Sums run in `f64` over `f32` positions, triangle by triangle in face order.
 
 use crate::Mesh;
-use multiversion::multiversion;
+use medvol_core::Isa;
 
 /// Edge topology of a mesh: each undirected edge is counted once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -61,25 +61,6 @@ fn triangle_volume(p: [[f64; 3]; 3]) -> f64 {
 /// Faces per chunk of the parallel sums: each chunk is summed in face order and the chunk sums
 /// in chunk order, so the result has the same bits for any thread count.
 const SUM_CHUNK: usize = 1 << 13;
-
-/// `f(range)` for consecutive ranges of `len` items, `chunk` items each (the last one shorter),
-/// in parallel with the rayon feature; results in order.
-fn per_chunk<R: Send>(
-    len: usize,
-    chunk: usize,
-    f: impl Fn(std::ops::Range<usize>) -> R + Sync + Send,
-) -> Vec<R> {
-    let ranges = (0..len.div_ceil(chunk)).map(|c| c * chunk..((c + 1) * chunk).min(len));
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::prelude::*;
-        ranges.collect::<Vec<_>>().into_par_iter().map(f).collect()
-    }
-    #[cfg(not(feature = "rayon"))]
-    {
-        ranges.map(f).collect()
-    }
-}
 
 /// The edge topology of the edges whose smaller vertex is in `vertices`: directed edges
 /// bucketed by their smaller vertex (a counting sort sized exactly by a first pass over the
@@ -174,8 +155,7 @@ const LANES: usize = 8;
 /// Area and signed volume (relative to `o`) of `faces`: triangle `t` goes to lane `t % LANES`
 /// (in order), and the lanes are added in order at the end. Plain `f64` arithmetic without
 /// fused multiply-adds, so every ISA gives the same bits.
-#[allow(unused_braces)]
-#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
+#[inline(always)]
 fn chunk_sums(positions: &[[f32; 3]], faces: &[[u32; 3]], o: [f64; 3]) -> [f64; 2] {
     let mut area = [0.0f64; LANES];
     let mut volume = [0.0f64; LANES];
@@ -278,16 +258,25 @@ impl Mesh {
         (area, volume)
     }
 
-    /// `[area, volume]` summed over chunks of [`SUM_CHUNK`] faces.
+    /// `[area, volume]` summed over chunks of [`SUM_CHUNK`] faces, with the best ISA.
     fn sums(&self) -> [f64; 2] {
+        self.sums_with(Isa::best())
+    }
+
+    /// [`Self::sums`] with the kernel of `isa`.
+    fn sums_with(&self, isa: Isa) -> [f64; 2] {
         // Relative to the first vertex, which keeps the sums small for meshes far from the
         // origin.
         let Some(o) = self.positions().first().map(|p| p.map(f64::from)) else {
             return [0.0; 2];
         };
         let faces = self.faces();
-        per_chunk(faces.len(), SUM_CHUNK, |range| {
-            chunk_sums(self.positions(), &faces[range], o)
+        medvol_core::par::map_ranges(faces.len(), SUM_CHUNK, |range| {
+            let (positions, faces) = (self.positions(), &faces[range]);
+            match isa.avx2() {
+                Some(t) => t.run(|| chunk_sums(positions, faces, o)),
+                None => chunk_sums(positions, faces, o),
+            }
         })
         .into_iter()
         .fold([0.0; 2], |acc, s| [acc[0] + s[0], acc[1] + s[1]])
@@ -313,19 +302,16 @@ impl Mesh {
     /// With the rayon feature, each task takes a range of vertices and counts the edges whose
     /// smaller vertex is in it; the counts do not depend on the thread count.
     pub fn edge_report(&self) -> EdgeReport {
-        #[cfg(feature = "rayon")]
-        let tasks = rayon::current_num_threads()
+        let tasks = medvol_core::par::threads()
             .min(self.vertex_count().div_ceil(1 << 14))
             .max(1);
-        #[cfg(not(feature = "rayon"))]
-        let tasks = 1;
         self.edge_report_in(tasks)
     }
 
     /// [`Self::edge_report`] split into `tasks` vertex ranges.
     fn edge_report_in(&self, tasks: usize) -> EdgeReport {
         let n = self.vertex_count();
-        per_chunk(n, n.div_ceil(tasks.max(1)).max(1), |vertices| {
+        medvol_core::par::map_ranges(n, n.div_ceil(tasks.max(1)).max(1), |vertices| {
             if n <= 1 << 31 {
                 edge_report_of::<u32>(self.faces(), vertices)
             } else {
@@ -569,7 +555,28 @@ mod tests {
         }
     }
 
-    #[cfg(feature = "rayon")]
+    #[test]
+    fn every_isa_sums_like_the_scalar_reference() {
+        use medvol_core::phantom::HeadPhantom;
+        let ct = HeadPhantom::new([60, 56, 40], [3.0, 3.0, 4.5])
+            .unwrap()
+            .generate();
+        let m = crate::isosurface(&ct, -500.0).unwrap();
+        // Several chunks, and a partial group of lanes at the end of the last one.
+        assert!(m.triangle_count() > 2 * super::SUM_CHUNK);
+        assert_ne!(m.triangle_count() % super::LANES, 0);
+        use medvol_core::Isa;
+        let reference = m.sums_with(Isa::Scalar);
+        for &isa in Isa::available() {
+            let sums = m.sums_with(isa);
+            assert_eq!(
+                sums.map(f64::to_bits),
+                reference.map(f64::to_bits),
+                "{isa:?}"
+            );
+        }
+    }
+
     #[test]
     fn measures_do_not_depend_on_the_thread_count() {
         use medvol_core::phantom::HeadPhantom;
@@ -582,11 +589,7 @@ mod tests {
         assert!(m.vertex_count() > 2 << 14);
         let runs: Vec<_> = [1, 2, 3]
             .map(|threads| {
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .unwrap()
-                    .install(|| (m.area_and_volume(), m.edge_report()))
+                medvol_core::par::with_threads(threads, || (m.area_and_volume(), m.edge_report()))
             })
             .into();
         for r in &runs[1..] {

@@ -2,7 +2,7 @@
 //! left-handed geometries, degenerate levels, regions, masks, ISAs and thread counts.
 
 use medvol_core::phantom::{Cuboid, HeadPhantom, Shape, Sphere, Torus};
-use medvol_core::{ContinuousIndex, Direction, Geometry, Ijk, Isa, Point, Region, Volume};
+use medvol_core::{ContinuousIndex, Direction, Geometry, Ijk, Isa, Point, Region, Volume, par};
 use medvol_mesh::{Error, Frame, MarchingCubes, Mesh};
 
 /// An oblique geometry centred on `centre`: rotations about two axes.
@@ -277,8 +277,7 @@ fn output_is_the_same_for_every_isa_and_thread_count() {
         assert_eq!(m, reference, "{isa:?}");
     }
     for threads in [1, 2, 3] {
-        let pool = rayon_pool(threads);
-        let m = pool(&|| {
+        let m = par::with_threads(threads, || {
             MarchingCubes::new(300.0)
                 .unwrap()
                 .with_normals(true)
@@ -328,23 +327,9 @@ fn f32_fields_are_the_same_for_every_isa_and_thread_count() {
         assert_eq!(mc.with_isa(isa).run(&smooth).unwrap(), reference, "{isa:?}");
     }
     for threads in [1, 2, 3] {
-        let m = rayon_pool(threads)(&|| mc.run(&smooth).unwrap());
+        let m = par::with_threads(threads, || mc.run(&smooth).unwrap());
         assert_eq!(m, reference, "{threads} threads");
     }
-}
-
-#[cfg(feature = "rayon")]
-fn rayon_pool(threads: usize) -> impl Fn(&(dyn Fn() -> Mesh + Sync)) -> Mesh {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap();
-    move |f| pool.install(f)
-}
-
-#[cfg(not(feature = "rayon"))]
-fn rayon_pool(_threads: usize) -> impl Fn(&(dyn Fn() -> Mesh + Sync)) -> Mesh {
-    |f| f()
 }
 
 #[test]
@@ -698,7 +683,7 @@ fn normals_of_a_sphere_cut_by_the_border_on_an_oblique_left_handed_grid() {
             assert_eq!(mc.with_isa(isa).run(&vol).unwrap(), reference, "{isa:?}");
         }
         for threads in [1, 2, 3] {
-            let m = rayon_pool(threads)(&|| mc.run(&vol).unwrap());
+            let m = par::with_threads(threads, || mc.run(&vol).unwrap());
             assert_eq!(m, reference, "{threads} threads");
         }
     }

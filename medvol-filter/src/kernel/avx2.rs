@@ -1,70 +1,46 @@
-//! The reference kernels of [`super::scalar`] compiled with AVX2 and FMA enabled.
+//! Kernels written with AVX2 intrinsics, where the reference compiled for AVX2 is slower.
 //!
-//! Each function is a `#[target_feature]` twin whose body is the scalar kernel, inlined, so the
-//! compiler vectorises it with 256-bit registers. Rust never contracts `a * b + c` into a fused
-//! multiply-add on its own, so results are the same bits as the scalar path.
-//!
-//! # Safety
-//! Every function here requires a CPU with AVX2 and FMA; [`super`] calls them only for
-//! [`Isa::Avx2`](medvol_core::Isa::Avx2) values confirmed by run-time detection.
+//! Each public function takes the [`Avx2`] token (so it runs only where detection found
+//! AVX2 and FMA) and is bit-identical to its [`super::scalar`] reference.
 
 #![allow(unsafe_code)]
 
-use super::{LANES, Real, scalar};
-use medvol_core::Voxel;
+use super::{LANES, scalar};
+use medvol_core::{Avx2, Voxel, VoxelKind};
 
-/// AVX2 build of [`scalar::conv_sym`].
-///
-/// # Safety
-/// The CPU must support AVX2 and FMA.
-#[target_feature(enable = "avx2,fma")]
-pub(super) unsafe fn conv_sym<S: Voxel, R: Real>(
-    out: &mut [R],
-    centre: &[S],
-    pairs: &[(&[S], &[S])],
-    w: &[R],
-) {
-    scalar::conv_sym(out, centre, pairs, w)
-}
-
-/// AVX2 build of [`scalar::linear_map`].
-///
-/// # Safety
-/// The CPU must support AVX2 and FMA.
-#[target_feature(enable = "avx2,fma")]
-pub(super) unsafe fn linear_map<T: Voxel>(
+/// [`scalar::net_row`] with the AVX2 kernel when `T` is `f32`; returns `false` (and does
+/// nothing) for other types, which run the scalar build.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn net_row<T: Voxel>(
+    _: Avx2,
     src: &[T],
-    dst: &mut [f32],
-    scale: f64,
-    offset: f64,
-    lo: f64,
-    hi: f64,
-) {
-    scalar::linear_map(src, dst, scale, offset, lo, hi)
-}
-
-/// AVX2 build of [`scalar::linear_map_in_place`].
-///
-/// # Safety
-/// The CPU must support AVX2 and FMA.
-#[target_feature(enable = "avx2,fma")]
-pub(super) unsafe fn linear_map_in_place(
-    data: &mut [f32],
-    scale: f64,
-    offset: f64,
-    lo: f64,
-    hi: f64,
-) {
-    scalar::linear_map_in_place(data, scale, offset, lo, hi)
-}
-
-/// AVX2 build of [`scalar::threshold`].
-///
-/// # Safety
-/// The CPU must support AVX2 and FMA.
-#[target_feature(enable = "avx2,fma")]
-pub(super) unsafe fn threshold<T: Voxel>(src: &[T], dst: &mut [u8], lo: f64, hi: f64) {
-    scalar::threshold(src, dst, lo, hi)
+    offsets: &[usize],
+    ops: &[(u16, u16)],
+    outputs: &[usize],
+    wires: &mut [[T; LANES]],
+    dst: &mut [T],
+    stride: usize,
+    len: usize,
+) -> bool {
+    if T::KIND != VoxelKind::F32 {
+        return false;
+    }
+    // SAFETY: `Voxel` is sealed and `VoxelKind::F32` is the kind of `f32` alone, so `T` is
+    // `f32`: the casts keep lengths, alignment and validity. The `Avx2` token proves run-time
+    // detection found AVX2 and FMA.
+    unsafe {
+        net_row_f32(
+            std::slice::from_raw_parts(src.as_ptr().cast(), src.len()),
+            offsets,
+            ops,
+            outputs,
+            std::slice::from_raw_parts_mut(wires.as_mut_ptr().cast(), wires.len()),
+            std::slice::from_raw_parts_mut(dst.as_mut_ptr().cast(), dst.len()),
+            stride,
+            len,
+        )
+    };
+    true
 }
 
 /// [`scalar::net_row`] for `f32`, with the compare-exchanges written as AVX minima and maxima
@@ -75,7 +51,7 @@ pub(super) unsafe fn threshold<T: Voxel>(src: &[T], dst: &mut [u8], lo: f64, hi:
 /// The CPU must support AVX2 and FMA.
 #[allow(clippy::too_many_arguments)]
 #[target_feature(enable = "avx2,fma")]
-pub(super) unsafe fn net_row_f32(
+unsafe fn net_row_f32(
     src: &[f32],
     offsets: &[usize],
     ops: &[(u16, u16)],

@@ -1,8 +1,9 @@
 //! Hot loops, dispatched on an [`Isa`].
 //!
-//! [`scalar`] holds the reference kernels; `avx2` compiles the same bodies with AVX2 and FMA
-//! (x86-64 only). Every dispatcher here checks that the requested instruction set was detected
-//! on this CPU before calling a `#[target_feature]` function, and falls back to scalar otherwise.
+//! The pattern of [`medvol_core::simd`]: [`scalar`] holds the reference kernels; a dispatcher
+//! here takes the [`Isa`] and, when [`Isa::avx2`] gives a token, runs the reference compiled
+//! for AVX2 and FMA (`Avx2::run`) or an intrinsic kernel of `avx2` (x86-64 only), else the
+//! scalar kernel. `Isa::Scalar` gives no token, so forcing it runs scalar code everywhere.
 //! Kernels never fuse multiply and add, so every path gives the same bits as the scalar one.
 //!
 //! Only kernels whose AVX2 build measured faster than the autovectorised (SSE2) scalar build
@@ -63,22 +64,13 @@ impl Real for f64 {
     }
 }
 
-/// `true` when `isa` is AVX2 and this CPU has been detected to support it.
-#[cfg(target_arch = "x86_64")]
-fn avx2(isa: Isa) -> bool {
-    isa == Isa::Avx2 && Isa::available().contains(&Isa::Avx2)
-}
-
-/// Dispatches to the AVX2 twin when `$isa` allows it, else to the scalar kernel.
+/// Runs the scalar kernel `$name`, compiled for AVX2 when `$isa` gives the token.
 macro_rules! dispatch {
     ($isa:expr, $name:ident($($arg:expr),*)) => {{
-        #[cfg(target_arch = "x86_64")]
-        #[allow(unsafe_code)]
-        if avx2($isa) {
-            // SAFETY: `avx2` confirmed through run-time detection that this CPU has AVX2 and FMA.
-            return unsafe { avx2::$name($($arg),*) };
+        match $isa.avx2() {
+            Some(avx2) => avx2.run(|| scalar::$name($($arg),*)),
+            None => scalar::$name($($arg),*),
         }
-        scalar::$name($($arg),*)
     }};
 }
 
@@ -132,23 +124,9 @@ pub(crate) fn net_row<T: Voxel>(
     len: usize,
 ) {
     #[cfg(target_arch = "x86_64")]
-    if avx2(isa) && T::KIND == VoxelKind::F32 {
-        #[allow(unsafe_code)]
-        // SAFETY: `Voxel` is sealed and `VoxelKind::F32` is the kind of `f32` alone, so `T` is
-        // `f32`: the casts keep lengths, alignment and validity. `avx2` confirmed through
-        // run-time detection that this CPU has AVX2 and FMA.
-        unsafe {
-            avx2::net_row_f32(
-                std::slice::from_raw_parts(src.as_ptr().cast(), src.len()),
-                offsets,
-                ops,
-                outputs,
-                std::slice::from_raw_parts_mut(wires.as_mut_ptr().cast(), wires.len()),
-                std::slice::from_raw_parts_mut(dst.as_mut_ptr().cast(), dst.len()),
-                stride,
-                len,
-            )
-        };
+    if let Some(avx2) = isa.avx2()
+        && avx2::net_row(avx2, src, offsets, ops, outputs, wires, dst, stride, len)
+    {
         return;
     }
     scalar::net_row(src, offsets, ops, outputs, wires, dst, stride, len)

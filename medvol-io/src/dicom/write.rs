@@ -558,16 +558,9 @@ pub fn write_series<T: Voxel>(
         write_object(obj, modality.sop_class_uid(), &sop_uid, &path)?;
         Ok(path)
     };
-    #[cfg(feature = "rayon")]
-    let files = {
-        use rayon::prelude::*;
-        (0..nz)
-            .into_par_iter()
-            .map(write_slice)
-            .collect::<Result<Vec<_>>>()?
-    };
-    #[cfg(not(feature = "rayon"))]
-    let files = (0..nz).map(write_slice).collect::<Result<Vec<_>>>()?;
+    let files = medvol_core::par::map((0..nz).collect(), write_slice)
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
     Ok(WrittenSeries {
         files,
         series_instance_uid: series_uid,

@@ -102,7 +102,6 @@ impl Block {
 /// A full block to compress: `block` holds its first bytes and the first bytes of its primer;
 /// `chunk` and `primer_items` are encoded after them.
 struct Job<'a, S> {
-    index: usize,
     block: Block,
     chunk: &'a [S],
     primer_items: &'a [S],
@@ -118,12 +117,12 @@ impl<S> Job<'_, S> {
         );
         encode(self.chunk, b.input.grow(self.chunk.len() * size));
         let result = b.deflate(level, FlushCompress::Sync);
-        (self.index, self.block, result)
+        (self.block, result)
     }
 }
 
-/// A compressed block with its index, or the error that stopped it.
-type Done = (usize, Block, io::Result<()>);
+/// A compressed block, or the error that stopped it.
+type Done = (Block, io::Result<()>);
 
 /// A gzip (RFC 1952) encoder writing one member to `inner`, deflating blocks in parallel
 /// with the `rayon` feature. Call [`finish`](Self::finish) to write the trailer.
@@ -139,9 +138,6 @@ pub(crate) struct ParallelGzEncoder<W: Write> {
     crc: crc32fast::Hasher,
     /// Input bytes so far.
     len: u64,
-    /// Most blocks in flight at once.
-    #[cfg(feature = "rayon")]
-    in_flight: usize,
 }
 
 impl<W: Write> ParallelGzEncoder<W> {
@@ -157,8 +153,6 @@ impl<W: Write> ParallelGzEncoder<W> {
             window: Vec::with_capacity(WINDOW),
             crc: crc32fast::Hasher::new(),
             len: 0,
-            #[cfg(feature = "rayon")]
-            in_flight: 2 * rayon::current_num_threads() + 1,
         })
     }
 
@@ -212,7 +206,6 @@ impl<W: Write> ParallelGzEncoder<W> {
                     0
                 };
                 return Job {
-                    index,
                     block,
                     chunk: &items[start..start + per_block],
                     primer_items: &items[primer_start..start],
@@ -221,7 +214,6 @@ impl<W: Write> ParallelGzEncoder<W> {
             block.primer.clear();
             block.primer.extend_from_slice(&this.window);
             Job {
-                index,
                 block,
                 chunk: &items[..take],
                 primer_items: &[],
@@ -259,7 +251,6 @@ impl<W: Write> ParallelGzEncoder<W> {
     }
 
     /// Compresses `blocks` jobs made by `prepare` on the pool and writes them in order.
-    #[cfg(feature = "rayon")]
     fn pipeline<'a, S: Sync + 'a>(
         &mut self,
         blocks: usize,
@@ -267,62 +258,17 @@ impl<W: Write> ParallelGzEncoder<W> {
         size: usize,
         encode: &(impl Fn(&[S], &mut [u8]) + Sync),
     ) -> io::Result<()> {
-        use std::collections::BTreeMap;
-        use std::sync::mpsc;
-        let (tx, rx) = mpsc::channel::<std::thread::Result<Done>>();
         let level = self.level;
-        rayon::in_place_scope(|scope| {
-            let (mut started, mut received, mut next) = (0, 0, 0);
-            let mut done = BTreeMap::new();
-            let mut result = Ok(());
-            while received < started || (result.is_ok() && started < blocks) {
-                while result.is_ok() && started < blocks && started - next < self.in_flight {
-                    let job = prepare(self, started);
-                    let tx = tx.clone();
-                    scope.spawn(move |_| {
-                        let run = std::panic::AssertUnwindSafe(|| job.run(size, level, encode));
-                        // the receiver is gone only when this thread is unwinding already
-                        let _ = tx.send(std::panic::catch_unwind(run));
-                    });
-                    started += 1;
-                }
-                let (index, block, compressed) = match receive(&rx) {
-                    Ok(done) => done,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                };
-                received += 1;
-                if let Err(e) = compressed {
-                    result = result.and(Err(e));
-                }
-                done.insert(index, block);
-                while let Some(block) = done.remove(&next) {
-                    next += 1;
-                    if result.is_ok() {
-                        result = self.write_block(block, next == blocks);
-                    } else {
-                        self.spare.push(block);
-                    }
-                }
-            }
-            result
-        })
-    }
-
-    /// Compresses `blocks` jobs made by `prepare` one after the other and writes them.
-    #[cfg(not(feature = "rayon"))]
-    fn pipeline<'a, S: Sync + 'a>(
-        &mut self,
-        blocks: usize,
-        prepare: &mut impl FnMut(&mut Self, usize) -> Job<'a, S>,
-        size: usize,
-        encode: &(impl Fn(&[S], &mut [u8]) + Sync),
-    ) -> io::Result<()> {
-        for index in 0..blocks {
-            let (_, block, compressed) = prepare(self, index).run(size, self.level, encode);
-            compressed?;
-            self.write_block(block, index + 1 == blocks)?;
-        }
-        Ok(())
+        medvol_core::par::ordered(
+            self,
+            blocks,
+            prepare,
+            |job| job.run(size, level, encode),
+            |this, index, (block, compressed)| {
+                compressed?;
+                this.write_block(block, index + 1 == blocks)
+            },
+        )
     }
 
     /// Compresses what is left and writes the gzip trailer; returns the inner writer.
@@ -337,26 +283,6 @@ impl<W: Write> ParallelGzEncoder<W> {
         // ISIZE: the input length modulo 2^32
         self.inner.write_all(&(self.len as u32).to_le_bytes())?;
         Ok(self.inner)
-    }
-}
-
-/// The next finished block; a pool thread runs other tasks while it waits.
-#[cfg(feature = "rayon")]
-fn receive<T>(rx: &std::sync::mpsc::Receiver<T>) -> T {
-    loop {
-        if let Ok(t) = rx.try_recv() {
-            return t;
-        }
-        match rayon::yield_now() {
-            // not a pool thread: sleep until a task sends (the caller holds a sender)
-            None => {
-                if let Ok(t) = rx.recv() {
-                    return t;
-                }
-            }
-            Some(rayon::Yield::Executed) => {}
-            Some(rayon::Yield::Idle) => std::thread::yield_now(),
-        }
     }
 }
 
@@ -522,13 +448,8 @@ mod tests {
             z.write_encoded(&items, 4, le)?;
             z.finish().map(drop)
         };
-        #[cfg(feature = "rayon")]
         for threads in [1, 2] {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            let e = pool.install(write).unwrap_err();
+            let e = medvol_core::par::with_threads(threads, write).unwrap_err();
             assert_eq!(e.kind(), io::ErrorKind::StorageFull, "{threads} threads");
         }
         assert_eq!(write().unwrap_err().kind(), io::ErrorKind::StorageFull);
@@ -561,14 +482,9 @@ mod tests {
             gz.len(),
             one.len()
         );
-        #[cfg(feature = "rayon")]
         for threads in [1, 3] {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
             assert!(
-                pool.install(|| encode(&input, 2)) == gz,
+                medvol_core::par::with_threads(threads, || encode(&input, 2)) == gz,
                 "{threads} threads"
             );
         }

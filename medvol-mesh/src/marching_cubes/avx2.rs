@@ -1,4 +1,6 @@
-//! The classification compiled for AVX2 (and NEON on aarch64) with run-time dispatch.
+//! The AVX2 kernels of marching cubes: the row classification, and the two slab passes
+//! compiled for AVX2 (popcount and bit instructions). Each takes the [`Avx2`] token, so it
+//! runs only where detection found the instructions.
 //!
 //! `i16` (CT) and `f32` (filtered volumes) rows use explicit AVX2 kernels: one vector compare
 //! per 16 or 8 voxels, and `movemask` turns the comparison lanes into bits. Other voxel types use
@@ -8,29 +10,57 @@
 
 #![allow(unsafe_code)]
 
-use medvol_core::Voxel;
-use multiversion::multiversion;
+use super::{Grid, Scratch, SlabCounts, SlabOut};
+use medvol_core::{Avx2, Voxel};
 #[cfg(target_arch = "x86_64")]
 use std::any::TypeId;
+use std::ops::Range;
 
 /// Same contract as [`super::scalar::classify`].
-pub(crate) fn classify<T: Voxel>(values: &[T], threshold: T, out: &mut [u64]) {
+pub(super) fn classify<T: Voxel>(avx2: Avx2, values: &[T], threshold: T, out: &mut [u64]) {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
+    {
         if let (Some(v), Some(&[t])) = (same::<T, i16>(values), same::<T, i16>(&[threshold]))
             && t > i16::MIN
         {
-            // SAFETY: AVX2 was detected just above.
+            // SAFETY: the `Avx2` token proves run-time detection found AVX2.
             unsafe { x86::classify_i16(v, t, out) };
             return;
         }
         if let (Some(v), Some(&[t])) = (same::<T, f32>(values), same::<T, f32>(&[threshold])) {
-            // SAFETY: AVX2 was detected just above.
+            // SAFETY: the `Avx2` token proves run-time detection found AVX2.
             unsafe { x86::classify_f32(v, t, out) };
             return;
         }
     }
-    classify_autovec(values, threshold, out)
+    avx2.run(|| classify_autovec(values, threshold, out))
+}
+
+/// [`Grid::count_slab`] compiled for AVX2 (popcount, bit scans).
+pub(super) fn count_slab<T: Voxel>(
+    avx2: Avx2,
+    grid: &Grid<'_, T>,
+    cells: Range<usize>,
+    last: bool,
+    states: &mut [u8],
+    scratch: &mut Scratch,
+) -> SlabCounts {
+    avx2.run(|| grid.count_slab(cells, last, states, scratch))
+}
+
+/// [`Grid::emit_slab`] compiled for AVX2 (popcount, bit scans).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn emit_slab<T: Voxel>(
+    avx2: Avx2,
+    grid: &Grid<'_, T>,
+    cells: Range<usize>,
+    last: bool,
+    base: u32,
+    states: &[u8],
+    out: SlabOut<'_>,
+    scratch: &mut Scratch,
+) {
+    avx2.run(|| grid.emit_slab(cells, last, base, states, out, scratch))
 }
 
 /// `values` as a slice of `U` when `T` is `U`.
@@ -60,10 +90,9 @@ fn tail<T: Voxel>(rest: &[T], threshold: T) -> u64 {
     bits
 }
 
-/// Same contract as [`super::scalar::classify`], vectorised by the compiler.
-#[allow(unused_braces)]
-#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
-pub(crate) fn classify_autovec<T: Voxel>(values: &[T], threshold: T, out: &mut [u64]) {
+/// Same contract as [`super::scalar::classify`], written for the compiler to vectorise.
+#[inline(always)]
+pub(super) fn classify_autovec<T: Voxel>(values: &[T], threshold: T, out: &mut [u64]) {
     let mut chunks = values.chunks_exact(64);
     let mut words = out.iter_mut();
     for (chunk, word) in (&mut chunks).zip(&mut words) {

@@ -2,6 +2,7 @@
 
 use super::{face_normal, frame_comment, frame_from_comment};
 use crate::{Frame, Mesh};
+use medvol_core::par;
 use std::collections::HashMap;
 use std::io::{self, Write};
 
@@ -40,7 +41,7 @@ pub fn write_binary<W: Write>(mesh: &Mesh, w: &mut W) -> io::Result<()> {
     let mut len = size;
     for block in blocks {
         let next = &mut spare[..block.len() * RECORD];
-        overlap(
+        par::overlap(
             || format_block(mesh, block, next),
             || w.write_all(&ready[..len]),
         )?;
@@ -50,36 +51,11 @@ pub fn write_binary<W: Write>(mesh: &Mesh, w: &mut W) -> io::Result<()> {
     w.write_all(&ready[..len])
 }
 
-/// Runs `background` (on the rayon pool, with the rayon feature) while the calling thread
-/// runs `foreground`, and returns the latter's result once both are done.
-fn overlap<R>(background: impl FnOnce() + Send, foreground: impl FnOnce() -> R) -> R {
-    #[cfg(feature = "rayon")]
-    {
-        rayon::in_place_scope(|scope| {
-            scope.spawn(|_| background());
-            foreground()
-        })
-    }
-    #[cfg(not(feature = "rayon"))]
-    {
-        background();
-        foreground()
-    }
-}
-
 /// Fills `out` with the binary records of `faces`, in parallel tasks with the rayon feature.
 fn format_block(mesh: &Mesh, faces: &[[u32; 3]], out: &mut [u8]) {
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::prelude::*;
-        out.par_chunks_mut(TASK * RECORD)
-            .zip(faces.par_chunks(TASK))
-            .for_each(|(out, faces)| format_records(mesh, faces, out));
-    }
-    #[cfg(not(feature = "rayon"))]
-    out.chunks_mut(TASK * RECORD)
-        .zip(faces.chunks(TASK))
-        .for_each(|(out, faces)| format_records(mesh, faces, out));
+    par::for_each_chunk_mut(out, TASK * RECORD, |c, out| {
+        format_records(mesh, &faces[c * TASK..], out)
+    });
 }
 
 /// Fills `out` with the 50-byte records of `faces`: unit normal, three corners (f32 little
@@ -324,12 +300,8 @@ mod tests {
             let expected = reference(&mesh);
             assert_eq!(expected.len(), 84 + RECORD * n);
             for threads in [1, 2, 3] {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .unwrap();
                 let mut bytes = Vec::new();
-                pool.install(|| write_binary(&mesh, &mut bytes)).unwrap();
+                par::with_threads(threads, || write_binary(&mesh, &mut bytes)).unwrap();
                 assert!(bytes == expected, "{n} triangles, {threads} threads");
             }
         }

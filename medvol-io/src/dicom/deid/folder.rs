@@ -210,16 +210,9 @@ impl Anonymizer {
             progress(n, todo.len());
             outcome
         };
-        #[cfg(feature = "rayon")]
-        let outcomes: Vec<Outcome> = {
-            use rayon::prelude::*;
-            todo.par_iter()
-                .enumerate()
-                .map(one)
-                .collect::<Result<_>>()?
-        };
-        #[cfg(not(feature = "rayon"))]
-        let outcomes: Vec<Outcome> = todo.iter().enumerate().map(one).collect::<Result<_>>()?;
+        let outcomes: Vec<Outcome> = medvol_core::par::map(todo.iter().enumerate().collect(), one)
+            .into_iter()
+            .collect::<Result<_>>()?;
         for ((_, rel), outcome) in todo.iter().zip(outcomes) {
             match outcome {
                 Outcome::Written(name, dropped) => {

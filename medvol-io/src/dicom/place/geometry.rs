@@ -329,17 +329,7 @@ pub(crate) fn reslice(
             }
         }
     };
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::prelude::*;
-        out.par_chunks_mut(plane)
-            .enumerate()
-            .for_each(|(k, dst)| work(k, dst));
-    }
-    #[cfg(not(feature = "rayon"))]
-    for (k, dst) in out.chunks_mut(plane).enumerate() {
-        work(k, dst);
-    }
+    medvol_core::par::for_each_chunk_mut(&mut out, plane, work);
     out
 }
 

@@ -139,16 +139,8 @@ fn parse(path: &Path, limits: &Limits) -> Parsed {
 pub fn scan(path: impl AsRef<Path>, options: &ScanOptions) -> Result<ScanReport> {
     let root = path.as_ref();
     let files = list_files(root, options.recursive, &options.limits)?;
-    #[cfg(feature = "rayon")]
-    let parsed: Vec<Parsed> = {
-        use rayon::prelude::*;
-        files
-            .par_iter()
-            .map(|p| parse(p, &options.limits))
-            .collect()
-    };
-    #[cfg(not(feature = "rayon"))]
-    let parsed: Vec<Parsed> = files.iter().map(|p| parse(p, &options.limits)).collect();
+    let parsed: Vec<Parsed> =
+        medvol_core::par::map(files.iter().collect(), |p| parse(p, &options.limits));
     let mut skipped = Vec::new();
     let mut headers = Vec::new();
     for (path, p) in files.into_iter().zip(parsed) {

@@ -329,16 +329,9 @@ fn decode_stack<T: Stored>(info: &SeriesInfo) -> Result<Vec<T>> {
             None => jobs.push((src.header.clone(), vec![target])),
         }
     }
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::prelude::*;
-        jobs.into_par_iter()
-            .try_for_each(|(h, targets)| decode_file(&h, targets))?;
-    }
-    #[cfg(not(feature = "rayon"))]
-    for (h, targets) in jobs {
-        decode_file(&h, targets)?;
-    }
+    medvol_core::par::map(jobs, |(h, targets)| decode_file(&h, targets))
+        .into_iter()
+        .collect::<Result<()>>()?;
     Ok(out)
 }
 
