@@ -4,6 +4,8 @@
 //!   (i contiguous) together with its [`Geometry`]: spacing, origin and [`Direction`] in DICOM
 //!   patient coordinates (LPS, millimetres). Crops and views keep every voxel's position.
 //! - [`Ijk`]/[`ContinuousIndex`] (voxels) and [`Point`]/[`Vector`] (millimetres) are distinct types.
+//! - [`Affine`] maps in millimetres ([`Geometry::affine`]: index to LPS) and the patient
+//!   [`Frame`]s (LPS, RAS) they map into; RAS appears only where a file format or a caller asks.
 //! - [`DynVolume`] is a volume whose voxel type is known at run time, as readers return it.
 //! - [`Statistics`] and [`Histogram`] are parallel and deterministic.
 //! - [`phantom`] generates a CT head and analytic shapes of known area and volume.
@@ -31,6 +33,7 @@
 
 pub use ndarray;
 
+pub use affine::{Affine, Frame};
 pub use dyn_volume::DynVolume;
 pub use error::{Error, Result};
 pub use geometry::{Direction, Geometry};
@@ -40,6 +43,7 @@ pub use stats::{Histogram, Statistics};
 pub use volume::{Volume, VolumeView, VolumeViewMut, voxel_count, voxel_count_allocatable};
 pub use voxel::{Voxel, VoxelKind};
 
+mod affine;
 pub mod atomic;
 mod dyn_volume;
 mod error;

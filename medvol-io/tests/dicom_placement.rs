@@ -62,7 +62,7 @@ fn default_read_puts_tilted_uneven_slices_at_their_place() {
     let v = read_first(data_dir().join(TILTED).join("dicom")).unwrap();
     assert!(v.tilt_corrected && v.resampled);
     assert_eq!(v.placement, Placement::Exact);
-    assert_eq!(v.affine, v.volume.geometry().affine());
+    assert_eq!(v.affine, v.volume.geometry().affine().to_array());
     no_misplacement_claim(&v.warnings);
     for (needle, option) in [
         ("tilt corrected", "Tilt::Raw"),

@@ -37,7 +37,8 @@
 pub use error::{Error, Result};
 pub use marching_cubes::{EDGE_CLAMP, MarchingCubes, isosurface};
 pub use measure::{Component, EdgeReport};
-pub use mesh::{Frame, Mesh, MeshParts};
+pub use medvol_core::Frame;
+pub use mesh::{Mesh, MeshParts};
 
 mod error;
 pub mod marching_cubes;

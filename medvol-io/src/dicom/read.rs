@@ -469,7 +469,7 @@ fn read_stored(
         VoxelKind::F64 => typed::<f64>(info, flip)?,
         _ => typed::<f32>(info, flip)?,
     };
-    let grid = info.geometry.affine();
+    let grid = info.geometry.affine().to_array();
     let affine = if info.tilt_deg > 0.0 || !info.spacing.uniform {
         info.affine_acquired
     } else {
@@ -574,7 +574,7 @@ fn read_resliced(
         path: first.clone(),
         reason,
     })?;
-    let mut affine = grid.affine();
+    let mut affine = grid.affine().to_array();
     let placement = if tilted && !correct_tilt {
         let step = stack.sheared_step(spacing_k);
         for (r, row) in affine.iter_mut().take(3).enumerate() {

@@ -667,7 +667,7 @@ fn finish(
         .unwrap_or_default();
         Placement {
             geometry: g,
-            affine: g.affine(),
+            affine: g.affine().to_array(),
             corners: g.corners(dims),
             along: Vec::new(),
             spacing: SliceSpacing::from_positions(&[]),

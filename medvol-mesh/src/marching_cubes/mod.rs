@@ -26,7 +26,7 @@ mod scalar;
 pub(crate) mod tables;
 
 use crate::{Error, Frame, Mesh, Result};
-use medvol_core::{Geometry, Isa, Region, Volume, Voxel};
+use medvol_core::{Affine, Geometry, Isa, Region, Volume, Voxel};
 use multiversion::multiversion;
 use std::ops::Range;
 use tables::case_table;
@@ -1169,16 +1169,10 @@ fn low_bits(n: usize, words: usize) -> Vec<u64> {
         .collect()
 }
 
-/// The 3x4 matrix from volume index to output millimetres (LPS, or RAS with x, y negated).
+/// The 3x4 matrix from volume index to output millimetres in `frame`.
 fn output_affine(geometry: &Geometry, frame: Frame) -> [[f64; 4]; 3] {
-    let a = geometry.affine();
-    let mut m = [a[0], a[1], a[2]];
-    if frame == Frame::Ras {
-        for row in m.iter_mut().take(2) {
-            row.iter_mut().for_each(|x| *x = -*x);
-        }
-    }
-    m
+    let a = geometry.affine().in_frame(frame).to_array();
+    [a[0], a[1], a[2]]
 }
 
 /// The matrix taking an index-space gradient to an output-frame gradient: the inverse
@@ -1186,14 +1180,8 @@ fn output_affine(geometry: &Geometry, frame: Frame) -> [[f64; 4]; 3] {
 fn normal_matrix(geometry: &Geometry, frame: Frame) -> [[f64; 3]; 3] {
     let d = geometry.direction().rows();
     let s = geometry.spacing();
-    let sign = |r: usize| {
-        if frame == Frame::Ras && r < 2 {
-            -1.0
-        } else {
-            1.0
-        }
-    };
-    [0, 1, 2].map(|r| [0, 1, 2].map(|c| sign(r) * d[r][c] / s[c]))
+    let m = d.map(|row| [0, 1, 2].map(|c| row[c] / s[c]));
+    Affine::from_linear(m).in_frame(frame).linear()
 }
 
 /// `f(scratch, item)` for each item, in parallel with the rayon feature (one scratch per task,
