@@ -32,6 +32,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub use ndarray;
+pub use num_traits;
 
 pub use affine::{Affine, Frame};
 pub use dyn_volume::DynVolume;
