@@ -55,3 +55,8 @@ pub mod simd;
 mod stats;
 mod volume;
 mod voxel;
+
+/// The README's example, compiled and run with the doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -62,3 +62,8 @@ mod output;
 mod parallel;
 mod resample;
 mod threshold;
+
+/// The README's example, compiled and run with the doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

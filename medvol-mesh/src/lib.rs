@@ -45,3 +45,8 @@ pub mod marching_cubes;
 mod measure;
 mod mesh;
 pub mod write;
+
+/// The README's example, compiled and run with the doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
