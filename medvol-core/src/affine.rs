@@ -276,16 +276,28 @@ pub(crate) fn invert3(m: &[[f64; 3]; 3]) -> Option<[[f64; 3]; 3]> {
         return None;
     }
     let inv_det = 1.0 / det;
-    // Cofactor of (r, c): the 2x2 minor of the other rows and columns, in cyclic order,
-    // so its sign is built in; the inverse is the transposed cofactor matrix.
-    let cof = |r: usize, c: usize| {
-        let (r0, r1) = ((r + 1) % 3, (r + 2) % 3);
-        let (c0, c1) = ((c + 1) % 3, (c + 2) % 3);
-        m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0]
-    };
-    Some(std::array::from_fn(|r| {
-        std::array::from_fn(|c| cof(c, r) * inv_det)
-    }))
+    // The adjugate over the determinant, each 2x2 minor with its sign written out (negating
+    // a minor rather than swapping its products keeps the sign of zero entries: a
+    // direction's zeros stay the same zeros through `Direction::nearest_orthonormal`).
+    let c =
+        |r0: usize, r1: usize, c0: usize, c1: usize| m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0];
+    Some([
+        [
+            c(1, 2, 1, 2) * inv_det,
+            -c(0, 2, 1, 2) * inv_det,
+            c(0, 1, 1, 2) * inv_det,
+        ],
+        [
+            -c(1, 2, 0, 2) * inv_det,
+            c(0, 2, 0, 2) * inv_det,
+            -c(0, 1, 0, 2) * inv_det,
+        ],
+        [
+            c(1, 2, 0, 1) * inv_det,
+            -c(0, 2, 0, 1) * inv_det,
+            c(0, 1, 0, 1) * inv_det,
+        ],
+    ])
 }
 
 #[cfg(test)]

@@ -361,7 +361,7 @@ impl Geometry {
                 [(i, j), (i, k), (j, k)].iter().map(|(u, v)| u.dot(*v).abs()).fold(0.0, f64::max)
             ),
         })?;
-        Self::new(spacing, Point::ORIGIN + a.translation(), direction)
+        Self::new(spacing, Point(a.translation().0), direction)
     }
 
     /// The voxel grid closest to a possibly sheared affine: spacing = column lengths,
@@ -377,7 +377,7 @@ impl Geometry {
         a.check()?;
         let spacing = [0, 1, 2].map(|c| a.column(c).norm());
         let (direction, change) = Direction::nearest_orthonormal(a.linear())?;
-        let g = Self::new(spacing, Point::ORIGIN + a.translation(), direction)?;
+        let g = Self::new(spacing, Point(a.translation().0), direction)?;
         Ok((g, change))
     }
 
