@@ -303,7 +303,7 @@ fn convert(job: &Job<'_>, args: &Args, replace: bool) -> Result<(String, Value),
         dims: read.volume.dims(),
         voxel_type: read.volume.kind().name(),
         info: read.info,
-        affine: read.affine,
+        affine: read.affine.into(),
         tilt_corrected: read.tilt_corrected,
         resampled: read.resampled,
     };
@@ -452,14 +452,7 @@ impl Record<'_> {
             gradients,
         } = self;
         let info = &first.info;
-        let spacing: Vec<f64> = (0..3)
-            .map(|c| {
-                (0..3)
-                    .map(|r| stored[r][c] * stored[r][c])
-                    .sum::<f64>()
-                    .sqrt()
-            })
-            .collect();
+        let spacing: Vec<f64> = (0..3).map(|c| stored.column(c).norm()).collect();
         let time_points: Vec<usize> = job
             .members
             .iter()
@@ -478,7 +471,7 @@ impl Record<'_> {
             "time_points": time_points,
             "dims": first.dims,
             "spacing": spacing,
-            "origin": [stored[0][3], stored[1][3], stored[2][3]],
+            "origin": stored.translation().0,
             "voxel_order": if *order == VoxelOrder::Native { "native" } else { "dcm2niix" },
             "voxel_type": first.voxel_type,
             "tilt_corrected": first.tilt_corrected,

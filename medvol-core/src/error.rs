@@ -28,6 +28,14 @@ pub enum Error {
         /// Which check failed, with the measured deviation.
         reason: String,
     },
+    /// A 4x4 matrix is not a usable affine (non-finite entries, a last row other than
+    /// `[0, 0, 0, 1]`, a singular linear part) or not a voxel grid (a zero-length or sheared
+    /// column).
+    #[error("invalid affine: {reason}")]
+    InvalidAffine {
+        /// What is wrong, with the matrix.
+        reason: String,
+    },
     /// Voxel data does not match the stated dimensions.
     #[error("voxel data of length {len} does not match dimensions {dims:?} (i, j, k)")]
     ShapeMismatch {

@@ -1,6 +1,7 @@
 //! Physical geometry of a voxel grid: spacing, origin and direction, in LPS millimetres.
 
-use crate::{ContinuousIndex, Error, Ijk, Point, Region, Result, Vector};
+use crate::affine::{det3, invert3};
+use crate::{Affine, ContinuousIndex, Error, Ijk, Point, Region, Result, Vector};
 
 /// A 3x3 rotation-like matrix whose **columns** are the unit vectors of the i, j and k axes
 /// in patient coordinates (LPS).
@@ -314,18 +315,70 @@ impl Geometry {
         Self::from_valid(self.spacing, origin, self.direction)
     }
 
-    /// The 4x4 matrix mapping homogeneous (i, j, k, 1) to LPS millimetres.
-    pub fn affine(&self) -> [[f64; 4]; 4] {
+    /// The affine mapping voxel index (i, j, k) to LPS millimetres: linear part
+    /// `direction · diag(spacing)`, translation `origin`.
+    ///
+    /// ```
+    /// use medvol_core::{ContinuousIndex, Direction, Frame, Geometry, Point};
+    ///
+    /// let g = Geometry::new([0.5, 0.5, 2.0], Point::new(-10.0, 20.0, 5.0), Direction::IDENTITY)?;
+    /// let a = g.affine();
+    /// let idx = ContinuousIndex::new(2.0, 4.0, 1.0);
+    /// assert_eq!(a.apply_index(idx), g.index_to_physical(idx));
+    /// // NIfTI's sform is the same map into RAS: x and y rows negated.
+    /// assert_eq!(a.in_frame(Frame::Ras).to_array()[0], [-0.5, 0.0, 0.0, 10.0]);
+    /// assert!(Geometry::from_affine(&a)?.approx_eq(&g, 1e-12));
+    /// # Ok::<(), medvol_core::Error>(())
+    /// ```
+    pub fn affine(&self) -> Affine {
         let m = &self.direction.m;
-        let mut a = [[0.0; 4]; 4];
-        for r in 0..3 {
-            for c in 0..3 {
-                a[r][c] = m[r][c] * self.spacing[c];
-            }
-            a[r][3] = self.origin.0[r];
+        let linear = [0, 1, 2].map(|r| [0, 1, 2].map(|c| m[r][c] * self.spacing[c]));
+        Affine::from_parts(linear, self.origin - Point::ORIGIN)
+    }
+
+    /// The geometry whose [`affine`](Geometry::affine) is `a`: spacing = the lengths of its
+    /// columns, direction = the columns scaled to unit length, origin = its translation.
+    ///
+    /// # Errors
+    /// [`Error::InvalidAffine`] when `a` is not a finite affine, a column has zero length,
+    /// or the columns are not orthogonal within [`Direction::TOLERANCE`] (a sheared grid:
+    /// [`Geometry::closest_to_affine`] gives the nearest voxel grid and says how far it is);
+    /// [`Error::InvalidSpacing`] when a column length is outside
+    /// [`Geometry::SPACING_RANGE`].
+    pub fn from_affine(a: &Affine) -> Result<Self> {
+        a.check()?;
+        let spacing = [0, 1, 2].map(|c| a.column(c).norm());
+        if let Some(c) = spacing.iter().position(|s| *s == 0.0) {
+            return Err(Error::InvalidAffine {
+                reason: format!("column {c} has zero length in {:?}", a.to_array()),
+            });
         }
-        a[3][3] = 1.0;
-        a
+        check_spacing(spacing)?;
+        let [i, j, k] = [0, 1, 2].map(|c| a.column(c) * (1.0 / spacing[c]));
+        let direction = Direction::from_columns(i, j, k).map_err(|e| Error::InvalidAffine {
+            reason: format!(
+                "the columns are not orthogonal (a sheared grid, largest |cos| between axes {:.3e}): {e}",
+                [(i, j), (i, k), (j, k)].iter().map(|(u, v)| u.dot(*v).abs()).fold(0.0, f64::max)
+            ),
+        })?;
+        Self::new(spacing, Point(a.translation().0), direction)
+    }
+
+    /// The voxel grid closest to a possibly sheared affine: spacing = column lengths,
+    /// direction = the orthonormal matrix closest to the normalised columns (polar
+    /// decomposition), origin = translation; with the largest change of a direction entry
+    /// (0 for a rigid affine), so callers can warn about shear.
+    ///
+    /// # Errors
+    /// [`Error::InvalidAffine`] when `a` is not a finite affine, [`Error::InvalidDirection`]
+    /// when its columns are (nearly) coplanar, [`Error::InvalidSpacing`] when a column length
+    /// is outside [`Geometry::SPACING_RANGE`].
+    pub fn closest_to_affine(a: &Affine) -> Result<(Self, f64)> {
+        a.check()?;
+        let spacing = [0, 1, 2].map(|c| a.column(c).norm());
+        let (direction, change) = Direction::nearest_orthonormal(a.linear())?;
+        let g = Self::new(spacing, Point(a.translation().0), direction)?;
+        Ok((g, change))
     }
 
     /// `true` when spacing, origin (mm) and direction entries all differ by at most `tol`.
@@ -358,39 +411,6 @@ fn orthonormal_deviation(m: &[[f64; 3]; 3]) -> f64 {
         }
     }
     dev
-}
-
-fn det3(m: &[[f64; 3]; 3]) -> f64 {
-    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-        + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
-}
-
-fn invert3(m: &[[f64; 3]; 3]) -> Option<[[f64; 3]; 3]> {
-    let det = det3(m);
-    if det == 0.0 || !det.is_finite() {
-        return None;
-    }
-    let inv_det = 1.0 / det;
-    let c =
-        |r0: usize, r1: usize, c0: usize, c1: usize| m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0];
-    Some([
-        [
-            c(1, 2, 1, 2) * inv_det,
-            -c(0, 2, 1, 2) * inv_det,
-            c(0, 1, 1, 2) * inv_det,
-        ],
-        [
-            -c(1, 2, 0, 2) * inv_det,
-            c(0, 2, 0, 2) * inv_det,
-            -c(0, 1, 0, 2) * inv_det,
-        ],
-        [
-            c(1, 2, 0, 1) * inv_det,
-            -c(0, 2, 0, 1) * inv_det,
-            c(0, 1, 0, 1) * inv_det,
-        ],
-    ])
 }
 
 #[cfg(test)]
@@ -446,6 +466,31 @@ mod tests {
                 n[a] += 1.0;
                 let d = g.index_to_physical(ContinuousIndex(n)).distance(p);
                 prop_assert!((d - sp[a]).abs() < 1e-9);
+            }
+        }
+
+        #[test]
+        fn affine_round_trips_through_geometry(
+            ax in -3.2f64..3.2, ay in -3.2f64..3.2, az in -3.2f64..3.2,
+            flip in proptest::array::uniform3(any::<bool>()),
+            sp in proptest::array::uniform3(0.05f64..8.0),
+            o in proptest::array::uniform3(-500f64..500.0),
+            idx in proptest::array::uniform3(-50f64..600.0),
+        ) {
+            let g = Geometry::new(sp, Point(o), rotation(ax, ay, az, flip)).unwrap();
+            let a = g.affine();
+            let p = g.index_to_physical(ContinuousIndex(idx));
+            prop_assert!(a.apply_index(ContinuousIndex(idx)).distance(p) < 1e-9);
+            prop_assert!((a.det3() - g.direction().determinant() * g.voxel_volume()).abs() < 1e-9 * g.voxel_volume());
+            let back = Geometry::from_affine(&a).unwrap();
+            prop_assert!(back.approx_eq(&g, 1e-12), "{:?} vs {:?}", back, g);
+            let (closest, change) = Geometry::closest_to_affine(&a).unwrap();
+            prop_assert!(closest.approx_eq(&g, 1e-9) && change < 1e-9);
+            // The inverse affine is physical_to_index.
+            let i = a.inverse().unwrap().apply_point(p);
+            let j = g.physical_to_index(p);
+            for k in 0..3 {
+                prop_assert!((i.0[k] - j.0[k]).abs() < 1e-9);
             }
         }
 
@@ -519,6 +564,42 @@ mod tests {
     }
 
     #[test]
+    fn from_affine_refuses_shear_and_zero_columns_with_the_reason() {
+        let g = Geometry::new(
+            [0.5, 0.5, 2.0],
+            Point::new(1.0, 2.0, 3.0),
+            Direction::IDENTITY,
+        )
+        .unwrap();
+        let mut m = g.affine().to_array();
+        m[0][2] = 0.5; // k leans along x: a gantry tilt of about 14 degrees
+        let sheared = Affine::from(m);
+        let e = Geometry::from_affine(&sheared).unwrap_err();
+        assert!(matches!(e, Error::InvalidAffine { .. }), "{e}");
+        assert!(e.to_string().contains("sheared"), "{e}");
+        let (closest, change) = Geometry::closest_to_affine(&sheared).unwrap();
+        assert!(change > 0.1 && closest.direction().determinant() > 0.99);
+        let mut m = g.affine().to_array();
+        (0..3).for_each(|r| m[r][1] = 0.0);
+        let e = Geometry::from_affine(&Affine::from(m)).unwrap_err();
+        assert!(e.to_string().contains("column 1 has zero length"), "{e}");
+        assert!(matches!(
+            Geometry::closest_to_affine(&Affine::from(m)),
+            Err(Error::InvalidDirection { .. })
+        ));
+        let mut m = g.affine().to_array();
+        m[3][3] = 2.0;
+        let e = Geometry::from_affine(&Affine::from(m)).unwrap_err();
+        assert!(e.to_string().contains("last row"), "{e}");
+        // A 1e-10 mm column is a spacing out of range, not a zero column.
+        let tiny = Affine::from_linear([[1e-10, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]);
+        assert!(matches!(
+            Geometry::from_affine(&tiny),
+            Err(Error::InvalidSpacing { .. })
+        ));
+    }
+
+    #[test]
     fn corners_and_region() {
         let d = rotation(0.3, -0.2, 1.1, [false, false, true]);
         let g = Geometry::new([0.7, 0.8, 2.5], Point::new(10.0, -4.0, 3.0), d).unwrap();
@@ -537,7 +618,7 @@ mod tests {
                 assert!(corner.0[a] >= lo.0[a] && corner.0[a] <= hi.0[a]);
             }
         }
-        let aff = g.affine();
+        let aff = g.affine().to_array();
         let p = g.ijk_to_physical(Ijk::new(1, 2, 3));
         for (row, want) in aff.iter().zip(p.0) {
             let v = row[0] + 2.0 * row[1] + 3.0 * row[2] + row[3];

@@ -91,16 +91,19 @@ impl Vector {
         Self([x, y, z])
     }
     /// Dot product.
+    #[inline]
     pub fn dot(self, o: Vector) -> f64 {
         self.0[0] * o.0[0] + self.0[1] * o.0[1] + self.0[2] * o.0[2]
     }
     /// Cross product `self × o`.
+    #[inline]
     pub fn cross(self, o: Vector) -> Vector {
         let [a0, a1, a2] = self.0;
         let [b0, b1, b2] = o.0;
         Vector([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0])
     }
     /// Euclidean length, in millimetres.
+    #[inline]
     pub fn norm(self) -> f64 {
         self.dot(self).sqrt()
     }
@@ -108,6 +111,7 @@ impl Vector {
 
 impl Sub for Point {
     type Output = Vector;
+    #[inline]
     fn sub(self, o: Point) -> Vector {
         Vector([self.0[0] - o.0[0], self.0[1] - o.0[1], self.0[2] - o.0[2]])
     }
@@ -115,6 +119,7 @@ impl Sub for Point {
 
 impl Add<Vector> for Point {
     type Output = Point;
+    #[inline]
     fn add(self, v: Vector) -> Point {
         Point([self.0[0] + v.0[0], self.0[1] + v.0[1], self.0[2] + v.0[2]])
     }
@@ -122,6 +127,7 @@ impl Add<Vector> for Point {
 
 impl Add for Vector {
     type Output = Vector;
+    #[inline]
     fn add(self, v: Vector) -> Vector {
         Vector([self.0[0] + v.0[0], self.0[1] + v.0[1], self.0[2] + v.0[2]])
     }
@@ -129,6 +135,7 @@ impl Add for Vector {
 
 impl Sub for Vector {
     type Output = Vector;
+    #[inline]
     fn sub(self, v: Vector) -> Vector {
         Vector([self.0[0] - v.0[0], self.0[1] - v.0[1], self.0[2] - v.0[2]])
     }
@@ -136,6 +143,7 @@ impl Sub for Vector {
 
 impl Mul<f64> for Vector {
     type Output = Vector;
+    #[inline]
     fn mul(self, s: f64) -> Vector {
         Vector(self.0.map(|v| v * s))
     }

@@ -4,6 +4,8 @@
 //!   (i contiguous) together with its [`Geometry`]: spacing, origin and [`Direction`] in DICOM
 //!   patient coordinates (LPS, millimetres). Crops and views keep every voxel's position.
 //! - [`Ijk`]/[`ContinuousIndex`] (voxels) and [`Point`]/[`Vector`] (millimetres) are distinct types.
+//! - [`Affine`] maps in millimetres ([`Geometry::affine`]: index to LPS) and the patient
+//!   [`Frame`]s (LPS, RAS) they map into; RAS appears only where a file format or a caller asks.
 //! - [`DynVolume`] is a volume whose voxel type is known at run time, as readers return it.
 //! - [`Statistics`] and [`Histogram`] are parallel and deterministic.
 //! - [`par`] runs work in the caller's rayon pool (or serially) with the same bits for any
@@ -33,7 +35,9 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub use ndarray;
+pub use num_traits;
 
+pub use affine::{Affine, Frame};
 pub use dyn_volume::DynVolume;
 pub use error::{Error, Result};
 pub use geometry::{Direction, Geometry};
@@ -45,6 +49,7 @@ pub use volume::{Volume, VolumeView, VolumeViewMut, voxel_count, voxel_count_all
 pub use voxel::{Voxel, VoxelKind};
 pub use warning::Warning;
 
+mod affine;
 pub mod atomic;
 mod dyn_volume;
 mod error;
@@ -58,3 +63,8 @@ mod stats;
 mod volume;
 mod voxel;
 mod warning;
+
+/// The README's example, compiled and run with the doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

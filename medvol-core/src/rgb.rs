@@ -52,20 +52,55 @@ impl Rgb8 {
     }
 }
 
+/// Black and white: the range [`Voxel::from_f64_saturating`] clamps to.
+impl num_traits::Bounded for Rgb8 {
+    fn min_value() -> Self {
+        Rgb8([0; 3])
+    }
+    fn max_value() -> Self {
+        Rgb8([255; 3])
+    }
+}
+
+/// Per-channel saturating addition (what [`num_traits::Zero`] asks for; black is zero).
+impl std::ops::Add for Rgb8 {
+    type Output = Rgb8;
+    fn add(self, o: Rgb8) -> Rgb8 {
+        Rgb8([0, 1, 2].map(|c| self.0[c].saturating_add(o.0[c])))
+    }
+}
+
+impl num_traits::Zero for Rgb8 {
+    fn zero() -> Self {
+        Rgb8([0; 3])
+    }
+    fn is_zero(&self) -> bool {
+        self.0 == [0; 3]
+    }
+}
+
+/// The luminance, as [`Voxel::to_f64`].
+impl num_traits::AsPrimitive<f64> for Rgb8 {
+    #[inline(always)]
+    fn as_(self) -> f64 {
+        let [r, g, b] = self.0.map(f64::from);
+        0.299 * r + 0.587 * g + 0.114 * b
+    }
+}
+
+/// The luminance, as [`Voxel::to_f32`].
+impl num_traits::AsPrimitive<f32> for Rgb8 {
+    #[inline(always)]
+    fn as_(self) -> f32 {
+        self.luminance()
+    }
+}
+
 impl sealed::Sealed for Rgb8 {}
 
 impl Voxel for Rgb8 {
     type Accum = f32;
     const KIND: VoxelKind = VoxelKind::Rgb8;
-    #[inline(always)]
-    fn to_f64(self) -> f64 {
-        let [r, g, b] = self.0.map(f64::from);
-        0.299 * r + 0.587 * g + 0.114 * b
-    }
-    #[inline(always)]
-    fn to_f32(self) -> f32 {
-        self.luminance()
-    }
     #[inline(always)]
     fn to_accum(self) -> f32 {
         self.luminance()

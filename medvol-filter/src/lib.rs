@@ -61,3 +61,8 @@ mod normalize;
 mod output;
 mod resample;
 mod threshold;
+
+/// The README's example, compiled and run with the doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

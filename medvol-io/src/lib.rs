@@ -62,3 +62,8 @@ pub mod dicom;
 mod error;
 mod limits;
 pub mod nifti;
+
+/// The README's example, compiled and run with the doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

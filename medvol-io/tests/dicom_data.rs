@@ -224,7 +224,7 @@ fn tilted_nonuniform_ct_is_reported_and_placed_where_acquired() {
     }
     assert_corner_set(&info.corners_acquired, &truth, 1e-3, "tilt corners");
     // The sheared affine maps the last index to the last slice's position.
-    let a = info.affine_acquired;
+    let a = info.affine_acquired.to_array();
     let last = fs(&slices[27]["ipp"]);
     let first = fs(&slices[0]["ipp"]);
     let step: Vec<f64> = (0..3).map(|r| a[r][2]).collect();

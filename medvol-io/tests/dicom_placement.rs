@@ -139,7 +139,7 @@ fn raw_uneven_stack_is_approximate_and_says_by_how_much() {
     let misses: Vec<f64> = slices
         .iter()
         .enumerate()
-        .map(|(k, (ipp, _))| (apply(&v.affine, [0.0, 0.0, k as f64]) - *ipp).norm())
+        .map(|(k, (ipp, _))| (apply(&v.affine.to_array(), [0.0, 0.0, k as f64]) - *ipp).norm())
         .collect();
     assert!(misses[0] < PLACEMENT_TOLERANCE_MM && misses[1] < PLACEMENT_TOLERANCE_MM);
     let worst = misses.iter().copied().fold(0.0, f64::max);
@@ -178,7 +178,7 @@ fn resampled_raw_stack_is_sheared_and_its_affine_is_exact() {
     };
     assert!(geometry_error_mm > 40.0, "{geometry_error_mm}");
     assert!(v.placement.affine_is_exact() && !v.placement.geometry_is_exact());
-    let a = v.affine;
+    let a = v.affine.to_array();
     let sk: f64 = (0..3).map(|r| a[r][2] * a[r][2]).sum::<f64>().sqrt();
     let normal_step = v.volume.geometry().spacing()[2];
     let along0 = slices[0].1;

@@ -1,9 +1,9 @@
 //! Write -> read round trips for every voxel type, oblique and left-handed geometry, `.nii`
 //! and `.nii.gz`, NIfTI-1 and NIfTI-2; files written by medvol read by the `nifti` crate.
 
-use medvol_core::{Direction, DynVolume, Geometry, Point, Volume, Voxel};
+use medvol_core::{Direction, DynVolume, Frame, Geometry, Point, Volume, Voxel};
 use medvol_io::Error;
-use medvol_io::nifti::{self, Affine, Transform, WriteOptions, ras_lps};
+use medvol_io::nifti::{self, Affine, Transform, WriteOptions};
 use std::path::Path;
 
 /// An oblique, left-handed direction (rotations about three axes, k flipped).
@@ -106,8 +106,8 @@ fn check_type<T: Voxel>(dir: &Path) {
             continue; // the `nifti` crate reads NIfTI-1 only
         }
         // The qform alone, as the `nifti` crate computes it, gives the same geometry.
-        let q = ras_lps(qform_of(&path));
-        let a = v.geometry().affine();
+        let q = Affine::from(qform_of(&path)).to_lps(Frame::Ras).to_array();
+        let a = v.geometry().affine().to_array();
         for r in 0..3 {
             for c in 0..4 {
                 assert!(
@@ -120,12 +120,12 @@ fn check_type<T: Voxel>(dir: &Path) {
 }
 
 /// The qform affine (RAS) as the `nifti` crate computes it.
-fn qform_of(path: &Path) -> Affine {
+fn qform_of(path: &Path) -> [[f64; 4]; 4] {
     let h = ::nifti::NiftiHeader::from_file(path).unwrap();
     to_affine(h.qform_affine::<f64>())
 }
 
-fn to_affine(m: impl std::ops::Index<(usize, usize), Output = f64>) -> Affine {
+fn to_affine(m: impl std::ops::Index<(usize, usize), Output = f64>) -> [[f64; 4]; 4] {
     std::array::from_fn(|r| std::array::from_fn(|c| m[(r, c)]))
 }
 
@@ -173,7 +173,7 @@ fn nifti_crate_reads_the_same_affine() {
         assert_eq!(h.dim[..4], [3u16, 7, 5, 3]);
         assert_eq!(h.scl_slope, 1.0);
         assert_eq!(h.vox_offset, 352.0);
-        let want = ras_lps(v.geometry().affine());
+        let want = v.geometry().affine().in_frame(Frame::Ras).to_array();
         for got in [
             to_affine(h.affine::<f64>()),
             to_affine(h.qform_affine::<f64>()),
@@ -199,7 +199,7 @@ fn nifti_crate_reads_the_same_affine() {
 #[test]
 fn sheared_affine_override_goes_to_the_sform_and_its_rigid_part_to_the_qform() {
     // A gantry-tilted stack: k steps 2.5 mm along z and 0.8 mm along y (LPS), not orthogonal.
-    let sheared: Affine = [
+    let sheared = [
         [0.5, 0.0, 0.0, -100.0],
         [0.0, 0.5, 0.8, -80.0],
         [0.0, 0.0, 2.5, 40.0],
@@ -213,7 +213,7 @@ fn sheared_affine_override_goes_to_the_sform_and_its_rigid_part_to_the_qform() {
 
     let h = ::nifti::NiftiHeader::from_file(&path).unwrap();
     let s = to_affine(h.sform_affine::<f64>());
-    let want = ras_lps(sheared);
+    let want = Affine::from(sheared).in_frame(Frame::Ras).to_array();
     for r in 0..4 {
         for c in 0..4 {
             assert!((s[r][c] - want[r][c]).abs() < 1e-5, "{s:?} vs {want:?}");

@@ -37,10 +37,16 @@
 pub use error::{Error, Result};
 pub use marching_cubes::{EDGE_CLAMP, MarchingCubes, isosurface};
 pub use measure::{Component, EdgeReport};
-pub use mesh::{Frame, Mesh, MeshParts};
+pub use medvol_core::Frame;
+pub use mesh::{Mesh, MeshParts};
 
 mod error;
 pub mod marching_cubes;
 mod measure;
 mod mesh;
 pub mod write;
+
+/// The README's example, compiled and run with the doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

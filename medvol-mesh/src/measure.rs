@@ -4,7 +4,7 @@
 //! Sums run in `f64` over `f32` positions, triangle by triangle in face order.
 
 use crate::Mesh;
-use medvol_core::Isa;
+use medvol_core::{Isa, Point, Vector};
 
 /// Edge topology of a mesh: each undirected edge is counted once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -45,17 +45,15 @@ fn corners(mesh: &Mesh, f: &[u32; 3]) -> [[f64; 3]; 3] {
 
 #[inline(always)]
 fn triangle_area(p: [[f64; 3]; 3]) -> f64 {
-    let u = [0, 1, 2].map(|a| p[1][a] - p[0][a]);
-    let v = [0, 1, 2].map(|a| p[2][a] - p[0][a]);
-    let c = crate::marching_cubes::tables::cross(u, v);
-    (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]).sqrt() / 2.0
+    let [a, b, c] = p.map(Point);
+    (b - a).cross(c - a).norm() / 2.0
 }
 
 /// Signed volume of the tetrahedron (origin, p0, p1, p2).
 #[inline(always)]
 fn triangle_volume(p: [[f64; 3]; 3]) -> f64 {
-    let c = crate::marching_cubes::tables::cross(p[1], p[2]);
-    (p[0][0] * c[0] + p[0][1] * c[1] + p[0][2] * c[2]) / 6.0
+    let [a, b, c] = p.map(Vector);
+    a.dot(b.cross(c)) / 6.0
 }
 
 /// Faces per chunk of the parallel sums: each chunk is summed in face order and the chunk sums

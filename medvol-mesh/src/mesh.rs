@@ -1,28 +1,7 @@
 //! [`Mesh`]: indexed triangles in patient millimetres.
 
 use crate::{Error, Result};
-
-/// The patient coordinate frame of a mesh's positions, millimetres.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum Frame {
-    /// DICOM patient coordinates: x to the patient's left, y posterior, z superior.
-    #[default]
-    Lps,
-    /// x to the right, y anterior, z superior (NIfTI, Slicer scenes, most STL consumers):
-    /// LPS with x and y negated.
-    Ras,
-}
-
-impl Frame {
-    /// `"LPS"` or `"RAS"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Frame::Lps => "LPS",
-            Frame::Ras => "RAS",
-        }
-    }
-}
+use medvol_core::Frame;
 
 /// The parts of a [`Mesh`]: positions, faces and optional normals.
 pub type MeshParts = (Vec<[f32; 3]>, Vec<[u32; 3]>, Option<Vec<[f32; 3]>>);
@@ -149,17 +128,24 @@ impl Mesh {
         (self.positions, self.faces, self.normals)
     }
 
-    /// The same mesh in `frame` (LPS and RAS differ by the sign of x and y, a rotation, so
-    /// faces keep their orientation).
+    /// The same mesh in `frame` ([`Frame::transform_to`]: LPS and RAS differ by the sign of
+    /// x and y, a rotation, so faces keep their orientation). Exact: only signs change.
+    ///
+    /// ```
+    /// use medvol_mesh::{Frame, Mesh};
+    /// let p = vec![[1.0, 2.0, 3.0], [2.0, 2.0, 3.0], [1.0, 3.0, 3.0]];
+    /// let mesh = Mesh::new(p, vec![[0, 1, 2]], Frame::Lps)?.into_frame(Frame::Ras);
+    /// assert_eq!(mesh.positions()[0], [-1.0, -2.0, 3.0]);
+    /// assert_eq!(mesh.frame(), Frame::Ras);
+    /// # Ok::<(), medvol_mesh::Error>(())
+    /// ```
     pub fn into_frame(mut self, frame: Frame) -> Self {
         if frame != self.frame {
-            let flip = |v: &mut [f32; 3]| {
-                v[0] = -v[0];
-                v[1] = -v[1];
-            };
-            self.positions.iter_mut().for_each(flip);
+            let signs = self.frame.axis_signs(frame).map(|s| s as f32);
+            let apply = |v: &mut [f32; 3]| (0..3).for_each(|a| v[a] *= signs[a]);
+            self.positions.iter_mut().for_each(apply);
             if let Some(n) = &mut self.normals {
-                n.iter_mut().for_each(flip);
+                n.iter_mut().for_each(apply);
             }
             self.frame = frame;
         }

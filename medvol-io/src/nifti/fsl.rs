@@ -40,13 +40,12 @@ impl FslGradients {
     /// [`VoxelOrder::affine`]: super::VoxelOrder::affine
     pub fn new(gradients: &[Gradient], stored_lps: &Affine) -> Self {
         let axis = |c: usize| {
-            let v = [0, 1, 2].map(|r| stored_lps[r][c]);
+            let v = stored_lps.column(c).0;
             let n = v.iter().map(|x| x * x).sum::<f64>().sqrt();
             v.map(|x| x / n)
         };
         let [a, b, c] = [axis(0), axis(1), axis(2)];
-        let det = a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0])
-            + a[2] * (b[0] * c[1] - b[1] * c[0]);
+        let det = stored_lps.det3();
         let dot = |u: [f64; 3], v: [f64; 3]| u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
         let vectors = gradients
             .iter()

@@ -29,7 +29,7 @@
 pub use four_d::{write_4d, write_4d_to};
 pub use fsl::FslGradients;
 pub use header::{ByteOrder, Datatype, Header};
-pub use orient::{Affine, Transform, VoxelOrder, ras_lps};
+pub use orient::{Affine, Transform, VoxelOrder};
 pub use read::{Nifti, ReadOptions, read, read_volume, read_with_options};
 pub use write::{WriteOptions, write, write_dyn, write_volumes, write_with_options};
 

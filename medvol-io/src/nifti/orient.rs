@@ -2,16 +2,14 @@
 //!
 //! NIfTI maps voxel indices to RAS+ millimetres (+x towards the patient's right, +y anterior,
 //! +z superior); medvol and DICOM use LPS+ (+x left, +y posterior, +z superior). The two differ
-//! by the sign of the first two world axes, so converting an affine either way negates its first
-//! two rows (rotation and translation alike).
+//! by the sign of the first two world axes: [`Affine::in_frame`]`(Frame::Ras)` and
+//! [`Affine::to_lps`]`(Frame::Ras)` convert an affine either way.
 
 use super::header::Header;
 use crate::{Error, Result};
-use medvol_core::{Direction, Geometry, Point, Warning};
+pub use medvol_core::Affine;
+use medvol_core::{Direction, Frame, Geometry, Point, Warning};
 use std::path::Path;
-
-/// A 4x4 homogeneous affine, row-major, mapping (i, j, k, 1) to world millimetres.
-pub type Affine = [[f64; 4]; 4];
 
 /// Largest cosine between two axes of an sform (and largest relative difference between the
 /// qform and the sform) for them to count as rigid (and as the same transform).
@@ -55,16 +53,16 @@ impl Transform {
 /// this layout.
 ///
 /// ```
-/// use medvol_io::nifti::VoxelOrder;
-/// let a = [
+/// use medvol_io::nifti::{Affine, VoxelOrder};
+/// let a = Affine::from([
 ///     [1.0, 0.0, 0.0, 10.0],
 ///     [0.0, 2.0, 0.0, 20.0],
 ///     [0.0, 0.0, 3.0, 30.0],
 ///     [0.0, 0.0, 0.0, 1.0],
-/// ];
+/// ]);
 /// let b = VoxelOrder::RowsReversed.affine(a, [4, 5, 6]);
 /// // Stored row 0 is row 4: 20 + 4 * 2 mm along y; j now runs the other way.
-/// assert_eq!(b[1], [0.0, -2.0, 0.0, 28.0]);
+/// assert_eq!(b.to_array()[1], [0.0, -2.0, 0.0, 28.0]);
 /// assert_eq!(VoxelOrder::Native.affine(a, [4, 5, 6]), a);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -85,25 +83,15 @@ impl VoxelOrder {
             VoxelOrder::Native => a,
             VoxelOrder::RowsReversed => {
                 let last = dims[1].saturating_sub(1) as f64;
-                let mut b = a;
+                let mut b = a.to_array();
                 for row in b.iter_mut().take(3) {
                     row[3] += last * row[1];
                     row[1] = -row[1];
                 }
-                b
+                Affine::from(b)
             }
         }
     }
-}
-
-/// Converts an affine between RAS and LPS (the conversion is its own inverse).
-pub fn ras_lps(mut a: Affine) -> Affine {
-    for row in a.iter_mut().take(2) {
-        for v in row.iter_mut() {
-            *v = -*v;
-        }
-    }
-    a
 }
 
 /// The rotation of a NIfTI quaternion (b, c, d; a >= 0 implied), with the k column multiplied
@@ -150,7 +138,7 @@ pub(crate) fn quatern_to_matrix(bcd: [f64; 3], qfac: f64) -> [[f64; 3]; 3] {
 /// of [`quatern_to_matrix`]. A left-handed matrix gets qfac -1 and its k column negated first.
 pub(crate) fn matrix_to_quatern(m: [[f64; 3]; 3]) -> ([f64; 3], f64) {
     let mut r = m;
-    let qfac = if det3(&r) < 0.0 {
+    let qfac = if Affine::from_linear(r).det3() < 0.0 {
         for row in r.iter_mut() {
             row[2] = -row[2];
         }
@@ -204,54 +192,38 @@ pub(crate) fn matrix_to_quatern(m: [[f64; 3]; 3]) -> ([f64; 3], f64) {
 /// The qform of a header as an RAS affine.
 pub(crate) fn qform_ras(h: &Header) -> Affine {
     let r = quatern_to_matrix(h.quatern, h.qfac());
-    let mut a = [[0.0; 4]; 4];
-    for (row, rrow) in a.iter_mut().zip(r) {
-        for c in 0..3 {
-            row[c] = rrow[c] * h.pixdim[c + 1];
-        }
-    }
-    for (row, t) in a.iter_mut().zip(h.qoffset) {
-        row[3] = t;
-    }
-    a[3][3] = 1.0;
-    a
+    let linear = r.map(|row| [0, 1, 2].map(|c| row[c] * h.pixdim[c + 1]));
+    Affine::from_parts(linear, medvol_core::Vector(h.qoffset))
 }
 
 /// The sform of a header as an RAS affine.
 pub(crate) fn sform_ras(h: &Header) -> Affine {
-    [h.srow[0], h.srow[1], h.srow[2], [0.0, 0.0, 0.0, 1.0]]
+    Affine::from([h.srow[0], h.srow[1], h.srow[2], [0.0, 0.0, 0.0, 1.0]])
 }
 
-/// An orthonormal geometry from a (possibly sheared) LPS affine: spacing = column lengths,
-/// direction = the closest orthonormal matrix to the normalised columns, origin = translation.
-/// Returns the largest change of a direction entry (0 for a rigid affine).
+/// The voxel grid closest to a (possibly sheared) LPS affine
+/// ([`Geometry::closest_to_affine`]), with the largest change of a direction entry (0 for a
+/// rigid affine).
 pub(crate) fn geometry_of_affine(path: &Path, lps: &Affine) -> Result<(Geometry, f64)> {
-    let spacing = [0, 1, 2].map(|c| (0..3).map(|r| lps[r][c] * lps[r][c]).sum::<f64>().sqrt());
-    let rows = [0, 1, 2].map(|r| [0, 1, 2].map(|c| lps[r][c]));
-    let geometry_error = |source| Error::Geometry {
+    Geometry::closest_to_affine(lps).map_err(|source| Error::Geometry {
         path: path.to_path_buf(),
         source,
-    };
-    let (direction, change) = Direction::nearest_orthonormal(rows).map_err(geometry_error)?;
-    let origin = Point::new(lps[0][3], lps[1][3], lps[2][3]);
-    let g = Geometry::new(spacing, origin, direction).map_err(geometry_error)?;
-    Ok((g, change))
+    })
 }
 
 /// The largest |cosine| between two columns of the 3x3 part (0 for orthogonal axes).
 fn max_axis_cosine(a: &Affine) -> f64 {
-    let col = |c: usize| [a[0][c], a[1][c], a[2][c]];
-    let dot = |x: [f64; 3], y: [f64; 3]| x[0] * y[0] + x[1] * y[1] + x[2] * y[2];
     let mut worst: f64 = 0.0;
     for (p, q) in [(0, 1), (0, 2), (1, 2)] {
-        let (x, y) = (col(p), col(q));
-        let n = (dot(x, x) * dot(y, y)).sqrt();
-        worst = worst.max(if n > 0.0 { dot(x, y).abs() / n } else { 1.0 });
+        let (x, y) = (a.column(p), a.column(q));
+        let n = (x.dot(x) * y.dot(y)).sqrt();
+        worst = worst.max(if n > 0.0 { x.dot(y).abs() / n } else { 1.0 });
     }
     worst
 }
 
 fn same_transform(a: &Affine, b: &Affine) -> bool {
+    let (a, b) = (a.to_array(), b.to_array());
     let scale = a
         .iter()
         .take(3)
@@ -292,7 +264,7 @@ pub(crate) fn geometry(
             !has_q
         });
     if use_sform {
-        let (g, change) = geometry_of_affine(path, &ras_lps(sform))?;
+        let (g, change) = geometry_of_affine(path, &sform.to_lps(Frame::Ras))?;
         // The sform's column lengths carry f32 rounding; pixdim holds the voxel size itself
         // (ITK reports it): keep it when the two agree.
         let spacing = std::array::from_fn(|a| {
@@ -327,7 +299,7 @@ pub(crate) fn geometry(
                 qform_code: h.qform_code,
             });
         }
-        let (g, _) = geometry_of_affine(path, &ras_lps(qform))?;
+        let (g, _) = geometry_of_affine(path, &qform.to_lps(Frame::Ras))?;
         return Ok((g, Transform::Qform));
     }
     warnings.push(Warning::NoTransform);
@@ -339,12 +311,6 @@ pub(crate) fn geometry(
         }
     })?;
     Ok((g, Transform::Pixdim))
-}
-
-fn det3(m: &[[f64; 3]; 3]) -> f64 {
-    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-        + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
 }
 
 #[cfg(test)]
@@ -411,17 +377,17 @@ mod tests {
     }
 
     #[test]
-    fn ras_lps_negates_first_two_rows() {
-        let a = [
+    fn ras_and_lps_differ_by_the_sign_of_the_first_two_rows() {
+        let a = Affine::from([
             [1.0, 2.0, 3.0, 4.0],
             [5.0, 6.0, 7.0, 8.0],
             [9.0, 10.0, 11.0, 12.0],
             [0.0, 0.0, 0.0, 1.0],
-        ];
-        let b = ras_lps(a);
+        ]);
+        let b = a.to_lps(Frame::Ras).to_array();
         assert_eq!(b[0], [-1.0, -2.0, -3.0, -4.0]);
         assert_eq!(b[1], [-5.0, -6.0, -7.0, -8.0]);
-        assert_eq!(b[2], a[2]);
-        assert_eq!(ras_lps(b), a);
+        assert_eq!(b[2], a.to_array()[2]);
+        assert_eq!(Affine::from(b).in_frame(Frame::Ras), a);
     }
 }

@@ -6,11 +6,11 @@
 
 use super::gzip::ParallelGzEncoder;
 use super::header::{self, ByteOrder, Datatype, Header};
-use super::orient::{self, Affine, VoxelOrder, ras_lps};
+use super::orient::{self, Affine, VoxelOrder};
 use super::sample::Sample;
 use crate::{Error, Result};
 use flate2::Compression;
-use medvol_core::{DynVolume, Geometry, Rgb8, Volume, Voxel, map_dyn};
+use medvol_core::{DynVolume, Frame, Geometry, Rgb8, Volume, Voxel, map_dyn};
 use std::any::Any;
 use std::io::{self, Write};
 use std::path::Path;
@@ -68,8 +68,8 @@ impl WriteOptions {
 
     /// The same options storing `affine` (index to LPS mm, 4x4 row-major) as the file's
     /// transform instead of the volume's geometry.
-    pub fn with_affine_lps(mut self, affine: Affine) -> Self {
-        self.affine_lps = Some(affine);
+    pub fn with_affine_lps(mut self, affine: impl Into<Affine>) -> Self {
+        self.affine_lps = Some(affine.into());
         self
     }
 
@@ -461,15 +461,10 @@ pub(super) fn build_header(
     // sform: the exact affine; qform: its rigid part.
     let (lps, rigid) = match &options.affine_lps {
         Some(a) => {
-            if a.iter().flatten().any(|v| !v.is_finite()) || a[3] != [0.0, 0.0, 0.0, 1.0] {
-                return Err(Error::Geometry {
-                    path: path.to_path_buf(),
-                    source: medvol_core::Error::InvalidParameter {
-                        name: "affine_lps",
-                        reason: format!("{a:?} is not a finite affine with last row [0, 0, 0, 1]"),
-                    },
-                });
-            }
+            a.check().map_err(|source| Error::Geometry {
+                path: path.to_path_buf(),
+                source,
+            })?;
             (*a, orient::geometry_of_affine(path, a)?.0)
         }
         None => (geometry.affine(), *geometry),
@@ -484,9 +479,11 @@ pub(super) fn build_header(
         });
     }
     let order = options.voxel_order;
-    let sform = ras_lps(order.affine(lps, dims));
-    let qform = ras_lps(order.affine(rigid.affine(), dims));
-    let rotation = [0, 1, 2].map(|r| [0, 1, 2].map(|c| qform[r][c] / rigid.spacing()[c]));
+    let sform = order.affine(lps, dims).in_frame(Frame::Ras).to_array();
+    let qform = order.affine(rigid.affine(), dims).in_frame(Frame::Ras);
+    let rotation = qform
+        .linear()
+        .map(|row| [0, 1, 2].map(|c| row[c] / rigid.spacing()[c]));
     let (quatern, qfac) = orient::matrix_to_quatern(rotation);
     let spacing = rigid.spacing();
     let four_d = t > 1;
@@ -522,7 +519,7 @@ pub(super) fn build_header(
         qform_code: options.xform_codes[0].into(),
         sform_code: options.xform_codes[1].into(),
         quatern,
-        qoffset: [qform[0][3], qform[1][3], qform[2][3]],
+        qoffset: qform.translation().0,
         srow: [sform[0], sform[1], sform[2]],
     })
 }

@@ -36,7 +36,7 @@ pub(crate) mod tables;
 
 use crate::{Error, Frame, Mesh, Result};
 use grid::*;
-use medvol_core::{Geometry, Isa, Region, Volume, Voxel, par};
+use medvol_core::{Affine, Geometry, Isa, Region, Volume, Voxel, par};
 use normals::*;
 use slab::*;
 use std::ops::Range;
@@ -349,16 +349,10 @@ fn region_range<T: Voxel>(volume: &Volume<T>, region: Region) -> (f64, f64) {
     }
 }
 
-/// The 3x4 matrix from volume index to output millimetres (LPS, or RAS with x, y negated).
+/// The 3x4 matrix from volume index to output millimetres in `frame`.
 fn output_affine(geometry: &Geometry, frame: Frame) -> [[f64; 4]; 3] {
-    let a = geometry.affine();
-    let mut m = [a[0], a[1], a[2]];
-    if frame == Frame::Ras {
-        for row in m.iter_mut().take(2) {
-            row.iter_mut().for_each(|x| *x = -*x);
-        }
-    }
-    m
+    let a = geometry.affine().in_frame(frame).to_array();
+    [a[0], a[1], a[2]]
 }
 
 /// The parts `data[starts[s]..starts[s + 1]]`.

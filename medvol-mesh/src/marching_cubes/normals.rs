@@ -110,12 +110,6 @@ pub(super) fn length(v: [f64; 3]) -> f64 {
 pub(super) fn normal_matrix(geometry: &Geometry, frame: Frame) -> [[f64; 3]; 3] {
     let d = geometry.direction().rows();
     let s = geometry.spacing();
-    let sign = |r: usize| {
-        if frame == Frame::Ras && r < 2 {
-            -1.0
-        } else {
-            1.0
-        }
-    };
-    [0, 1, 2].map(|r| [0, 1, 2].map(|c| sign(r) * d[r][c] / s[c]))
+    let m = d.map(|row| [0, 1, 2].map(|c| row[c] / s[c]));
+    Affine::from_linear(m).in_frame(frame).linear()
 }

@@ -19,6 +19,7 @@
 //!    could draw the same one). Triangles follow the loop's direction, so by the right-hand rule
 //!    their normals point from inside to outside.
 
+use medvol_core::{Point, Vector};
 use std::sync::OnceLock;
 
 /// Most triangles one cell can hold (one loop through all 12 edges makes 10).
@@ -60,31 +61,15 @@ fn edge_between(c0: usize, c1: usize) -> usize {
     4 * axis + ((lo >> others[0]) & 1) + (((lo >> others[1]) & 1) << 1)
 }
 
-fn corner_position(c: usize) -> [f64; 3] {
-    [(c & 1) as f64, ((c >> 1) & 1) as f64, ((c >> 2) & 1) as f64]
+/// Position of corner `c` in the cell, in cell units from its first corner.
+fn corner_position(c: usize) -> Point {
+    Point::new((c & 1) as f64, ((c >> 1) & 1) as f64, ((c >> 2) & 1) as f64)
 }
 
 /// Midpoint of edge `e`, in cell units.
-pub(crate) fn edge_midpoint(e: usize) -> [f64; 3] {
+pub(crate) fn edge_midpoint(e: usize) -> Point {
     let [a, b] = edge_corners(e).map(corner_position);
-    [0, 1, 2].map(|x| (a[x] + b[x]) / 2.0)
-}
-
-fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-}
-
-#[inline(always)]
-pub(crate) fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
-}
-
-fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+    Point([0, 1, 2].map(|x| (a.0[x] + b.0[x]) / 2.0))
 }
 
 /// The six faces as (axis, side), and their corners in cyclic order.
@@ -123,13 +108,13 @@ pub(crate) fn face_segments(case: usize, axis: usize, side: usize) -> Vec<(usize
             })
             .collect(),
     };
-    let mut normal = [0.0; 3];
-    normal[axis] = if side == 1 { 1.0 } else { -1.0 };
+    let mut normal = Vector::default();
+    normal.0[axis] = if side == 1 { 1.0 } else { -1.0 };
     undirected
         .into_iter()
         .map(|(a, b, h)| {
             let (p, q) = (edge_midpoint(a), edge_midpoint(b));
-            let turn = dot(cross(sub(q, p), sub(corner_position(h), p)), normal);
+            let turn = (q - p).cross(corner_position(h) - p).dot(normal);
             if turn < 0.0 { (a, b) } else { (b, a) }
         })
         .collect()
@@ -166,15 +151,13 @@ fn loops(case: usize) -> Vec<Vec<usize>> {
 }
 
 fn distance(a: usize, b: usize) -> f64 {
-    let v = sub(edge_midpoint(a), edge_midpoint(b));
-    dot(v, v).sqrt()
+    edge_midpoint(a).distance(edge_midpoint(b))
 }
 
 #[cfg(test)]
 fn triangle_area(a: usize, b: usize, c: usize) -> f64 {
     let (pa, pb, pc) = (edge_midpoint(a), edge_midpoint(b), edge_midpoint(c));
-    let n = cross(sub(pb, pa), sub(pc, pa));
-    dot(n, n).sqrt() / 2.0
+    (pb - pa).cross(pc - pa).norm() / 2.0
 }
 
 /// The faces (axis, side) an edge lies on.
@@ -428,23 +411,20 @@ mod tests {
             let inside: Vec<usize> = (0..8).filter(|&c| (case >> c) & 1 == 1).collect();
             let outside: Vec<usize> = (0..8).filter(|&c| (case >> c) & 1 == 0).collect();
             let centroid = |cs: &[usize]| {
-                let mut m = [0.0; 3];
+                let mut m = Point::ORIGIN;
                 for &c in cs {
-                    let p = corner_position(c);
-                    (0..3).for_each(|a| m[a] += p[a] / cs.len() as f64);
+                    m = m + (corner_position(c) - Point::ORIGIN) * (1.0 / cs.len() as f64);
                 }
                 m
             };
-            let towards_outside = sub(centroid(&outside), centroid(&inside));
-            let mut vector_area = [0.0; 3];
+            let towards_outside = centroid(&outside) - centroid(&inside);
+            let mut vector_area = Vector::default();
             for t in triangles(case) {
                 let [a, b, c] = t.map(edge_midpoint);
-                let n = cross(sub(b, a), sub(c, a));
-                (0..3).for_each(|x| vector_area[x] += n[x]);
+                vector_area = vector_area + (b - a).cross(c - a);
             }
-            let d = dot(vector_area, towards_outside);
-            if dot(towards_outside, towards_outside) > 1e-9 && dot(vector_area, vector_area) > 1e-9
-            {
+            let d = vector_area.dot(towards_outside);
+            if towards_outside.dot(towards_outside) > 1e-9 && vector_area.dot(vector_area) > 1e-9 {
                 assert!(d > 0.0, "case {case:08b}: {d}");
             }
         }
@@ -452,7 +432,7 @@ mod tests {
         let t = triangles(1);
         assert_eq!(t.len(), 1);
         let [a, b, c] = t[0].map(edge_midpoint);
-        assert!(dot(cross(sub(b, a), sub(c, a)), [1.0, 1.0, 1.0]) > 0.0);
+        assert!((b - a).cross(c - a).dot(Vector::new(1.0, 1.0, 1.0)) > 0.0);
     }
 
     #[test]

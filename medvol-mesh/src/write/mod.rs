@@ -9,6 +9,7 @@ pub mod ply;
 pub mod stl;
 
 use crate::{Error, Mesh, Result};
+use medvol_core::Vector;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -185,9 +186,9 @@ fn frame_from_comment(text: &str) -> crate::Frame {
 fn face_normal(p: [[f32; 3]; 3]) -> [f32; 3] {
     let [[x0, y0, z0], [x1, y1, z1], [x2, y2, z2]] = p;
     let (x0, y0, z0) = (f64::from(x0), f64::from(y0), f64::from(z0));
-    let u = [f64::from(x1) - x0, f64::from(y1) - y0, f64::from(z1) - z0];
-    let v = [f64::from(x2) - x0, f64::from(y2) - y0, f64::from(z2) - z0];
-    let n = crate::marching_cubes::tables::cross(u, v);
+    let u = Vector([f64::from(x1) - x0, f64::from(y1) - y0, f64::from(z1) - z0]);
+    let v = Vector([f64::from(x2) - x0, f64::from(y2) - y0, f64::from(z2) - z0]);
+    let Vector(n) = u.cross(v);
     let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
     if len > 0.0 {
         [

@@ -1,7 +1,7 @@
 //! Stack geometry from slice positions: spacing along the normal, gaps, gantry tilt, the
 //! acquired (possibly sheared) affine, and reslicing onto an orthogonal uniform grid.
 
-use medvol_core::{Direction, Geometry, Point, Vector};
+use medvol_core::{Affine, Direction, Geometry, Point, Vector};
 
 /// Two positions closer than this along the normal are the same slice position (mm).
 pub(crate) const SAME_POSITION_MM: f64 = 0.01;
@@ -178,21 +178,14 @@ impl Stack {
     }
 
     /// The index-to-LPS matrix of the stack as stored (sheared when the gantry is tilted).
-    pub(crate) fn affine(&self, step: Vector) -> [[f64; 4]; 4] {
+    pub(crate) fn affine(&self, step: Vector) -> Affine {
         let cols = [
             self.axes[0] * self.pixel[0],
             self.axes[1] * self.pixel[1],
             step,
         ];
-        let mut a = [[0.0; 4]; 4];
-        for (r, row) in a.iter_mut().take(3).enumerate() {
-            for (c, col) in cols.iter().enumerate() {
-                row[c] = col.0[r];
-            }
-            row[3] = self.positions[0].0[r];
-        }
-        a[3][3] = 1.0;
-        a
+        let linear = [0, 1, 2].map(|r| cols.map(|c| c.0[r]));
+        Affine::from_parts(linear, self.positions[0] - Point::ORIGIN)
     }
 
     /// The orthonormal direction (row, column, normal), nearest orthonormal if the IOP
@@ -285,16 +278,16 @@ pub(crate) fn reslice(
     stack: &Stack,
     slices: &[Vec<f32>],
     slice_dims: [usize; 2],
-    grid: &[[f64; 4]; 4],
+    grid: &Affine,
     dims: [usize; 3],
     fill: f32,
 ) -> Vec<f32> {
     let [nx, ny, nz] = dims;
     let mut out = vec![fill; nx * ny * nz];
     let plane = nx * ny;
-    let column = |c: usize| Vector([grid[0][c], grid[1][c], grid[2][c]]);
+    let column = |c: usize| grid.column(c);
     let [sx, sy] = [column(0).norm(), column(1).norm()];
-    let origin = Point([grid[0][3], grid[1][3], grid[2][3]]);
+    let origin = Point::ORIGIN + grid.translation();
     let work = |k: usize, dst: &mut [f32]| {
         let centre = origin + column(2) * k as f64;
         let d = (centre - Point::ORIGIN).dot(stack.axes[2]);

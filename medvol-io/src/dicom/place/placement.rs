@@ -2,7 +2,7 @@
 //! positions the files give, and the warning that says what it means.
 
 use crate::dicom::read::series::SeriesInfo;
-use medvol_core::{Point, Vector, Warning};
+use medvol_core::{Affine, ContinuousIndex, Warning};
 
 /// Farthest a voxel centre may lie from where the files put it for a grid to count as exact
 /// (mm).
@@ -64,11 +64,7 @@ impl Placement {
     /// How the voxels of `info`, decoded as stored, are placed by the scan's orthonormal
     /// `geometry` and by `affine` (both index to LPS mm): each slice's corner voxels are
     /// compared with the slice's own ImagePositionPatient.
-    pub(crate) fn of_stored(
-        info: &SeriesInfo,
-        affine: &[[f64; 4]; 4],
-        geometry: &[[f64; 4]; 4],
-    ) -> Placement {
+    pub(crate) fn of_stored(info: &SeriesInfo, affine: &Affine, geometry: &Affine) -> Placement {
         if !info.has_geometry {
             return Placement::Invented;
         }
@@ -125,15 +121,9 @@ impl Placement {
 
 /// Largest distance (mm) between where `m` puts the four in-plane corner voxels of each slice
 /// and where the slice's position and the acquired in-plane axes put them.
-fn largest_error(info: &SeriesInfo, m: &[[f64; 4]; 4]) -> f64 {
+fn largest_error(info: &SeriesInfo, m: &Affine) -> f64 {
     let acquired = &info.affine_acquired;
-    let col = |a: &[[f64; 4]; 4], c: usize| Vector([a[0][c], a[1][c], a[2][c]]);
-    let at = |a: &[[f64; 4]; 4], ijk: [f64; 3]| {
-        Point([a[0][3], a[1][3], a[2][3]])
-            + col(a, 0) * ijk[0]
-            + col(a, 1) * ijk[1]
-            + col(a, 2) * ijk[2]
-    };
+    let at = |a: &Affine, ijk: [f64; 3]| a.apply_index(ContinuousIndex(ijk));
     let last = [0, 1].map(|a| info.dims[a].saturating_sub(1) as f64);
     let mut worst = 0.0f64;
     for (k, slice) in info.slices.iter().enumerate() {
@@ -146,7 +136,7 @@ fn largest_error(info: &SeriesInfo, m: &[[f64; 4]; 4]) -> f64 {
             (0.0, last[1]),
             (last[0], last[1]),
         ] {
-            let truth = p + col(acquired, 0) * i + col(acquired, 1) * j;
+            let truth = p + acquired.column(0) * i + acquired.column(1) * j;
             worst = worst.max((at(m, [i, j, k as f64]) - truth).norm());
         }
     }

@@ -7,7 +7,7 @@ use super::sort::{self, Item, Sorted, frame};
 use crate::dicom::file::Skipped;
 use crate::dicom::place::geometry::{MAX_MISSING_RATIO, SliceSpacing, Stack, axes_from_iop};
 use crate::{Limits, Result};
-use medvol_core::{Direction, Geometry, Point, Vector, Warning};
+use medvol_core::{Affine, Direction, Geometry, Point, Vector, Warning};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -57,7 +57,7 @@ pub struct SeriesInfo {
     pub geometry: Geometry,
     /// Index (i, j, k, 1) to LPS mm of the slices as stored: the k column is the step between
     /// slice origins, so it is sheared for a tilted gantry.
-    pub affine_acquired: [[f64; 4]; 4],
+    pub affine_acquired: Affine,
     /// Centres of the 8 corner voxels where they were acquired (LPS mm, i fastest then j then
     /// k), from the first and last slices' own positions.
     pub corners_acquired: [Point; 8],
@@ -650,7 +650,7 @@ const MAX_POSITION_MM: f64 = 1e7;
 /// Where the voxels of a stack are: its grid and what was measured of its slices.
 struct Placement {
     geometry: Geometry,
-    affine: [[f64; 4]; 4],
+    affine: Affine,
     corners: [Point; 8],
     along: Vec<f64>,
     spacing: SliceSpacing,

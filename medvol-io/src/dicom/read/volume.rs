@@ -9,7 +9,7 @@ use crate::dicom::place::placement::Placement;
 use crate::dicom::values::decode::{Stored, read_frames, value_range};
 use crate::dicom::values::philips::PhilipsScaling;
 use crate::{Error, Limits, Result};
-use medvol_core::{DynVolume, Point, Volume, VoxelKind, Warning};
+use medvol_core::{Affine, DynVolume, Point, Volume, VoxelKind, Warning};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -145,7 +145,7 @@ pub struct DicomVolume {
     /// Index (i, j, k, 1) to LPS mm of these voxels: sheared for a raw tilted stack, the
     /// geometry's own matrix otherwise; exact unless [`placement`](Self::placement) says
     /// [`Placement::Approximate`] or [`Placement::Invented`].
-    pub affine: [[f64; 4]; 4],
+    pub affine: Affine,
     /// How exactly the geometry and [`affine`](Self::affine) place the voxels (what a writer
     /// may claim).
     pub placement: Placement,
@@ -164,7 +164,7 @@ impl DicomVolume {
         info: &SeriesInfo,
         volume: DynVolume,
         mut warnings: Vec<Warning>,
-        (affine, placement): ([[f64; 4]; 4], Placement),
+        (affine, placement): (Affine, Placement),
         (resampled, tilt_corrected): (bool, bool),
     ) -> Self {
         warnings.extend(placement.warning());
@@ -595,9 +595,11 @@ fn read_resliced(
     let mut affine = grid.affine();
     let placement = if tilted && !correct_tilt {
         let step = stack.sheared_step(spacing_k);
-        for (r, row) in affine.iter_mut().take(3).enumerate() {
+        let mut linear = affine.linear();
+        for (r, row) in linear.iter_mut().enumerate() {
             row[2] = step.0[r];
         }
+        affine = Affine::from_parts(linear, affine.translation());
         let geometry_error_mm = (step - stack.axes[2] * spacing_k).norm() * (nk - 1) as f64;
         Placement::Sheared { geometry_error_mm }
     } else {
