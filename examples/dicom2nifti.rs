@@ -303,7 +303,7 @@ fn convert(job: &Job<'_>, args: &Args, replace: bool) -> Result<(String, Value),
         dims: read.volume.dims(),
         voxel_type: read.volume.kind().name(),
         info: read.info,
-        affine: read.affine.into(),
+        affine: read.affine,
         tilt_corrected: read.tilt_corrected,
         resampled: read.resampled,
     };
