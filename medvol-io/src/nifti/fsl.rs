@@ -14,12 +14,11 @@ use crate::dicom::Gradient;
 ///
 /// ```
 /// use medvol_io::dicom::Gradient;
-/// use medvol_io::nifti::{FslGradients, VoxelOrder};
+/// use medvol_io::nifti::{Affine, FslGradients, VoxelOrder};
 ///
 /// // An axial 2 x 3 x 1 grid, identity direction in LPS, stored in dcm2niix's order (rows
 /// // reversed): the stored j axis points anterior, so a posterior gradient has y = -1.
-/// let lps = [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]];
-/// let stored = VoxelOrder::RowsReversed.affine(lps, [2, 3, 1]);
+/// let stored = VoxelOrder::RowsReversed.affine(Affine::IDENTITY, [2, 3, 1]);
 /// let g = [Gradient::new(0.0, None), Gradient::new(1000.0, Some([0.0, 1.0, 0.0]))];
 /// let fsl = FslGradients::new(&g, &stored);
 /// assert_eq!(fsl.bval(), "0 1000\n");
